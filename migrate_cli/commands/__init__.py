@@ -1,0 +1,1 @@
+"""The ``migrate`` commands, one module per group; each exposes ``register(app)``."""

@@ -1,0 +1,62 @@
+"""Terminal output for the ``migrate`` commands: tables, JSON, errors, exit codes.
+
+Commands print through these helpers so that every command reports errors the
+same way (message, hint, exit code) and ``--json`` is plain, parseable JSON on
+stdout. This module must not decide anything about routes or AWS.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from router.errors import StranglerError
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INCONCLUSIVE",
+    "EXIT_OK",
+    "console",
+    "err_console",
+    "handle_errors",
+    "print_json",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def report_error(exc: StranglerError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+    if exc.hint:
+        err_console.print(f"[yellow]hint:[/] {exc.hint}")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn project errors into a message on stderr and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except StranglerError as exc:
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from exc
+
+    return wrapper

@@ -1,0 +1,79 @@
+"""The exception tree of strangler. Every error a user can meet is one of these.
+
+    StranglerError                  base; ``exit_code`` 1
+    ├── InputError                  bad input from the user; ``exit_code`` 2
+    │   ├── ManifestError           an invalid manifest: names file, route, field, line
+    │   ├── RouteNotFound           a ROUTE argument that names no route
+    │   ├── HandlerError            a ``--function`` that does not import or is not callable
+    │   └── UsageError              a bad option value (weight, window, ...)
+    ├── StateError                  the files on disk are not in a usable state
+    │   └── LockTimeout             another operator holds the manifest lock
+    └── AWSError                    an AWS call failed (mapped from botocore at the boundary)
+
+Third-party exceptions (pydantic, ruamel.yaml, filelock, botocore) are mapped to
+these where they are first caught, with ``raise ... from exc``. This module must
+not import any of those libraries.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AWSError",
+    "HandlerError",
+    "InputError",
+    "LockTimeout",
+    "ManifestError",
+    "RouteNotFound",
+    "StateError",
+    "StranglerError",
+    "UsageError",
+]
+
+
+class StranglerError(Exception):
+    """Base of every project error. ``hint`` tells the user what to do next."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InputError(StranglerError):
+    exit_code = 2
+
+
+class ManifestError(InputError):
+    """An invalid manifest. ``problems`` holds one line per invalid field."""
+
+    def __init__(self, path: str, problems: list[str], *, hint: str | None = None) -> None:
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{path}: invalid manifest\n{lines}", hint=hint)
+        self.path = path
+        self.problems = problems
+
+
+class RouteNotFound(InputError):
+    pass
+
+
+class HandlerError(InputError):
+    pass
+
+
+class UsageError(InputError):
+    pass
+
+
+class StateError(StranglerError):
+    pass
+
+
+class LockTimeout(StateError):
+    pass
+
+
+class AWSError(StranglerError):
+    pass

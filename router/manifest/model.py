@@ -1,0 +1,212 @@
+"""The migration manifest's data model: what ``migration.yaml`` may contain.
+
+Pure pydantic models and the rules between fields. This module must not read or
+write files (see ``router.manifest.store``) nor know about AWS or HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from router.paths import PathSyntaxError, parse_path, variable_children
+
+__all__ = [
+    "METHODS",
+    "Api",
+    "Defaults",
+    "Legacy",
+    "Manifest",
+    "Route",
+    "RouteStatus",
+    "Target",
+    "Thresholds",
+    "route_key",
+]
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+_ROUTE_ID = r"^[a-z0-9][a-z0-9-]{0,127}$"
+_HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_VARIABLE = re.compile(r"\{[^{}/+]*(\+?)\}")
+_APP = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(:[A-Za-z_][A-Za-z0-9_]*(\(\))?)?$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Target = Literal["legacy", "lambda"]
+RouteStatus = Literal["active", "vanished"]  # vanished: gone from the app at the last `init`
+
+
+class Thresholds(_Strict):
+    """Comparison thresholds; every field optional so routes can override a few."""
+
+    latency_p50_max_increase: Annotated[float, Field(ge=0)] | None = None
+    latency_p90_max_increase: Annotated[float, Field(ge=0)] | None = None
+    error_rate_max_increase: Annotated[float, Field(ge=0, le=1)] | None = None
+    min_samples: Annotated[int, Field(ge=1)] | None = None
+    alpha: Annotated[float, Field(gt=0, lt=1)] | None = None
+
+    def merged_over(self, base: Thresholds) -> Thresholds:
+        """These thresholds where set, ``base`` elsewhere."""
+        return base.model_copy(update=self.model_dump(exclude_none=True))
+
+
+DEFAULT_THRESHOLDS = Thresholds(
+    latency_p50_max_increase=0.20,
+    latency_p90_max_increase=0.20,
+    error_rate_max_increase=0.01,
+    min_samples=50,
+    alpha=0.05,
+)
+
+
+class Api(_Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] = "legacy-api"
+    stage: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,128}$")] = "prod"
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = "us-east-1"
+
+
+class Legacy(_Strict):
+    url: Annotated[str, Field(pattern=r"^https?://[^/\s?#]+(/[^\s?#]*)?$")]
+    app: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("app")
+    @classmethod
+    def _app_ref(cls, value: str | None) -> str | None:
+        if value is not None and not _APP.match(value):
+            raise ValueError(f"{value!r} is not MODULE or MODULE:ATTR")
+        return value
+
+
+class Defaults(_Strict):
+    memory: Annotated[int, Field(ge=128, le=10240)] = 256
+    timeout: Annotated[int, Field(ge=1, le=29)] = 10
+    runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.12"
+    environment: dict[str, str] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
+
+
+class Route(_Strict):
+    """One (method, path) of the monolith and where its traffic goes.
+
+    ``weight`` is the share of the route's requests sent to Lambda: 100 is a full
+    cutover, 1-99 a canary. A legacy route has no weight.
+    """
+
+    id: Annotated[str, Field(pattern=_ROUTE_ID)]
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]
+    path: str
+    target: Target = "legacy"
+    weight: Annotated[int, Field(ge=1, le=100)] | None = None
+    function: str | None = None
+    memory: Annotated[int, Field(ge=128, le=10240)] | None = None
+    timeout: Annotated[int, Field(ge=1, le=29)] | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    status: RouteStatus = "active"
+
+    @field_validator("path")
+    @classmethod
+    def _path_syntax(cls, value: str) -> str:
+        try:
+            parse_path(value)
+        except PathSyntaxError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("function")
+    @classmethod
+    def _handler_syntax(cls, value: str | None) -> str | None:
+        if value is not None and not _HANDLER.match(value):
+            raise ValueError(
+                f"{value!r} is not a dotted handler path like 'package.module.handler'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _target_rules(self) -> Self:
+        if self.target == "lambda" and self.function is None:
+            raise ValueError("a route with target 'lambda' needs a 'function'")
+        if self.target == "legacy" and self.weight is not None:
+            raise ValueError(
+                "a legacy route takes no 'weight' (promote it to lambda with --weight)"
+            )
+        return self
+
+    @property
+    def effective_weight(self) -> int:
+        """Percent of requests that go to Lambda."""
+        if self.target == "legacy":
+            return 0
+        return 100 if self.weight is None else self.weight
+
+    @property
+    def key(self) -> str:
+        return route_key(self.method, self.path)
+
+
+def route_key(method: str, path: str) -> str:
+    """The ``"METHOD /path"`` spelling a user may give instead of a route id."""
+    return f"{method.upper()} {path}"
+
+
+class Manifest(_Strict):
+    version: Literal[1] = 1
+    revision: Annotated[int, Field(ge=0)] = 0
+    api: Api = Field(default_factory=Api)
+    legacy: Legacy
+    defaults: Defaults = Field(default_factory=Defaults)
+    routes: list[Route] = Field(default_factory=list)
+
+    @field_validator("routes")
+    @classmethod
+    def _unique_routes(cls, routes: list[Route]) -> list[Route]:
+        _check_unique([r.id for r in routes], "route id")
+        _check_unique([r.key for r in routes], "route")
+        try:
+            variable_children(r.path for r in routes if r.status == "active")
+        except PathSyntaxError as exc:
+            raise ValueError(str(exc)) from exc
+        return routes
+
+    def route(self, ref: str) -> Route | None:
+        """The route whose id or ``"METHOD /path"`` is ``ref``.
+
+        Variable names don't matter in a ``"METHOD /path"``: API Gateway allows one
+        variable per resource level, so ``GET /api/users/{id}`` names the route
+        ``GET /api/users/{user_id}`` unambiguously.
+        """
+        wanted = _normalize_ref(ref)
+        exact = next((r for r in self.routes if wanted in (r.id, r.key)), None)
+        return exact or next((r for r in self.routes if _shape(r.key) == _shape(wanted)), None)
+
+    def thresholds_for(self, route: Route) -> Thresholds:
+        return route.thresholds.merged_over(
+            self.defaults.thresholds.merged_over(DEFAULT_THRESHOLDS)
+        )
+
+
+def _normalize_ref(ref: str) -> str:
+    method, sep, path = ref.strip().partition(" ")
+    return route_key(method, path.strip()) if sep else ref.strip()
+
+
+def _shape(key: str) -> str:
+    return _VARIABLE.sub(lambda m: "{+}" if m.group(1) else "{}", key)
+
+
+def _check_unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)

@@ -1,0 +1,145 @@
+"""Render the manifest as the AWS SAM template (``template.yaml``) as a dict.
+
+The template holds one ``AWS::Serverless::Api`` whose ``DefinitionBody`` is the
+*stable* OpenAPI view (see ``router.render.openapi``), with detailed CloudWatch
+metrics and JSON access logs (``router.accesslog``) to a log group with retention; one
+``AWS::Serverless::Function`` per active route with target lambda and a weight above 0
+(canary functions exist before they take stable traffic), each with SAM's basic
+execution role only and one ``AWS::Lambda::Permission`` scoped to its method and path.
+The canary itself is not in the template: ``migrate apply`` deploys the canary view.
+
+Deploying needs API Gateway's account-level CloudWatch Logs role (set once per account
+and region) for access logging; this template does not manage that account setting.
+
+This module is pure: it returns a dict and must not serialize, do I/O or call AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from router.accesslog import access_log_format
+from router.manifest.model import Manifest, Route
+from router.paths import SegmentKind, parse_path
+from router.render.openapi import function_name, logical_id, render_openapi, sam_lambda_uri
+
+__all__ = [
+    "API_LOGICAL_ID",
+    "LOG_GROUP_LOGICAL_ID",
+    "access_log_group_name",
+    "lambda_routes",
+    "permission_logical_id",
+    "render_sam",
+    "source_arn",
+]
+
+API_LOGICAL_ID = "StranglerApi"
+LOG_GROUP_LOGICAL_ID = "StranglerAccessLogGroup"
+_LOG_RETENTION_DAYS = 30
+_METRICS = [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True}]
+
+
+def render_sam(manifest: Manifest) -> dict[str, Any]:
+    """The SAM template for ``manifest``; the same manifest gives an equal dict."""
+    resources: dict[str, Any] = {
+        API_LOGICAL_ID: _api(manifest),
+        LOG_GROUP_LOGICAL_ID: _log_group(manifest),
+    }
+    for route in lambda_routes(manifest):
+        resources[logical_id(route)] = _function(manifest, route)
+        resources[permission_logical_id(route)] = _permission(route)
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": f"{manifest.api.name}: strangler-fig migration of {manifest.legacy.url}",
+        "Resources": resources,
+        "Outputs": _outputs(manifest),
+    }
+
+
+def lambda_routes(manifest: Manifest) -> list[Route]:
+    """Active routes that need a function (stable or canary), by logical id."""
+    routes = [r for r in manifest.routes if r.status == "active" and r.effective_weight > 0]
+    return sorted(routes, key=logical_id)
+
+
+def access_log_group_name(manifest: Manifest) -> str:
+    return f"/strangler/{manifest.api.name}/{manifest.api.stage}/access"
+
+
+def _api(manifest: Manifest) -> dict[str, Any]:
+    properties = {
+        "Name": manifest.api.name,
+        "StageName": manifest.api.stage,
+        "OpenApiVersion": "3.0.1",
+        "DefinitionBody": render_openapi(manifest, lambda_uri=sam_lambda_uri, view="stable"),
+        "MethodSettings": [dict(setting) for setting in _METRICS],
+        "AccessLogSetting": {
+            "DestinationArn": {"Fn::GetAtt": [LOG_GROUP_LOGICAL_ID, "Arn"]},
+            "Format": access_log_format(),
+        },
+    }
+    return {"Type": "AWS::Serverless::Api", "Properties": properties}
+
+
+def _log_group(manifest: Manifest) -> dict[str, Any]:
+    properties = {
+        "LogGroupName": access_log_group_name(manifest),
+        "RetentionInDays": _LOG_RETENTION_DAYS,
+    }
+    return {"Type": "AWS::Logs::LogGroup", "Properties": properties}
+
+
+def _function(manifest: Manifest, route: Route) -> dict[str, Any]:
+    defaults = manifest.defaults
+    properties: dict[str, Any] = {
+        "FunctionName": function_name(manifest, route),
+        "Handler": route.function,
+        "CodeUri": ".",
+        "Runtime": defaults.runtime,
+        "MemorySize": route.memory or defaults.memory,
+        "Timeout": route.timeout or defaults.timeout,
+        "Policies": [],
+    }
+    variables = {**defaults.environment, **route.environment}
+    if variables:
+        properties["Environment"] = {"Variables": dict(sorted(variables.items()))}
+    return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def permission_logical_id(route: Route) -> str:
+    return logical_id(route).removesuffix("Function") + "InvokePermission"
+
+
+def _permission(route: Route) -> dict[str, Any]:
+    properties = {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Ref": logical_id(route)},
+        "Principal": "apigateway.amazonaws.com",
+        "SourceArn": source_arn(route),
+    }
+    return {"Type": "AWS::Lambda::Permission", "Properties": properties}
+
+
+def source_arn(route: Route) -> dict[str, str]:
+    """``execute-api`` ARN of any stage of the API, this method, this path (vars as ``*``)."""
+    method = "*" if route.method == "ANY" else route.method
+    parts = [s.value if s.kind is SegmentKind.LITERAL else "*" for s in parse_path(route.path)]
+    resource = f"${{{API_LOGICAL_ID}}}/*/{method}/" + "/".join(parts)
+    prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}"
+    return {"Fn::Sub": f"{prefix}:{resource}"}
+
+
+def _outputs(manifest: Manifest) -> dict[str, Any]:
+    url = (
+        f"https://${{{API_LOGICAL_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+        f"/{manifest.api.stage}/"
+    )
+    return {
+        "ApiUrl": {"Description": "Invoke URL of the stage", "Value": {"Fn::Sub": url}},
+        "ApiId": {"Description": "REST API id", "Value": {"Ref": API_LOGICAL_ID}},
+        "AccessLogGroupName": {
+            "Description": "CloudWatch Logs group of the JSON access logs",
+            "Value": {"Ref": LOG_GROUP_LOGICAL_ID},
+        },
+    }
