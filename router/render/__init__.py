@@ -12,6 +12,7 @@ The manifest itself is written with ruamel.yaml, which keeps the user's comments
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,8 +71,23 @@ def to_yaml(document: Mapping[str, Any]) -> str:
     )
 
 
+# Plain scalars a YAML 1.2 reader would not take as strings, though YAML 1.1 (what
+# PyYAML writes by) does: ``1e3``, ``0E0``, ``0o17``. Those are quoted.
+_YAML12_NON_STRING = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+"
+)
+
+
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """libyaml's safe dumper when available; it never writes anchors for shared objects."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    style = "'" if _YAML12_NON_STRING.fullmatch(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)

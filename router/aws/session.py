@@ -1,0 +1,97 @@
+"""Build boto3 clients for real AWS or a local endpoint, and map client errors.
+
+The standard credential chain, ``AWS_PROFILE`` and ``AWS_REGION`` work unchanged;
+``AWS_ENDPOINT_URL`` (boto3 honours it natively) points every client at a local moto
+server. This module must not know any particular AWS API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from router.errors import AWSError
+
+__all__ = ["AwsContext", "aws_errors", "error_code"]
+
+T = TypeVar("T")
+
+_CREDENTIAL_ERRORS = (
+    botocore.exceptions.NoCredentialsError,
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.ProfileNotFound,
+    botocore.exceptions.NoRegionError,
+)
+
+
+@dataclass
+class AwsContext:
+    """Where AWS calls go: region, optional endpoint, optional profile.
+
+    ``client_factory`` can be swapped in tests (e.g. to attach a botocore Stubber).
+    """
+
+    region: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    client_factory: Callable[[str], Any] | None = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, default_region: str) -> AwsContext:
+        region = (
+            os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or default_region
+        )
+        return cls(
+            region=region,
+            endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+            profile=os.environ.get("AWS_PROFILE") or None,
+        )
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint_url is not None
+
+    def client(self, service: str) -> Any:
+        """A cached client for ``service`` (``apigateway``, ``lambda``, ``logs``, ...)."""
+        if service not in self._clients:
+            self._clients[service] = self._make(service)
+        return self._clients[service]
+
+    def _make(self, service: str) -> Any:
+        if self.client_factory is not None:
+            return self.client_factory(service)
+        config = botocore.config.Config(retries={"max_attempts": 4, "mode": "standard"})
+        with aws_errors(f"create a {service} client"):
+            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            return session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
+
+
+def error_code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def aws_errors(doing: str, *, error: type[AWSError] = AWSError) -> Iterator[None]:
+    """Map botocore failures raised while ``doing`` to ``error`` with a clear message."""
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        message = exc.response.get("Error", {}).get("Message", str(exc))
+        raise error(f"AWS refused to {doing}: {error_code(exc)}: {message}") from exc
+    except _CREDENTIAL_ERRORS as exc:
+        raise error(
+            f"cannot {doing}: {exc}",
+            hint="set AWS_PROFILE / AWS_REGION, or AWS_ENDPOINT_URL for a local endpoint",
+        ) from exc
+    except botocore.exceptions.EndpointConnectionError as exc:
+        raise error(f"cannot {doing}: {exc}", hint="is the endpoint running?") from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise error(f"cannot {doing}: {exc}") from exc
