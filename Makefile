@@ -31,6 +31,9 @@ test: lint typecheck
 bench: install
 	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_apply.py
+	$(BIN)/python bench/bench_gateway.py
+	$(BIN)/python bench/bench_stats.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

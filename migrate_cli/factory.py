@@ -7,14 +7,27 @@ and print. This module must not print or parse command-line options.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from router.aws.apigateway import ApiGateway
+from router.aws.lambda_ import LambdaFunctions
+from router.aws.logs import CloudWatchLogs
+from router.aws.session import AwsContext
+from router.deploy.executor import Executor
+from router.deploy.plan import Planner
+from router.deploy.service import DeployService
+from router.deploy.state import DeployState, state_path_for
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
+
+if TYPE_CHECKING:
+    from router.analysis.service import AnalysisService
 
 __all__ = ["DEFAULT_MANIFEST", "Factory", "JsonOpt", "ManifestOpt"]
 
@@ -38,6 +51,7 @@ class Factory:
 
     def __init__(self, manifest: Path) -> None:
         self.manifest_path = manifest
+        self._store: ManifestStore | None = None
 
     @property
     def project_root(self) -> Path:
@@ -45,8 +59,11 @@ class Factory:
         return self.manifest_path.resolve().parent
 
     def store(self) -> ManifestStore:
-        timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
-        return ManifestStore(self.manifest_path, lock_timeout=timeout)
+        """One store per command, so every collaborator shares its lock and edit."""
+        if self._store is None:
+            timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
+            self._store = ManifestStore(self.manifest_path, lock_timeout=timeout)
+        return self._store
 
     def history(self) -> HistoryLog:
         return HistoryLog(history_path_for(self.manifest_path))
@@ -56,3 +73,41 @@ class Factory:
 
     def template_path(self) -> Path:
         return self.project_root / "template.yaml"
+
+    def aws(self) -> AwsContext:
+        return AwsContext.from_env(default_region=self.store().read().api.region)
+
+    def analysis_service(self) -> AnalysisService:
+        from router.analysis.baseline import BaselineStore
+        from router.analysis.service import AnalysisService
+        from router.analysis.sources import AccessLogSource, MetricSource
+        from router.aws.cloudwatch import CloudWatchMetrics
+        from router.render.sam import access_log_group_name
+
+        ctx, manifest = self.aws(), self.store().read()
+        return AnalysisService(
+            self.store(),
+            self.history(),
+            BaselineStore(self.manifest_path),
+            AccessLogSource(CloudWatchLogs(ctx), access_log_group_name(manifest)),
+            MetricSource(CloudWatchMetrics(ctx), manifest),
+            clock=lambda: datetime.now(UTC),
+        )
+
+    def deploy_service(self) -> DeployService:
+        ctx = self.aws()
+        apigw, functions = ApiGateway(ctx), LambdaFunctions(ctx)
+        planner = Planner(apigw, functions, is_local=ctx.is_local)
+
+        def executor_for(save: Callable[[DeployState], None]) -> Executor:
+            return Executor(apigw, functions, CloudWatchLogs(ctx), save)
+
+        return DeployService(
+            self.store(),
+            self.history(),
+            self.route_service(),
+            planner,
+            executor_for,
+            state_path_for(self.manifest_path),
+            self.project_root,
+        )

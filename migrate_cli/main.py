@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from migrate_cli.commands import inventory, render, routes
+from migrate_cli.commands import analysis, deploy, inventory, render, routes, serve, up
 from router import __version__
 
 __all__ = ["app", "main"]
@@ -40,6 +40,10 @@ def _root(
 inventory.register(app)
 routes.register(app)
 render.register(app)
+serve.register(app)
+deploy.register(app)
+analysis.register(app)
+up.register(app)
 
 
 def main() -> None:

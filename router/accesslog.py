@@ -72,8 +72,8 @@ class AccessLogRecord:
     source_ip: str | None = None
     integration_status: int | None = None
     response_length: int | None = None
-    response_latency: int | None = None
-    integration_latency: int | None = None
+    response_latency: float | None = None  # API Gateway writes whole ms; the local gateway µs
+    integration_latency: float | None = None
     is_canary_request: bool | None = None
     error_response_type: str | None = None
 
@@ -115,8 +115,8 @@ def _record(data: dict[str, Any]) -> AccessLogRecord:
         source_ip=_text(data, "sourceIp"),
         integration_status=_int(data, "integrationStatus"),
         response_length=_int(data, "responseLength"),
-        response_latency=_int(data, "responseLatency"),
-        integration_latency=_int(data, "integrationLatency"),
+        response_latency=_float(data, "responseLatency"),
+        integration_latency=_float(data, "integrationLatency"),
         is_canary_request=_bool(data, "isCanaryRequest"),
         error_response_type=_text(data, "errorResponseType"),
     )
@@ -145,6 +145,15 @@ def _int(data: dict[str, Any], field: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str | float):
         raise ValueError(f"field {field!r}: {value!r} is not a number")
     return int(float(value)) if isinstance(value, str) and "." in value else int(value)
+
+
+def _float(data: dict[str, Any], field: str) -> float | None:
+    value = _raw(data, field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        raise ValueError(f"field {field!r}: {value!r} is not a number")
+    return float(value)
 
 
 def _bool(data: dict[str, Any], field: str) -> bool | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,14 @@ from router.inventory import Inventory, merge_inventory
 from router.manifest.model import Legacy, Manifest, Route
 from router.manifest.store import ManifestStore
 
-__all__ = ["RouteChange", "RouteService", "check_handler", "resolve_route"]
+__all__ = [
+    "RouteChange",
+    "RouteService",
+    "Then",
+    "check_handler",
+    "resolve_route",
+    "state_of",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,11 @@ def _check_weight(weight: int | None) -> None:
         raise UsageError(f"--weight {weight}: must be between 1 and 100")
 
 
+Then = Callable[[Manifest], None]
+"""Runs inside the edit, after the change, with the manifest as it will be written
+(revision included); raising from it leaves the manifest and history untouched."""
+
+
 class RouteService:
     """Manifest changes with their history entries, one locked edit each."""
 
@@ -80,7 +92,13 @@ class RouteService:
         self.code_root = code_root
 
     def promote(
-        self, ref: str, *, function: str | None, weight: int | None, reason: str | None
+        self,
+        ref: str,
+        *,
+        function: str | None,
+        weight: int | None,
+        reason: str | None,
+        then: Then | None = None,
     ) -> RouteChange:
         _check_weight(weight)
         with self.store.edit() as draft:
@@ -90,56 +108,77 @@ class RouteService:
                 raise HandlerError(f"route {route.id!r} has no function yet: pass --function")
             check_handler(handler, search_path=self.code_root)
             change = _apply(route, RouteState("lambda", weight or 100, handler))
-            self._record(draft, "promote", [change], reason)
+            self._finish(draft, "promote", [change], reason, then)
         return change
 
-    def rollback(self, refs: Iterable[str], *, reason: str | None) -> list[RouteChange]:
+    def rollback(
+        self, refs: Iterable[str], *, reason: str | None, then: Then | None = None
+    ) -> list[RouteChange]:
         with self.store.edit() as draft:
             routes = [resolve_route(draft, ref) for ref in refs]
             changes = [_apply(r, RouteState("legacy", 0, r.function)) for r in routes]
-            self._record(draft, "rollback", changes, reason)
+            self._finish(draft, "rollback", changes, reason, then)
         return changes
 
-    def rollback_all(self, *, reason: str | None) -> list[RouteChange]:
+    def rollback_all(self, *, reason: str | None, then: Then | None = None) -> list[RouteChange]:
         on_lambda = [r.id for r in self.store.read().routes if r.target == "lambda"]
-        return self.rollback(on_lambda, reason=reason)
+        return self.rollback(on_lambda, reason=reason, then=then)
+
+    def restore(
+        self, states: dict[str, RouteState], *, reason: str | None, then: Then | None = None
+    ) -> list[RouteChange]:
+        """Put every route named in ``states`` back to that state (``--to-revision``)."""
+        with self.store.edit() as draft:
+            routes = [r for r in draft.routes if r.id in states]
+            changes = [_apply(r, states[r.id]) for r in routes]
+            self._finish(draft, "rollback", changes, reason, then)
+        return changes
 
     def init(self, inventory: Inventory, legacy: Legacy) -> tuple[list[Route], list[Route]]:
         with self.store.edit() as draft:
             added, vanished = merge_inventory(draft, inventory.routes, legacy)
             details = {"added": [r.id for r in added], "vanished": [r.id for r in vanished]}
             if added or vanished or draft.legacy != legacy:
-                self._append(draft, "init", None, None, None, details)
+                self._append(draft, [_entry(draft, "init", None, None, details)])
         return added, vanished
 
-    def _record(
-        self, draft: Manifest, action: str, changes: list[RouteChange], reason: str | None
-    ) -> None:
-        for change in (c for c in changes if c.changed):
-            self._append(draft, action, change, reason, change.route, {})
-
-    def _append(
+    def _finish(
         self,
         draft: Manifest,
         action: str,
-        change: RouteChange | None,
+        changes: list[RouteChange],
         reason: str | None,
-        route: str | None,
-        details: dict[str, Any],
+        then: Then | None,
     ) -> None:
-        # The store bumps the revision when it writes; record the one it will write.
-        entry = HistoryEntry(
-            revision=draft.revision + 1,
-            time=now_iso(),
-            user=current_user(),
-            action=action,
-            route=route,
-            before=change.before if change else None,
-            after=change.after if change else None,
-            reason=reason,
-            details=details,
-        )
-        self.store.after_commit(lambda: self.history.append([entry]))
+        changed = [c for c in changes if c.changed]
+        self._append(draft, [_entry(draft, action, c, reason, {}) for c in changed])
+        if then is not None:
+            then(draft.model_copy(update={"revision": draft.revision + (1 if changed else 0)}))
+
+    def _append(self, draft: Manifest, entries: list[HistoryEntry]) -> None:
+        if entries:
+            self.store.after_commit(lambda: self.history.append(entries))
+
+
+def _entry(
+    draft: Manifest,
+    action: str,
+    change: RouteChange | None,
+    reason: str | None,
+    details: dict[str, Any],
+) -> HistoryEntry:
+    # The store bumps the revision when it writes; record the one it will write.
+    return HistoryEntry(
+        revision=draft.revision + 1,
+        time=now_iso(),
+        user=current_user(),
+        action=action,
+        route=change.route if change else None,
+        before=change.before if change else None,
+        after=change.after if change else None,
+        reason=reason,
+        details=details,
+    )
 
 
 def _apply(route: Route, after: RouteState) -> RouteChange:

@@ -71,6 +71,13 @@ class AwsContext:
         config = botocore.config.Config(retries={"max_attempts": 4, "mode": "standard"})
         with aws_errors(f"create a {service} client"):
             session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            if self.is_local and session.get_credentials() is None:
+                # A local endpoint (moto) accepts any credentials; real AWS never gets these.
+                session = boto3.session.Session(
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    region_name=self.region,
+                )
             return session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
 
 

@@ -7,6 +7,7 @@ write files (see ``router.manifest.store``) nor know about AWS or HTTP.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,6 +22,7 @@ __all__ = [
     "Manifest",
     "Route",
     "RouteStatus",
+    "Shadow",
     "Target",
     "Thresholds",
     "route_key",
@@ -59,7 +61,7 @@ DEFAULT_THRESHOLDS = Thresholds(
     latency_p50_max_increase=0.20,
     latency_p90_max_increase=0.20,
     error_rate_max_increase=0.01,
-    min_samples=50,
+    min_samples=100,  # at 60 a side a real +30% regression still passed 1 run in 10
     alpha=0.05,
 )
 
@@ -95,6 +97,30 @@ class Defaults(_Strict):
     thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
 
 
+class Shadow(_Strict):
+    """A shadow run in progress: copies of the route's requests go to ``function``
+    (off the request path) while the monolith keeps answering; see ``migrate shadow``."""
+
+    run_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    function: str
+    until: str  # ISO 8601 UTC; the gateway stops shadowing after it
+    allow_side_effects: bool = False
+
+    @field_validator("function")
+    @classmethod
+    def _handler_syntax(cls, value: str) -> str:
+        return _check_handler(value)
+
+    @field_validator("until")
+    @classmethod
+    def _iso_time(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an ISO 8601 time") from exc
+        return value
+
+
 class Route(_Strict):
     """One (method, path) of the monolith and where its traffic goes.
 
@@ -113,6 +139,7 @@ class Route(_Strict):
     environment: dict[str, str] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"
+    shadow: Shadow | None = None
 
     @field_validator("path")
     @classmethod
@@ -198,6 +225,12 @@ class Manifest(_Strict):
 def _normalize_ref(ref: str) -> str:
     method, sep, path = ref.strip().partition(" ")
     return route_key(method, path.strip()) if sep else ref.strip()
+
+
+def _check_handler(value: str) -> str:
+    if not _HANDLER.match(value):
+        raise ValueError(f"{value!r} is not a dotted handler path like 'package.module.handler'")
+    return value
 
 
 def _shape(key: str) -> str:

@@ -1,0 +1,143 @@
+"""``migrate baseline`` and ``migrate compare``: was the cutover good?"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.output import console, err_console, handle_errors, print_json
+from router.analysis.model import Mode
+from router.analysis.report import (
+    comparison_to_json,
+    render_sparklines,
+    render_table,
+    sparkline,
+    write_html,
+)
+from router.analysis.service import CompareResult
+from router.analysis.timespec import parse_instant, parse_window
+from router.errors import UsageError
+
+__all__ = ["register"]
+
+RouteArg = Annotated[str, typer.Argument(help='Route id or "METHOD /path".')]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("baseline")(baseline)
+    app.command("compare")(compare)
+
+
+@handle_errors
+def baseline(
+    route: RouteArg,
+    window: Annotated[
+        str, typer.Option("--window", "-w", help="How far back: 30s, 15m, 1h, 7d.")
+    ] = "1h",
+    end: Annotated[str, typer.Option("--end", help="Window end: now, -10m, ISO 8601.")] = "now",
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Capture a route's latency and errors while the monolith serves it.
+
+    Reads the access logs (CloudWatch Logs) of the route in the window, or the
+    CloudWatch metrics where no logs are kept. Refuses (exit 2) a window with no data.
+
+    Example: [bold]migrate baseline "GET /api/users/{id}" --window 30m[/]
+    """
+    span = parse_window(window)
+    until = parse_instant(end, now=datetime.now(UTC), option="--end")
+    with err_console.status("reading access logs and metrics..."):
+        captured = Factory(manifest).analysis_service().baseline(route, span, until)
+    if as_json:
+        print_json(captured.model_dump(exclude={"latencies_ms", "statuses"}))
+        return
+    console.print(
+        f"baseline of {captured.route_id}: {captured.requests} requests from {captured.source}, "
+        f"revision {captured.revision}, target {captured.target}"
+    )
+    if captured.latencies_ms:
+        console.print(f"  latency {sparkline(captured.latencies_ms)}")
+
+
+@handle_errors
+def compare(
+    route: RouteArg,
+    since: Annotated[
+        str | None, typer.Option("--since", help="After-window start (default: the last promote).")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option("--window", "-w", help="Or the last W: 15m, 1h.")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="auto, baseline (stored) or concurrent (canary control).")
+    ] = "auto",
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML report here.")
+    ] = None,
+    rollback_on_fail: Annotated[
+        bool,
+        typer.Option("--rollback-on-fail", help="Roll the route back when the verdict is fail."),
+    ] = False,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare a route's latency and errors after its cutover with before it.
+
+    Exit 0 pass, 1 fail, 3 inconclusive (too little traffic), 2 bad input: cron and
+    CI can gate on it. During a canary the Lambda share is judged against the
+    monolith share of the same window (mode concurrent).
+
+    Example: [bold]migrate compare "GET /api/users/{id}" --window 15m --json[/]
+    """
+    if since is not None and window is not None:
+        raise UsageError("give --since or --window, not both")
+    if mode not in ("auto", "baseline", "concurrent"):
+        raise UsageError(f"--mode {mode!r}: expected auto, baseline or concurrent")
+    factory = Factory(manifest)
+    now = datetime.now(UTC)
+    start = parse_instant(since, now=now, option="--since") if since else None
+    span = parse_window(window) if window else None
+    chosen: Mode | None = None if mode == "auto" else mode  # type: ignore[assignment]
+    with err_console.status("reading access logs and metrics..."):
+        result = factory.analysis_service().compare(route, since=start, window=span, mode=chosen)
+    code = result.comparison.exit_code
+    rolled_back = code == 1 and rollback_on_fail and _rollback(factory, result)
+    _show(result, as_json, html, rolled_back)
+    raise typer.Exit(code)
+
+
+def _show(result: CompareResult, as_json: bool, html: Path | None, rolled_back: bool) -> None:
+    if html is not None:
+        write_html(result.comparison, result.before, result.after, html)
+    if as_json:
+        data = comparison_to_json(result.comparison)
+        extra = {"html": str(html) if html else None, "rolled_back": rolled_back}
+        print_json({"route": result.route.id, **data, **extra})
+        return
+    console.print(render_table(result.comparison))
+    sparklines = render_sparklines(result.before, result.after)
+    if sparklines is not None:
+        console.print(sparklines)
+    if html is not None:
+        console.print(f"HTML report: {html}")
+    if rolled_back:
+        console.print(f"[red]rolled back[/] {result.route.id} to the monolith")
+
+
+def _rollback(factory: Factory, result: CompareResult) -> bool:
+    """Send the route back to the monolith, applying it when it was applied."""
+    from router.deploy.state import load_state, state_path_for
+
+    reason = f"compare: {result.comparison.verdict} ({'; '.join(result.comparison.reasons)})"
+    if load_state(state_path_for(factory.manifest_path)).api_id is not None:
+        factory.deploy_service().rollback(
+            [result.route.id], reason=reason, force=False, confirm=lambda _: True
+        )
+    else:
+        factory.route_service().rollback([result.route.id], reason=reason)
+    return True

@@ -1,0 +1,75 @@
+"""``migrate plan`` and ``migrate apply``: the manifest onto API Gateway and Lambda."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.output import handle_errors, print_json
+from migrate_cli.planview import confirm_for, plan_json, print_applied, print_plan
+
+__all__ = ["ForceOpt", "YesOpt", "register"]
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Apply even when the deployed API drifted (overwrites it).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+    app.command("apply")(apply)
+
+
+@handle_errors
+def plan(
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+    ] = False,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what `migrate apply` would change in API Gateway and Lambda (read-only).
+
+    Uses the standard AWS credential chain, AWS_PROFILE and AWS_REGION, or
+    AWS_ENDPOINT_URL for a local endpoint (`migrate up` starts one).
+
+    Example: [bold]migrate plan --detailed-exitcode[/]   (0: in sync, 2: changes, 1: error)
+    """
+    result = Factory(manifest).deploy_service().plan()
+    if as_json:
+        print_json(plan_json(result))
+    else:
+        print_plan(result)
+    if detailed_exitcode and (result.has_changes or result.drift):
+        raise typer.Exit(2)
+
+
+@handle_errors
+def apply(
+    yes: YesOpt = False,
+    force: ForceOpt = False,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply the manifest: import the definition, deploy the stage, sync the functions.
+
+    Refuses when the deployed API was changed outside strangler, unless --force.
+
+    Example: [bold]migrate apply --yes[/]
+    """
+    applied = (
+        Factory(manifest).deploy_service().apply(force=force, confirm=confirm_for(yes, as_json))
+    )
+    if as_json:
+        print_json({**plan_json(applied.plan), "result": _result(applied.result)})
+        return
+    if applied.result is None:
+        print_plan(applied.plan)
+    print_applied(applied)
+
+
+def _result(result: object) -> object:
+    return vars(result) if result is not None else None

@@ -1,0 +1,181 @@
+"""``migrate up``: run the local stack (moto, the monolith, the gateway) until Ctrl-C.
+
+Options, printing and signal handling only: starting and stopping the servers is
+``router.local``. This module must not talk to real AWS nor change the user's
+environment (the dummy credentials go to the gateway process alone).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from migrate_cli.factory import DEFAULT_MANIFEST, Factory, ManifestOpt
+from migrate_cli.output import handle_errors
+from router.errors import UsageError
+from router.local import (
+    LEGACY_URL_ENV,
+    LocalStack,
+    ProcessError,
+    StackConfig,
+    StackUrls,
+    port_in_use,
+)
+from router.local.stack import DUMMY_CREDENTIALS
+
+__all__ = ["register"]
+
+POLL_S = 0.2
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+
+
+@handle_errors
+def up(
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=1, max=65535, help="Gateway port.")
+    ] = 8080,
+    legacy_port: Annotated[
+        int, typer.Option("--legacy-port", min=1, max=65535, help="Monolith port.")
+    ] = 5000,
+    moto_port: Annotated[
+        int, typer.Option("--moto-port", min=1, max=65535, help="Local AWS endpoint (moto) port.")
+    ] = 5001,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            help="Monolith database (default: var/legacy.db next to the manifest).",
+        ),
+    ] = None,
+    delay_ms: Annotated[int, typer.Option("--delay-ms", min=0, help="Monolith latency (ms).")] = 0,
+    no_gateway: Annotated[
+        bool, typer.Option("--no-gateway", help="Start moto and the monolith only.")
+    ] = False,
+    log_dir: Annotated[
+        Path | None, typer.Option("--log-dir", help="Where the servers' logs go (default: temp).")
+    ] = None,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+) -> None:
+    """Start the local stack on 127.0.0.1: moto (AWS), the monolith and the gateway.
+
+    The gateway publishes metrics and access logs to moto. Stops everything on
+    Ctrl-C or SIGTERM.
+
+    Example: [bold]migrate up --port 8080 --legacy-port 5000 --moto-port 5001[/]
+    """
+    _up(
+        StackConfig(
+            manifest=manifest,
+            gateway_port=port,
+            legacy_port=legacy_port,
+            moto_port=moto_port,
+            database_url=database_url,
+            delay_ms=delay_ms,
+            with_gateway=not no_gateway,
+            log_dir=log_dir,
+        )
+    )
+
+
+def _up(config: StackConfig) -> None:
+    model = Factory(config.manifest).store().read()
+    _check_ports(config)
+    log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="strangler-up-"))
+    config = replace(config, region=model.api.region, log_dir=log_dir)
+    stack = LocalStack(config)
+    if model.legacy.url != stack.urls.legacy:
+        _echo(f"note: legacy.url in the manifest is {model.legacy.url}; the gateway is given "
+              f"{stack.urls.legacy} ({LEGACY_URL_ENV})")  # fmt: skip
+    with _interrupts_raise():
+        try:
+            _announce(stack.start(), stack, config)
+            _watch(stack)
+        except KeyboardInterrupt:
+            _echo("stopping ...")
+        finally:
+            with _interrupts_ignored():
+                stack.stop()
+    _echo("stopped")
+
+
+def _check_ports(config: StackConfig) -> None:
+    ports = [("--moto-port", config.moto_port), ("--legacy-port", config.legacy_port)]
+    if config.with_gateway:
+        ports.append(("--port", config.gateway_port))
+    seen: dict[int, str] = {}
+    for option, number in ports:
+        if number in seen:
+            raise UsageError(f"{option} {number} is also {seen[number]}; give distinct ports")
+        if port_in_use(number):
+            raise UsageError(
+                f"{option} {number}: port already in use on 127.0.0.1",
+                hint=f"stop what listens there, or pass another {option}",
+            )
+        seen[number] = option
+
+
+def _announce(urls: StackUrls, stack: LocalStack, config: StackConfig) -> None:
+    pids = stack.pids()
+    if urls.gateway:
+        _echo(f"gateway       {urls.gateway}   (pid {pids['gateway']})")
+    _echo(f"monolith      {urls.legacy}   (pid {pids['monolith']})")
+    _echo(f"aws endpoint  {urls.aws_endpoint}   (pid {pids['moto']})")
+    _echo(f"logs          {config.log_dir}")
+    creds = " ".join(f"{k}={v}" for k, v in DUMMY_CREDENTIALS.items())
+    _echo(f"export AWS_ENDPOINT_URL={urls.aws_endpoint} AWS_REGION={config.region} {creds}")
+    _echo("ready; press Ctrl-C to stop")
+
+
+def _watch(stack: LocalStack) -> None:
+    """Sleep until interrupted; a server that dies ends the stack with its output."""
+    while True:
+        dead = stack.exited()
+        if dead is not None:
+            raise ProcessError(
+                f"{dead.name} exited with code {dead.returncode}; its last output:\n{dead.tail()}"
+            )
+        time.sleep(POLL_S)
+
+
+def _echo(line: str) -> None:
+    typer.echo(line)
+    sys.stdout.flush()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_raise() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt) inside the block."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """A second Ctrl-C/SIGTERM must not cut the shutdown short (and leak a server)."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,228 @@
+"""Lambda handlers of the orders domain: ``POST /api/orders``, ``GET /api/orders/{order_id}``.
+
+``create_order`` mirrors the monolith: the body is validated with the same strict
+schema (400 naming the field, e.g. ``items[0].quantity``), unknown user/products
+and repeated products are 400s, then every line's stock is decremented with a
+conditional UPDATE and the order is inserted in ONE transaction; a short line is
+a 409 ``insufficient_stock`` and nothing changes; success is 201 + ``Location``.
+With an ``Idempotency-Key`` header the write runs through
+``_shared.idempotency.run_once`` (stored response, replay, 422 on a different
+body); without it the behaviour is exactly the monolith's. This module must not
+import ``legacy_app`` nor touch products other than their stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
+
+from migrated_functions._shared import idempotency
+from migrated_functions._shared.db import get_engine, write_transaction
+from migrated_functions._shared.event import Event, body_bytes, int_path_param, read_json
+from migrated_functions._shared.handler import Response, run
+from migrated_functions._shared.http import ApiError, json_response, not_found, validation_error
+from migrated_functions._shared.tables import order_items, orders, products, users
+
+__all__ = ["CREATE_ORDER_ROUTE", "GET_ORDER_ROUTE", "create_order", "get_order"]
+
+CREATE_ORDER_ROUTE = "POST /api/orders"
+GET_ORDER_ROUTE = "GET /api/orders/{order_id}"
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+Line = tuple[int, int]  # (product_id, quantity)
+
+
+# Same names and constraints as the monolith's schema: pydantic puts the class
+# names in some messages ("... instance of OrderLineIn").
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+class OrderLineIn(_Strict):
+    product_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=1000)
+
+
+class OrderCreate(_Strict):
+    user_id: int = Field(ge=1)
+    items: list[OrderLineIn] = Field(min_length=1, max_length=50)
+
+
+class InsufficientStock(Exception):
+    """Line ``index`` asked for more of ``product_id`` than is in stock."""
+
+    def __init__(self, index: int, product_id: int, requested: int) -> None:
+        super().__init__(index, product_id, requested)
+        self.index = index
+        self.product_id = product_id
+        self.requested = requested
+
+
+def utc_now() -> str:
+    """The current time in the stored/JSON format, e.g. ``2024-03-05T14:07:09Z``."""
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def create_order(event: Event, context: Any) -> Response:
+    """Lambda entry point of ``POST /api/orders``."""
+    return run(event, context, CREATE_ORDER_ROUTE, _create_order)
+
+
+def get_order(event: Event, context: Any) -> Response:
+    """Lambda entry point of ``GET /api/orders/{order_id}``."""
+    return run(event, context, GET_ORDER_ROUTE, _get_order)
+
+
+def _create_order(event: Event) -> Response:
+    key = idempotency.idempotency_key(event)
+    data = parse_order(event)
+    engine = _orders_engine()
+    work = partial(_place_order, data=data)
+    try:
+        if key is None:
+            with write_transaction(engine) as conn:
+                return work(conn)
+        fingerprint = idempotency.request_fingerprint(CREATE_ORDER_ROUTE, body_bytes(event))
+        return idempotency.run_once(engine, key, fingerprint, work)
+    except InsufficientStock as exc:  # raised inside the transaction: already rolled back
+        raise _stock_error(engine, exc) from None
+
+
+def _orders_engine() -> Engine:
+    engine = get_engine()
+    idempotency.ensure_table(engine)
+    return engine
+
+
+def parse_order(event: Event) -> OrderCreate:
+    """The validated body, or the monolith's 415/413/400 (first violation, field named)."""
+    data = read_json(event)
+    try:
+        return OrderCreate.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = field_path(first["loc"])
+        raise validation_error(field, f"{field}: {first['msg']}") from None
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``("items", 0, "quantity")`` -> ``"items[0].quantity"``; ``()`` -> ``"body"``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def _place_order(conn: Connection, data: OrderCreate) -> Response:
+    prices = _check_references(conn, data)
+    lines = [(line.product_id, line.quantity) for line in data.items]
+    _reserve_stock(conn, lines)
+    body = _insert_order(conn, data.user_id, lines, prices)
+    return json_response(body, 201, {"Location": f"/api/orders/{body['id']}"})
+
+
+def _check_references(conn: Connection, data: OrderCreate) -> dict[int, int]:
+    """400 naming the field for an unknown user/product or a repeated product; prices."""
+    if conn.scalar(select(users.c.id).where(users.c.id == data.user_id)) is None:
+        raise validation_error("user_id", f"user_id: user {data.user_id} does not exist")
+    ids = [line.product_id for line in data.items]
+    stmt = select(products.c.id, products.c.price_cents).where(products.c.id.in_(ids))
+    prices: dict[int, int] = {pid: price for pid, price in conn.execute(stmt)}
+    _check_products(ids, prices)
+    return prices
+
+
+def _check_products(ids: Sequence[int], prices: dict[int, int]) -> None:
+    """The first unknown or repeated product, in line order, is a 400 naming its line."""
+    seen: set[int] = set()
+    for index, pid in enumerate(ids):
+        field = f"items[{index}].product_id"
+        if pid not in prices:
+            raise validation_error(field, f"{field}: product {pid} does not exist")
+        if pid in seen:
+            raise validation_error(field, f"{field}: product {pid} appears more than once")
+        seen.add(pid)
+
+
+def _reserve_stock(conn: Connection, lines: Sequence[Line]) -> None:
+    """One conditional decrement per line (never oversells); raise on the first short one."""
+    for index, (product_id, quantity) in enumerate(lines):
+        stmt = (
+            update(products)
+            .where(products.c.id == product_id, products.c.stock >= quantity)
+            .values(stock=products.c.stock - quantity)
+        )
+        if conn.execute(stmt).rowcount != 1:
+            raise InsufficientStock(index, product_id, quantity)
+
+
+def _insert_order(
+    conn: Connection, user_id: int, lines: Sequence[Line], prices: dict[int, int]
+) -> dict[str, Any]:
+    """Insert the order and its lines (in line order); its JSON body."""
+    total = sum(quantity * prices[pid] for pid, quantity in lines)
+    order = {"user_id": user_id, "status": "placed", "total_cents": total}
+    order |= {"created_at": utc_now(), "cancelled_at": None}
+    inserted = conn.execute(insert(orders).values(**order)).inserted_primary_key
+    assert inserted is not None
+    order_id = int(inserted[0])
+    items = [
+        {"order_id": order_id, "product_id": pid, "quantity": qty, "unit_price_cents": prices[pid]}
+        for pid, qty in lines
+    ]
+    conn.execute(insert(order_items), items)
+    return order_to_json({"id": order_id, **order}, items)
+
+
+def _stock_error(engine: Engine, exc: InsufficientStock) -> ApiError:
+    with engine.connect() as conn:
+        stmt = select(products.c.stock).where(products.c.id == exc.product_id)
+        available = conn.scalar(stmt) or 0
+    return ApiError(
+        409,
+        "insufficient_stock",
+        f"product {exc.product_id} has {available} in stock, {exc.requested} requested",
+        field=f"items[{exc.index}].quantity",
+        product_id=exc.product_id,
+        requested=exc.requested,
+        available=available,
+    )
+
+
+def _get_order(event: Event) -> Response:
+    order_id = int_path_param(event, "order_id")
+    with get_engine().connect() as conn:
+        order = conn.execute(select(orders).where(orders.c.id == order_id)).mappings().first()
+        if order is None:
+            raise not_found("order", order_id)
+        stmt = select(order_items).where(order_items.c.order_id == order_id)
+        items = conn.execute(stmt.order_by(order_items.c.id)).mappings().all()
+    return json_response(order_to_json(order, items))
+
+
+def order_to_json(
+    order: RowMapping | dict[str, Any], items: Sequence[RowMapping | dict[str, Any]]
+) -> dict[str, Any]:
+    """The monolith's order shape; ``items`` must already be in line-id order."""
+    return {
+        "id": order["id"],
+        "user_id": order["user_id"],
+        "status": order["status"],
+        "total_cents": order["total_cents"],
+        "created_at": order["created_at"],
+        "cancelled_at": order["cancelled_at"],
+        "items": [
+            {
+                "product_id": item["product_id"],
+                "quantity": item["quantity"],
+                "unit_price_cents": item["unit_price_cents"],
+                "line_total_cents": item["quantity"] * item["unit_price_cents"],
+            }
+            for item in items
+        ],
+    }

@@ -1,0 +1,269 @@
+"""``migrate baseline`` and ``migrate compare``: gather a route's figures, judge them.
+
+Baseline: the requests the monolith served in a window, stored with the manifest
+revision. Compare: the requests Lambda served since the cutover (or in a window),
+against the stored baseline, or, during a canary, against the monolith's share of
+the same route in the same window (a concurrent control, as Kayenta recommends).
+Raw access-log samples are preferred; CloudWatch metrics are the fallback, and the
+result says which source every side came from. Must not print or change routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from router.analysis.baseline import MAX_SAMPLES, Baseline, BaselineStore, thin
+from router.analysis.model import AggregateFigures, Comparison, Figures, Mode, SampleSet
+from router.analysis.sources import AccessLogSource, MetricFigures, MetricSource, RequestSample
+from router.analysis.timespec import to_ms
+from router.analysis.verdict import compare
+from router.errors import UsageError
+from router.history import HistoryLog, now_iso
+from router.manifest.model import Manifest, Route
+from router.manifest.store import ManifestStore
+from router.routes import resolve_route
+
+__all__ = ["AnalysisService", "CompareResult", "Window"]
+
+ModeChoice = Mode | None  # None: concurrent during a canary with enough traffic, else baseline
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def ms(self) -> tuple[int, int]:
+        return to_ms(self.start), to_ms(self.end)
+
+    def describe(self) -> str:
+        start, end = (t.isoformat(timespec="seconds") for t in (self.start, self.end))
+        return f"{start} .. {end}"
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    route: Route
+    comparison: Comparison
+    before: Figures
+    after: Figures
+    window: Window
+
+
+class AnalysisService:
+    def __init__(
+        self,
+        store: ManifestStore,
+        history: HistoryLog,
+        baselines: BaselineStore,
+        logs: AccessLogSource,
+        metrics: MetricSource,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store, self.history, self.baselines = store, history, baselines
+        self.logs, self.metrics, self.clock = logs, metrics, clock
+
+    def baseline(self, ref: str, window: timedelta, end: datetime | None) -> Baseline:
+        manifest = self.store.read()
+        route = resolve_route(manifest, ref)
+        span = Window((end or self.clock()) - window, end or self.clock())
+        samples = [s for s in self._samples(route, span) if _served_by(s, "legacy", route)]
+        figures = None if samples else self.metrics.fetch(route, span.start, span.end)
+        baseline = _baseline(manifest, route, span, samples, figures)
+        with self.store.locked():
+            self.baselines.save(baseline)
+        return baseline
+
+    def compare(
+        self, ref: str, *, since: datetime | None, window: timedelta | None, mode: ModeChoice
+    ) -> CompareResult:
+        manifest = self.store.read()
+        route = resolve_route(manifest, ref)
+        span = self._after_window(route, since, window)
+        samples = self._samples(route, span)
+        after = self._side(route, span, samples, "lambda", "after (lambda)")
+        chosen = mode or _auto_mode(route, samples, manifest)
+        before = (
+            self._concurrent(route, span, samples)
+            if chosen == "concurrent"
+            else self._stored(route)
+        )
+        thresholds = manifest.thresholds_for(route)
+        result = compare(before, after, thresholds, mode=chosen)
+        return CompareResult(route, result, before, after, span)
+
+    def _samples(self, route: Route, span: Window) -> list[RequestSample]:
+        start, end = span.ms
+        return self.logs.fetch(route, start, end)
+
+    def _after_window(
+        self, route: Route, since: datetime | None, window: timedelta | None
+    ) -> Window:
+        now = self.clock()
+        if window is not None:
+            return Window(now - window, now)
+        start = since or self._cutover_time(route)
+        if start >= now:
+            raise UsageError(f"--since {start.isoformat()}: is not in the past")
+        return Window(start, now)
+
+    def _cutover_time(self, route: Route) -> datetime:
+        promotes = [
+            e for e in self.history.entries() if e.route == route.id and e.action == "promote"
+        ]
+        if not promotes:
+            raise UsageError(
+                f"route {route.id!r} was never promoted: give --since TIME or --window W"
+            )
+        return datetime.fromisoformat(promotes[-1].time.replace("Z", "+00:00"))
+
+    def _side(
+        self, route: Route, span: Window, samples: list[RequestSample], target: str, label: str
+    ) -> Figures:
+        mine = [s for s in samples if _served_by(s, target, route)]
+        if mine:
+            return _sample_set(mine, label, span, target)
+        figures = self.metrics.fetch(route, span.start, span.end)
+        aggregate = _aggregate(figures, label, span, target)
+        return aggregate or SampleSet(label, (), (), "access-log", span.ms, target)
+
+    def _concurrent(self, route: Route, span: Window, samples: list[RequestSample]) -> Figures:
+        mine = [s for s in samples if _served_by(s, "legacy", route)]
+        return _sample_set(mine, "before (legacy, same window)", span, "legacy")
+
+    def _stored(self, route: Route) -> Figures:
+        baseline = self.baselines.load(route.id)
+        if baseline is None:
+            raise UsageError(
+                f"no baseline for route {route.id!r}",
+                hint=f"capture one while the monolith serves it: `migrate baseline {route.id}`",
+            )
+        return _from_baseline(baseline)
+
+
+def _served_by(sample: RequestSample, target: str, route: Route) -> bool:
+    if sample.target is not None:
+        return sample.target == target
+    # API Gateway's own log has no target: during a canary the canary deployment is
+    # Lambda's share; otherwise the route is wholly on one side.
+    if 0 < route.effective_weight < 100 and sample.is_canary is not None:
+        return sample.is_canary == (target == "lambda")
+    return route.effective_weight == (100 if target == "lambda" else 0)
+
+
+def _auto_mode(route: Route, samples: list[RequestSample], manifest: Manifest) -> Mode:
+    if not 0 < route.effective_weight < 100:
+        return "baseline"
+    floor = manifest.thresholds_for(route).min_samples or 1
+    legacy = sum(1 for s in samples if _served_by(s, "legacy", route))
+    return "concurrent" if legacy >= floor else "baseline"
+
+
+def _sample_set(samples: list[RequestSample], label: str, span: Window, target: str) -> SampleSet:
+    latencies = tuple(s.latency_ms for s in samples)
+    statuses = tuple(s.status for s in samples)
+    return SampleSet(label, latencies, statuses, "access-log", span.ms, target)
+
+
+def _aggregate(
+    figures: MetricFigures, label: str, span: Window, target: str
+) -> AggregateFigures | None:
+    lat = figures.latency
+    p50, p90 = lat.get("p50"), lat.get("p90")
+    if not figures.has_percentiles or p50 is None or p90 is None or not figures.count:
+        return None
+    return AggregateFigures(
+        count=int(figures.count),
+        p50=p50,
+        p90=p90,
+        p99=lat.get("p99"),
+        mean=lat.get("Average"),
+        errors_4xx=int(figures.errors_4xx or 0),
+        errors_5xx=int(figures.errors_5xx or 0),
+        source="metrics",
+        label=label,
+        window=span.ms,
+        target=target,
+    )
+
+
+def _baseline(
+    manifest: Manifest,
+    route: Route,
+    span: Window,
+    samples: list[RequestSample],
+    figures: MetricFigures | None,
+) -> Baseline:
+    start, end = span.ms
+    common = {
+        "route_id": route.id,
+        "method": route.method,
+        "path": route.path,
+        "revision": manifest.revision,
+        "target": "legacy",
+        "captured_at": now_iso(),
+        "window_start_ms": start,
+        "window_end_ms": end,
+    }
+    if samples:
+        latencies, statuses = thin(
+            [s.latency_ms for s in samples], [s.status for s in samples], MAX_SAMPLES
+        )
+        return Baseline.model_validate(
+            {
+                **common,
+                "source": "access-log",
+                "requests": len(samples),
+                "latencies_ms": latencies,
+                "statuses": statuses,
+            }
+        )
+    aggregate = _aggregate(figures, "baseline", span, "legacy") if figures else None
+    if aggregate is None:
+        raise UsageError(
+            f"no data for route {route.id!r} ({route.key}) in {span.describe()}",
+            hint="send traffic to it (or widen --window / move --end) and capture again",
+        )
+    metrics = {
+        "count": float(aggregate.count),
+        "p50": aggregate.p50,
+        "p90": aggregate.p90,
+        "p99": aggregate.p99,
+        "mean": aggregate.mean,
+        "errors_4xx": float(aggregate.errors_4xx),
+        "errors_5xx": float(aggregate.errors_5xx),
+    }
+    return Baseline.model_validate(
+        {**common, "source": "metrics", "requests": aggregate.count, "metrics": metrics}
+    )
+
+
+def _from_baseline(baseline: Baseline) -> Figures:
+    window = (baseline.window_start_ms, baseline.window_end_ms)
+    label = f"before (baseline, revision {baseline.revision})"
+    if baseline.source == "access-log":
+        return SampleSet(
+            label,
+            tuple(baseline.latencies_ms),
+            tuple(baseline.statuses),
+            "access-log",
+            window,
+            baseline.target,
+        )
+    m = baseline.metrics
+    return AggregateFigures(
+        count=int(m.get("count") or 0),
+        p50=float(m.get("p50") or 0),
+        p90=float(m.get("p90") or 0),
+        p99=m.get("p99"),
+        mean=m.get("mean"),
+        errors_4xx=int(m.get("errors_4xx") or 0),
+        errors_5xx=int(m.get("errors_5xx") or 0),
+        source="metrics",
+        label=label,
+        window=window,
+        target=baseline.target,
+    )

@@ -1,0 +1,133 @@
+"""The data of a plan: observed state and the steps that change it (frozen dataclasses).
+
+Pure data; computing (``plan``, ``steps``, ``drift``) and executing (``executor``)
+live elsewhere. Must not call AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from router.aws.apigateway import RestApiRef, StageInfo
+from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.deploy.desired import Desired
+from router.deploy.view import ApiView, ViewChange
+from router.manifest.model import Route
+
+__all__ = [
+    "CreateApi",
+    "Deploy",
+    "Observed",
+    "Plan",
+    "PointStage",
+    "PutDefinition",
+    "RemoveCanary",
+    "StageSettings",
+    "Step",
+    "SyncFunction",
+]
+
+
+@dataclass(frozen=True)
+class CreateApi:
+    name: str
+    description: str
+
+    def describe(self) -> str:
+        return f"create REST API {self.name!r}"
+
+
+@dataclass(frozen=True)
+class SyncFunction:
+    spec: FunctionSpec
+    route: Route
+    action: str  # "create" | "update"
+    current: FunctionInfo | None
+
+    def describe(self) -> str:
+        size = len(self.spec.zip_bytes)
+        return f"{self.action} Lambda function {self.spec.name} ({self.spec.handler}, {size} bytes)"
+
+
+@dataclass(frozen=True)
+class PutDefinition:
+    kind: str  # "stable" | "canary"
+    document: dict[str, Any] = field(compare=False, hash=False)
+    view: ApiView = field(compare=False, hash=False)
+
+    def describe(self) -> str:
+        return f"import the {self.kind} definition ({len(self.view)} methods, mode overwrite)"
+
+
+@dataclass(frozen=True)
+class Deploy:
+    kind: str  # "stable" | "canary"
+    canary_percent: float | None
+    stage_exists: bool
+
+    def describe(self) -> str:
+        if self.kind == "canary":
+            return f"create a canary deployment ({self.canary_percent:g}% of traffic)"
+        return "create a deployment and point the stage at it"
+
+
+@dataclass(frozen=True)
+class PointStage:
+    deployment_id: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"point the stage at deployment {self.deployment_id} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class RemoveCanary:
+    stable_deployment_id: str | None
+
+    def describe(self) -> str:
+        return "remove the stage's canary settings"
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    operations: tuple[tuple[str, str, str], ...]  # (op, path, value)
+
+    def describe(self) -> str:
+        return "stage settings: " + ", ".join(
+            f"{path}={value}" for _, path, value in self.operations
+        )
+
+
+Step = CreateApi | SyncFunction | PutDefinition | Deploy | PointStage | RemoveCanary | StageSettings
+
+
+@dataclass(frozen=True)
+class Plan:
+    api_name: str
+    stage: str
+    api_id: str | None
+    account_id: str
+    route_changes: tuple[ViewChange, ...]
+    canary_changes: tuple[ViewChange, ...]
+    canary_percent: tuple[float | None, float | None]
+    drift: tuple[str, ...]
+    notes: tuple[str, ...]
+    steps: tuple[Step, ...]
+    desired: Desired = field(compare=False, hash=False, repr=False)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.steps)
+
+
+@dataclass(frozen=True)
+class Observed:
+    api: RestApiRef | None
+    stage: StageInfo | None
+    methods: ApiView | None
+    functions: dict[str, FunctionInfo | None]
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 80 else f"{value[:40]}...({len(value)} chars)"

@@ -1,0 +1,85 @@
+"""The plan: what ``migrate apply`` would change, computed with read-only calls.
+
+``Planner.plan`` reads the REST API, its stage and the Lambda functions, compares
+them with the manifest's rendering and the recorded state, and returns a frozen
+``Plan`` of steps. Drift (the deployed API differs from what was last applied) is
+reported in ``Plan.drift``; ``UnsafePlan`` is raised by the executor, not here.
+This module must not mutate anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from router.aws.apigateway import ApiGateway, RestApiRef
+from router.aws.lambda_ import LambdaFunctions
+from router.deploy.desired import Desired, desired_state
+from router.deploy.drift import compute_drift
+from router.deploy.model import Observed, Plan
+from router.deploy.state import DeployState
+from router.deploy.steps import compute_steps, served_views
+from router.deploy.view import diff_views, view_of_methods
+from router.manifest.model import Manifest
+from router.render.openapi import partition_for
+from router.render.sam import access_log_group_name
+
+__all__ = ["Planner", "log_group_arn"]
+
+
+class Planner:
+    """Reads AWS (never writes) and compares it with the manifest and the records."""
+
+    def __init__(self, apigw: ApiGateway, functions: LambdaFunctions, *, is_local: bool) -> None:
+        self.apigw = apigw
+        self.functions = functions
+        self.is_local = is_local
+
+    def observe(self, manifest: Manifest, state: DeployState, desired: Desired) -> Observed:
+        api = self._api(manifest, state)
+        stage = self.apigw.get_stage(api.id, manifest.api.stage) if api else None
+        methods = view_of_methods(self.apigw.methods(api.id)) if api else None
+        names = [spec.name for spec, _ in desired.functions]
+        return Observed(api, stage, methods, {n: self.functions.get(n) for n in names})
+
+    def _api(self, manifest: Manifest, state: DeployState) -> RestApiRef | None:
+        if state.api_id and state.api_name == manifest.api.name:
+            return RestApiRef(state.api_id, manifest.api.name)
+        return self.apigw.find_rest_api(manifest.api.name)
+
+    def plan(self, manifest: Manifest, state: DeployState, root: Path) -> Plan:
+        account = state.account_id or self.functions.account_id()
+        desired = desired_state(manifest, account, root)
+        observed = self.observe(manifest, state, desired)
+        log_arn = log_group_arn(manifest, account)
+        steps = compute_steps(manifest, state, observed, desired, log_arn)
+        stable, canary = served_views(state, observed)
+        return Plan(
+            api_name=manifest.api.name,
+            stage=manifest.api.stage,
+            api_id=observed.api.id if observed.api else None,
+            account_id=account,
+            route_changes=tuple(diff_views(stable, desired.stable_view)),
+            canary_changes=tuple(diff_views(canary, desired.canary_view or {})),
+            canary_percent=(
+                state.canary.canary_percent if state.canary else None,
+                desired.canary_percent,
+            ),
+            drift=tuple(compute_drift(state, observed, is_local=self.is_local)),
+            notes=tuple(self._notes(desired)),
+            steps=tuple(steps),
+            desired=desired,
+        )
+
+    def _notes(self, desired: Desired) -> list[str]:
+        if self.is_local and desired.canary_percent is not None:
+            return [
+                "the local endpoint (moto) ignores canarySettings: its stage serves the stable "
+                "deployment; `migrate serve` applies the canary weight locally"
+            ]
+        return []
+
+
+def log_group_arn(manifest: Manifest, account: str) -> str:
+    region = manifest.api.region
+    name = access_log_group_name(manifest)
+    return f"arn:{partition_for(region)}:logs:{region}:{account}:log-group:{name}"

@@ -1,0 +1,165 @@
+"""plan / apply / promote --apply / rollback --apply as one locked operation each.
+
+The manifest change, the plan, the AWS changes, the state and the history happen
+under the manifest lock. A refusal (drift without ``--force``, a declined
+confirmation) or a failure leaves the manifest and history as they were; the state
+keeps what AWS really holds, so re-running converges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from router.deploy.executor import ApplyResult, Executor, ensure_safe
+from router.deploy.model import Plan
+from router.deploy.plan import Planner
+from router.deploy.state import DeployState, load_state, save_state
+from router.errors import StranglerError, UsageError
+from router.history import HistoryEntry, HistoryLog, RouteState, current_user, now_iso
+from router.manifest.model import Manifest
+from router.manifest.store import ManifestStore
+from router.routes import RouteChange, RouteService, Then
+
+__all__ = ["Applied", "Declined", "DeployService"]
+
+Confirm = Callable[[Plan], bool]
+
+
+class Declined(StranglerError):
+    """The user answered no: nothing was changed."""
+
+
+@dataclass
+class Applied:
+    plan: Plan
+    result: ApplyResult | None  # None when there was nothing to do
+    changes: list[RouteChange]
+
+
+class DeployService:
+    def __init__(
+        self,
+        store: ManifestStore,
+        history: HistoryLog,
+        routes: RouteService,
+        planner: Planner,
+        executor_for: Callable[[Callable[[DeployState], None]], Executor],
+        state_path: Path,
+        root: Path,
+    ) -> None:
+        self.store, self.history, self.routes = store, history, routes
+        self.planner, self.executor_for = planner, executor_for
+        self.state_path, self.root = state_path, root
+
+    def plan(self) -> Plan:
+        return self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
+
+    def apply(self, *, force: bool, confirm: Confirm) -> Applied:
+        with self.store.locked():
+            plan, result = self._apply(self.store.read(), force, confirm, deferred=False)
+        return Applied(plan, result, [])
+
+    def promote(
+        self,
+        ref: str,
+        *,
+        function: str | None,
+        weight: int | None,
+        reason: str | None,
+        force: bool,
+        confirm: Confirm,
+    ) -> Applied:
+        out = _Outcome()
+        then = self._then(out, force, confirm)
+        change = self.routes.promote(
+            ref, function=function, weight=weight, reason=reason, then=then
+        )
+        return out.applied([change])
+
+    def rollback(
+        self, refs: list[str] | None, *, reason: str | None, force: bool, confirm: Confirm
+    ) -> Applied:
+        out = _Outcome()
+        then = self._then(out, force, confirm)
+        if refs is None:
+            changes = self.routes.rollback_all(reason=reason, then=then)
+        else:
+            changes = self.routes.rollback(refs, reason=reason, then=then)
+        return out.applied(changes) if out.plan else Applied(self.plan(), None, changes)
+
+    def rollback_to_revision(
+        self, revision: int, *, reason: str | None, force: bool, confirm: Confirm
+    ) -> Applied:
+        state = load_state(self.state_path)
+        record = state.record_for_revision(revision)
+        if record is None:
+            known = sorted({r.revision for r in state.deployments})
+            raise UsageError(
+                f"--to-revision {revision}: no applied deployment of that revision",
+                hint=f"applied revisions: {', '.join(map(str, known)) or 'none'}",
+            )
+        states = {rid: RouteState(t, w, f) for rid, (t, w, f) in record.routes.items()}
+        out = _Outcome()
+        why = reason or f"back to revision {revision}"
+        changes = self.routes.restore(states, reason=why, then=self._then(out, force, confirm))
+        return out.applied(changes)
+
+    def _then(self, out: _Outcome, force: bool, confirm: Confirm) -> Then:
+        def then(manifest: Manifest) -> None:
+            out.plan, out.result = self._apply(manifest, force, confirm, deferred=True)
+
+        return then
+
+    def _apply(
+        self, manifest: Manifest, force: bool, confirm: Confirm, *, deferred: bool
+    ) -> tuple[Plan, ApplyResult | None]:
+        state = load_state(self.state_path)
+        plan = self.planner.plan(manifest, state, self.root)
+        if not plan.has_changes:
+            return plan, None
+        ensure_safe(plan, force=force)
+        if not confirm(plan):
+            raise Declined("nothing was changed (the plan was not confirmed)")
+        result = self.executor_for(self._save).apply(plan, manifest, state, force=force)
+        entry = _apply_entry(manifest, plan, result, load_state(self.state_path).api_id)
+        if deferred:  # after the route change's own entry, once the manifest is written
+            self.store.after_commit(lambda: self.history.append([entry]))
+        else:
+            self.history.append([entry])
+        return plan, result
+
+    def _save(self, state: DeployState) -> None:
+        save_state(self.state_path, state)
+
+
+@dataclass
+class _Outcome:
+    plan: Plan | None = None
+    result: ApplyResult | None = None
+
+    def applied(self, changes: list[RouteChange]) -> Applied:
+        assert self.plan is not None
+        return Applied(self.plan, self.result, changes)
+
+
+def _apply_entry(
+    manifest: Manifest, plan: Plan, result: ApplyResult, api_id: str | None
+) -> HistoryEntry:
+    details = {
+        "api_id": api_id,
+        "stage": plan.stage,
+        "deployment_id": result.deployment_id,
+        "previous_deployment_id": result.previous_deployment_id,
+        "canary_deployment_id": result.canary_deployment_id,
+        "canary_percent": plan.desired.canary_percent,
+        "aws_calls": result.calls,
+    }
+    return HistoryEntry(
+        revision=manifest.revision,
+        time=now_iso(),
+        user=current_user(),
+        action="apply",
+        details={k: v for k, v in details.items() if v is not None},
+    )

@@ -1,0 +1,82 @@
+"""A normalized view of an API's routing: ``"METHOD /path" -> (integration type, uri)``.
+
+Both the rendered OpenAPI document and the methods read back from API Gateway are
+reduced to this view so they can be compared (drift, plan). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from router.aws.apigateway import DeployedMethod
+from router.render.openapi import ANY_METHOD_KEY
+
+__all__ = [
+    "ApiView",
+    "ViewChange",
+    "describe_target",
+    "diff_views",
+    "view_of_document",
+    "view_of_methods",
+]
+
+ApiView = dict[str, tuple[str, str]]
+
+_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
+
+
+@dataclass(frozen=True)
+class ViewChange:
+    key: str  # "METHOD /path"
+    before: tuple[str, str] | None
+    after: tuple[str, str] | None
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "add"
+        return "remove" if self.after is None else "change"
+
+    def describe(self) -> str:
+        return f"{self.key}: {describe_target(self.before)} -> {describe_target(self.after)}"
+
+
+def describe_target(target: tuple[str, str] | None) -> str:
+    if target is None:
+        return "(none)"
+    kind, uri = target
+    if kind == "aws_proxy":
+        return "lambda " + uri.split(":function:")[-1].split("/")[0]
+    return f"{kind} {uri}"
+
+
+def view_of_document(document: Mapping[str, Any]) -> ApiView:
+    view: ApiView = {}
+    for path, item in document.get("paths", {}).items():
+        for key, operation in item.items():
+            method = "ANY" if key == ANY_METHOD_KEY else key.upper()
+            if key != ANY_METHOD_KEY and key not in _HTTP_METHODS:
+                continue
+            integration = operation.get("x-amazon-apigateway-integration", {})
+            view[f"{method} {path}"] = (str(integration.get("type", "")).lower(), _uri(integration))
+    return view
+
+
+def _uri(integration: Mapping[str, Any]) -> str:
+    uri = integration.get("uri", "")
+    return uri if isinstance(uri, str) else repr(uri)
+
+
+def view_of_methods(methods: Iterable[DeployedMethod]) -> ApiView:
+    return {f"{m.method} {m.path}": (m.integration_type or "", m.uri or "") for m in methods}
+
+
+def diff_views(
+    before: Mapping[str, tuple[str, str]], after: Mapping[str, tuple[str, str]]
+) -> list[ViewChange]:
+    keys = sorted(set(before) | set(after), key=lambda k: (k.split(" ", 1)[1], k))
+    return [
+        ViewChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)
+    ]

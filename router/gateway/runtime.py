@@ -1,0 +1,157 @@
+"""Assemble and run the local gateway: manifest -> snapshot -> core -> HTTP server.
+
+``build_gateway`` wires the collaborators (upstream pool, handler registry + thread
+pool, sink, RNG) around the manifest file; ``GatewayServer`` binds the socket, runs
+the manifest watcher and shuts down gracefully (stop accepting, finish in-flight
+requests for up to ``grace`` seconds, close the pool and the sink). ``run`` is the
+blocking entry point for ``migrate serve``: uvloop when installed, SIGINT/SIGTERM stop
+it. This module must not parse command-line options or print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import random
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from router.gateway.core import LocalGateway
+from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
+from router.gateway.proxy import LegacyProxy, UpstreamTransport
+from router.gateway.records import NullSink, Sink
+from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
+from router.gateway.server import HttpServerProtocol
+from router.gateway.snapshot import Snapshot, build_snapshot
+from router.gateway.upstream import UpstreamPool
+from router.manifest.model import Manifest
+
+__all__ = ["GatewayServer", "ServeOptions", "build_gateway", "run"]
+
+log = logging.getLogger(__name__)
+
+SinkFactory = Callable[[Manifest], Sink]
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    manifest: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 16  # Lambda handlers running at once
+    seed: int | None = None  # canary RNG seed (None: random)
+    grace: float = 10.0  # seconds in-flight requests get on shutdown
+    poll_interval: float = POLL_INTERVAL_S
+    legacy_url: str | None = None  # overrides the manifest's legacy.url
+
+
+def build_gateway(
+    options: ServeOptions,
+    *,
+    sink_factory: SinkFactory | None = None,
+    transport: UpstreamTransport | None = None,
+) -> tuple[LocalGateway, ManifestWatcher, ThreadPoolExecutor]:
+    """The core and its manifest watcher; raises StranglerError on an invalid manifest."""
+    holder: list[LocalGateway] = []
+
+    def snapshot(manifest: Manifest) -> Snapshot:
+        return build_snapshot(manifest, legacy_url=options.legacy_url)
+
+    watcher = ManifestWatcher(options.manifest, lambda m: holder[0].swap(snapshot(m)))
+    manifest = watcher.load()
+    executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
+    registry = HandlerRegistry(options.manifest.resolve().parent)
+    gateway = LocalGateway(
+        snapshot(manifest),
+        proxy=LegacyProxy(transport or UpstreamPool()),
+        invoker=LambdaInvoker(registry, executor),
+        sink=sink_factory(manifest) if sink_factory else NullSink(),
+        rng=random.Random(options.seed),
+    )
+    holder.append(gateway)
+    return gateway, watcher, executor
+
+
+class GatewayServer:
+    """The listening socket, its connections and the watcher task."""
+
+    def __init__(self, gateway: LocalGateway, watcher: ManifestWatcher | None = None) -> None:
+        self.gateway = gateway
+        self._watcher = watcher
+        self._connections: set[HttpServerProtocol] = set()
+        self._server: asyncio.Server | None = None
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self, host: str, port: int, poll_interval: float = POLL_INTERVAL_S) -> int:
+        """Listen on (host, port); the bound port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        handler = self.gateway.handle_request
+        self._server = await loop.create_server(
+            lambda: HttpServerProtocol(handler, self._connections),
+            host, port, reuse_address=True, backlog=1024,
+        )  # fmt: skip
+        if self._watcher is not None:
+            self._watch = loop.create_task(self._watcher.run(poll_interval))
+        bound: int = self._server.sockets[0].getsockname()[1]
+        return bound
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop accepting, let in-flight requests finish (up to ``grace`` s), close all."""
+        if self._server is not None:
+            self._server.close()
+        if self._watch is not None:
+            self._watch.cancel()
+        await self._drain(grace)
+        for conn in list(self._connections):
+            conn.close()
+        await self.gateway.close()
+
+    async def _drain(self, grace: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline:
+            for conn in [c for c in self._connections if not c.busy]:
+                conn.close()
+            if not self._connections:
+                return
+            await asyncio.sleep(0.05)
+
+
+async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> None:
+    gateway, watcher, executor = build_gateway(options, sink_factory=sink_factory)
+    gc.freeze()  # start-up objects (CLI, pydantic, YAML) never again scanned by the GC
+    server = GatewayServer(gateway, watcher)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        port = await server.start(options.host, options.port, options.poll_interval)
+        log.info("gateway listening on http://%s:%d", options.host, port)
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await server.stop(options.grace)
+        gateway.sink.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run(options: ServeOptions, *, sink_factory: SinkFactory | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (blocking)."""
+    runner = asyncio.Runner(loop_factory=_loop_factory())
+    with runner, contextlib.suppress(KeyboardInterrupt):
+        runner.run(_serve(options, sink_factory))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory

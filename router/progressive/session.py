@@ -1,0 +1,129 @@
+"""One ``promote --steps``/``--resume`` invocation: options in, a runner ready to go.
+
+``prepare`` validates the options, resolves the route, and reads the resume point
+from history (``--resume``) or builds a new plan (``--steps``); ``run`` wires the
+real collaborators (built lazily by ``Services``) into a ``ProgressiveRunner`` and
+runs it. Confirmation and printing stay with the caller (the CLI). This module must
+not parse command-line text or print.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from router.analysis.service import AnalysisService
+from router.deploy.service import DeployService
+from router.history import HistoryLog
+from router.manifest.store import ManifestStore
+from router.progressive.adapters import AnalysisChecker, AppliedMover, ManifestMover
+from router.progressive.journal import Journal, ResumePoint, resume_point
+from router.progressive.model import Mover, Observer, RunReport
+from router.progressive.plan import ProgressivePlan, plan_from_options
+from router.progressive.runner import Clock, ProgressiveRunner, Sleep
+from router.routes import RouteService, resolve_route
+
+__all__ = ["Prepared", "RunOptions", "Services", "prepare", "run"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of ``migrate route promote --steps ...`` or ``--resume``."""
+
+    route: str
+    steps: str | None = None
+    interval: str | None = None
+    max_failed_checks: int | None = None
+    max_holds: int | None = None
+    resume: bool = False
+    apply: bool = False
+    force: bool = False
+    function: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    """The collaborators, built only when needed (``deploy`` only with --apply)."""
+
+    store: ManifestStore
+    history: HistoryLog
+    routes: Callable[[], RouteService]
+    deploy: Callable[[], DeployService]
+    analysis: Callable[[], AnalysisService]
+
+    def journal(self) -> Journal:
+        store = self.store
+        return Journal(self.history, revision=lambda: store.read().revision, locked=store.locked)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: ProgressivePlan
+    point: ResumePoint | None  # set when resuming
+
+
+def prepare(options: RunOptions, services: Services) -> Prepared:
+    """The plan to run; UsageError (exit 2) on bad options or nothing to resume."""
+    if not options.resume:
+        plan = plan_from_options(
+            options.route,
+            options.steps or "",
+            options.interval,
+            options.max_failed_checks,
+            options.max_holds,
+            apply=options.apply,
+        )
+        return Prepared(replace(plan, route=_route_id(options, services)), None)
+    route_id = _route_id(options, services)
+    point = resume_point(route_id, services.journal().last_run(route_id))
+    plan = replace(point.plan, apply=point.plan.apply or options.apply)
+    return Prepared(plan, replace(point, plan=plan))
+
+
+def _route_id(options: RunOptions, services: Services) -> str:
+    return resolve_route(services.store.read(), options.route).id
+
+
+def run(
+    prepared: Prepared,
+    options: RunOptions,
+    services: Services,
+    observer: Observer | None,
+    *,
+    clock: Clock | None = None,
+    sleep: Sleep | None = None,
+) -> RunReport:
+    runner = ProgressiveRunner(
+        _mover(prepared.plan, options, services),
+        AnalysisChecker(services.analysis()),
+        services.journal(),
+        clock=clock or _now,
+        sleep=sleep or _sleep,
+        observer=observer,
+    )
+    if prepared.point is not None:
+        return runner.resume(prepared.point)
+    return runner.start(prepared.plan)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _mover(plan: ProgressivePlan, options: RunOptions, services: Services) -> Mover:
+    if plan.apply:
+        return AppliedMover(
+            services.deploy(),
+            plan.route,
+            options.function,
+            force=options.force,
+            note=options.reason,
+        )
+    return ManifestMover(services.routes(), plan.route, options.function, note=options.reason)

@@ -1,0 +1,159 @@
+"""Shared end-to-end fixtures: real moto, monolith and gateway processes on free ports.
+
+* ``moto_server`` (session): a ``python -m moto.server``; yields its endpoint URL.
+* ``moto_ctx``: an ``AwsContext`` on that server with dummy credentials, after
+  resetting moto so each test starts empty. No environment variable is changed.
+* ``legacy_server`` (session): the monolith under gunicorn on a fresh, seeded SQLite
+  database in a temp directory; yields its base URL. Tests that write must not rely
+  on exact row counts of other tests.
+* ``write_manifest(directory, legacy_url, routes=...)``: a valid manifest file.
+* ``gateway_factory``: ``gateway_factory(manifest, moto_url, legacy_url) -> base URL``
+  starts ``migrate serve`` (skips the test when that command does not exist yet).
+* ``serve_available()``: whether ``migrate serve`` is registered.
+
+Every process is stopped by the teardown of the fixture that started it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from router.aws.session import AwsContext
+from router.local import (
+    LEGACY_URL_ENV,
+    LocalStack,
+    ManagedProcess,
+    StackConfig,
+    free_port,
+    local_aws_env,
+    start_gateway,
+    start_legacy,
+    start_moto,
+)
+from router.local.stack import DUMMY_CREDENTIALS
+from router.manifest.model import Manifest
+from router.manifest.store import dump_manifest
+
+__all__ = ["REGION", "serve_available", "write_manifest"]
+
+REGION = "us-east-1"
+API = {"name": "e2e-api", "stage": "prod", "region": REGION}
+DEFAULT_ROUTES: list[dict[str, Any]] = [
+    {"id": "get-api-users-id", "method": "GET", "path": "/api/users/{id}"},
+    {"id": "get-api-products", "method": "GET", "path": "/api/products"},
+]
+
+GatewayFactory = Callable[[Path, str, str], str]
+
+
+def serve_available() -> bool:
+    """True once ``migrate serve`` is registered in the CLI."""
+    from migrate_cli.main import app
+
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    return "serve" in names
+
+
+def write_manifest(
+    directory: Path,
+    legacy_url: str,
+    routes: list[dict[str, Any]] | None = None,
+    *,
+    api: dict[str, str] | None = None,
+    name: str = "migration.yaml",
+) -> Path:
+    """Write a valid manifest whose ``legacy.url`` is ``legacy_url``; returns its path."""
+    data = {
+        "api": api or API,
+        "legacy": {"url": legacy_url},
+        "routes": DEFAULT_ROUTES if routes is None else routes,
+    }
+    path = directory / name
+    path.write_text(dump_manifest(Manifest.model_validate(data)), encoding="utf-8")
+    return path
+
+
+def moto_client(endpoint: str, service: str) -> Any:
+    """A boto3 client on the local moto endpoint with dummy credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    proc = start_moto(free_port())
+    try:
+        yield proc.ready_url.removesuffix("/moto-api/")
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def moto_ctx(moto_server: str) -> AwsContext:
+    httpx.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    return AwsContext(
+        region=REGION,
+        endpoint_url=moto_server,
+        client_factory=lambda service: moto_client(moto_server, service),
+    )
+
+
+@pytest.fixture(scope="session")
+def legacy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("legacy")
+    database_url = f"sqlite:///{(workdir / 'legacy.db').as_posix()}"
+    proc = start_legacy(free_port(), database_url, cwd=workdir, log_path=workdir / "legacy.log")
+    try:
+        yield proc.ready_url.removesuffix("/health")
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def gateway_factory() -> Iterator[GatewayFactory]:
+    started: list[ManagedProcess] = []
+
+    def start(manifest: Path, moto_url: str, legacy_url: str) -> str:
+        if not serve_available():
+            pytest.skip("`migrate serve` is not registered yet")
+        env = local_aws_env(moto_url, REGION)
+        env[LEGACY_URL_ENV] = legacy_url
+        log = manifest.parent / f"gateway-{len(started)}.log"
+        proc = start_gateway(free_port(), manifest, env, log_path=log)
+        started.append(proc)
+        return proc.ready_url.removesuffix("/health")
+
+    try:
+        yield start
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+@pytest.fixture
+def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """The whole stack (moto, monolith, gateway) on free ports, like ``migrate up``."""
+    if not serve_available():
+        pytest.skip("`migrate serve` is not registered yet")
+    legacy_port = free_port()
+    config = StackConfig(
+        manifest=write_manifest(tmp_path, f"http://127.0.0.1:{legacy_port}"),
+        gateway_port=free_port(),
+        legacy_port=legacy_port,
+        moto_port=free_port(),
+        database_url=f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
+        log_dir=tmp_path / "logs",
+    )
+    with LocalStack(config) as stack:
+        yield stack

@@ -1,0 +1,193 @@
+"""Fixtures for the migrated handlers: a DB seeded by the monolith's own code, both sides.
+
+The template DB is created and seeded once per session by ``legacy_app`` (tests
+may import it; the handlers may not). ``Side`` pairs one DB copy with what
+serves it: the monolith through Flask's test client, or the Lambda handlers
+(``DATABASE_URL`` points at the copy; their engine cache is reset afterwards).
+Reads use one shared copy; writes use twin copies so each side starts equal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from legacy_app import create_app
+from legacy_app.db import get_engine as legacy_engine
+from legacy_app.db import init_database, make_engine
+from migrated_functions._shared.db import reset_engines
+
+from .apigw import FakeContext, Outcome, api_event
+
+LEGACY_TABLES = ("users", "products", "product_tags", "orders", "order_items", "app_meta")
+FROZEN_NOW = "2024-06-01T12:00:00Z"
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.as_posix()}"
+
+
+@dataclass
+class Db:
+    """One SQLite file and a read-only SQL helper on it."""
+
+    path: Path
+
+    @property
+    def url(self) -> str:
+        return sqlite_url(self.path)
+
+    def sql(self, query: str, **params: Any) -> list[Any]:
+        engine = make_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(query), params).all())
+        finally:
+            engine.dispose()
+
+    def snapshot(self) -> dict[str, list[Any]]:
+        """Every row of every legacy table (idempotency bookkeeping excluded)."""
+        return {t: self.sql(f"SELECT * FROM {t} ORDER BY 1, 2") for t in LEGACY_TABLES}
+
+
+@dataclass
+class Legacy:
+    """The monolith serving ``db``."""
+
+    db: Db
+    client: FlaskClient
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Outcome:
+        url = f"{path}?{query}" if query else path
+        resp = self.client.open(url, method=method, headers=headers or {}, data=body)
+        return Outcome.of_flask(resp)
+
+
+@dataclass
+class Lambda:
+    """The migrated handlers serving ``db`` (through ``DATABASE_URL``)."""
+
+    db: Db
+
+    def invoke(self, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
+        return handler(event, FakeContext())
+
+    def request(
+        self,
+        handler: Handler,
+        resource: str,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+        base64_body: bool = False,
+    ) -> Outcome:
+        event = api_event(
+            method, resource, path, query=query, headers=headers, body=body, base64_body=base64_body
+        )
+        return Outcome.of_lambda(self.invoke(handler, event))
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "legacy.db"
+    engine = make_engine(sqlite_url(path))
+    init_database(engine)
+    engine.dispose()  # checkpoints the WAL: the file alone is the complete database
+    return path
+
+
+@pytest.fixture
+def make_db(tmp_path: Path, seeded_template: Path) -> Callable[[str], Db]:
+    def make(name: str) -> Db:
+        target = tmp_path / f"{name}.db"
+        shutil.copyfile(seeded_template, target)
+        return Db(target)
+
+    return make
+
+
+def _app(db: Db) -> Flask:
+    return create_app({"DATABASE_URL": db.url, "TESTING": True})
+
+
+@pytest.fixture
+def legacy_factory() -> Iterator[Callable[[Db], Legacy]]:
+    apps: list[Flask] = []
+
+    def make(db: Db) -> Legacy:
+        apps.append(_app(db))
+        return Legacy(db, apps[-1].test_client())
+
+    yield make
+    for app in apps:
+        legacy_engine(app).dispose()
+
+
+@pytest.fixture
+def lambda_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Db], Lambda]]:
+    def make(db: Db) -> Lambda:
+        monkeypatch.setenv("DATABASE_URL", db.url)
+        return Lambda(db)
+
+    yield make
+    reset_engines()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both sides stamp new orders with ``FROZEN_NOW`` so bodies can match byte for byte."""
+    monkeypatch.setattr("legacy_app.blueprints.orders.utc_now", lambda: FROZEN_NOW)
+    monkeypatch.setattr("migrated_functions.orders.utc_now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
+
+
+@pytest.fixture(scope="module")
+def shared_sides(
+    tmp_path_factory: pytest.TempPathFactory, seeded_template: Path
+) -> Iterator[tuple[Legacy, Lambda]]:
+    """Monolith and handlers on ONE copy, for read-only parity (one copy per module)."""
+    path = tmp_path_factory.mktemp("shared") / "legacy.db"
+    shutil.copyfile(seeded_template, path)
+    db = Db(path)
+    app = _app(db)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", db.url)
+        yield Legacy(db, app.test_client()), Lambda(db)
+    reset_engines()
+    legacy_engine(app).dispose()
+
+
+@pytest.fixture
+def twins(
+    make_db: Callable[[str], Db],
+    legacy_factory: Callable[[Db], Legacy],
+    lambda_factory: Callable[[Db], Lambda],
+    frozen_clock: str,
+) -> tuple[Legacy, Lambda]:
+    """Monolith and handlers each on its own fresh copy of the same seeded DB (writes)."""
+    return legacy_factory(make_db("legacy")), lambda_factory(make_db("lambda"))
+
+
+@pytest.fixture
+def lam(make_db: Callable[[str], Db], lambda_factory: Callable[[Db], Lambda]) -> Lambda:
+    """Only the handlers, on a fresh copy."""
+    return lambda_factory(make_db("lambda"))

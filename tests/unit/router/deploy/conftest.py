@@ -1,0 +1,124 @@
+"""A DeployService wired to a botocore Stubber for API Gateway and moto for the rest.
+
+moto ignores API Gateway canarySettings, so canary calls are checked against the
+request shapes AWS documents (CreateDeployment ``canarySettings.percentTraffic``,
+UpdateStage patch operations on ``/canarySettings`` and ``/deploymentId``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from router.accesslog import access_log_format
+from router.aws.apigateway import ApiGateway
+from router.aws.lambda_ import LambdaFunctions
+from router.aws.logs import CloudWatchLogs
+from router.aws.session import AwsContext
+from router.deploy.executor import Executor
+from router.deploy.plan import Planner, log_group_arn
+from router.deploy.service import DeployService
+from router.deploy.state import DeployState, save_state, state_path_for
+from router.history import HistoryLog, history_path_for
+from router.manifest.store import ManifestStore
+from router.routes import RouteService
+
+REPO = Path(__file__).resolve().parents[4]
+ACCOUNT = "123456789012"
+API_ID = "a1b2c3d4e5"
+
+MANIFEST = """\
+version: 1
+revision: 1
+api: {name: shop, stage: prod, region: us-east-1}
+legacy: {url: "http://legacy.internal:5000"}
+routes:
+  - {id: get-api-users-user-id, method: GET, path: "/api/users/{user_id}"}
+  - {id: get-api-products, method: GET, path: /api/products}
+"""
+
+
+def resources_for(view: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """GetResources ``items`` (embed=methods) serving ``view``, as AWS returns them."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for key, (kind, uri) in view.items():
+        method, path = key.split(" ", 1)
+        item = by_path.setdefault(
+            path, {"id": f"r{len(by_path)}", "path": path, "resourceMethods": {}}
+        )
+        integration = {"type": kind.upper(), "uri": uri}
+        item["resourceMethods"][method] = {"httpMethod": method, "methodIntegration": integration}
+    return list(by_path.values())
+
+
+class Wired:
+    def __init__(self, root: Path, stubbed: Any, ctx: AwsContext) -> None:
+        self.root = root
+        self.manifest = root / "migration.yaml"
+        self.state_path = state_path_for(self.manifest)
+        self.stub = Stubber(stubbed)
+        store = ManifestStore(self.manifest)
+        history = HistoryLog(history_path_for(self.manifest))
+        apigw, functions = ApiGateway(ctx), LambdaFunctions(ctx)
+        self.service = DeployService(
+            store,
+            history,
+            RouteService(store, history, code_root=root),
+            Planner(apigw, functions, is_local=False),
+            lambda save: Executor(apigw, functions, CloudWatchLogs(ctx), save),
+            self.state_path,
+            root,
+        )
+        self.store = store
+
+    def stage(self, deployment: str, canary: tuple[str, float] | None = None) -> dict[str, Any]:
+        manifest = self.store.read()
+        data: dict[str, Any] = {
+            "stageName": "prod",
+            "deploymentId": deployment,
+            "methodSettings": {"*/*": {"metricsEnabled": True}},
+            "accessLogSettings": {
+                "destinationArn": log_group_arn(manifest, ACCOUNT),
+                "format": access_log_format(),
+            },
+        }
+        if canary:
+            data["canarySettings"] = {"deploymentId": canary[0], "percentTraffic": canary[1]}
+        return data
+
+    def expect_reads(self, stage: dict[str, Any], view: dict[str, tuple[str, str]]) -> None:
+        self.stub.add_response("get_stage", stage, {"restApiId": API_ID, "stageName": "prod"})
+        self.stub.add_response(
+            "get_resources",
+            {"items": resources_for(view)},
+            {"restApiId": API_ID, "embed": ["methods"], "limit": 500},
+        )
+
+    def save(self, state: DeployState) -> None:
+        save_state(self.state_path, state)
+
+
+@pytest.fixture
+def wired(tmp_path: Path) -> Iterator[Wired]:
+    (tmp_path / "migration.yaml").write_text(MANIFEST)
+    shutil.copytree(REPO / "migrated_functions", tmp_path / "migrated_functions")
+    with mock_aws():
+        stubbed = boto3.client("apigateway", region_name="us-east-1")
+        moto_clients: dict[str, Any] = {}
+
+        def factory(service: str) -> Any:
+            if service == "apigateway":
+                return stubbed
+            return moto_clients.setdefault(service, boto3.client(service, region_name="us-east-1"))
+
+        ctx = AwsContext(region="us-east-1", client_factory=factory)
+        w = Wired(tmp_path, stubbed, ctx)
+        with w.stub:
+            yield w
