@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python -m legacy_app --host 127.0.0.1 --port 5000
+	$(BIN)/migrate demo
 
 lint: install
 	$(BIN)/ruff check .

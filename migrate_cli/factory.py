@@ -49,9 +49,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 class Factory:
     """Everything a command needs, built from the manifest path."""
 
-    def __init__(self, manifest: Path) -> None:
+    def __init__(self, manifest: Path, *, aws: AwsContext | None = None) -> None:
         self.manifest_path = manifest
         self._store: ManifestStore | None = None
+        self._aws = aws
 
     @property
     def project_root(self) -> Path:
@@ -75,7 +76,9 @@ class Factory:
         return self.project_root / "template.yaml"
 
     def aws(self) -> AwsContext:
-        return AwsContext.from_env(default_region=self.store().read().api.region)
+        if self._aws is None:
+            self._aws = AwsContext.from_env(default_region=self.store().read().api.region)
+        return self._aws
 
     def analysis_service(self) -> AnalysisService:
         from router.analysis.baseline import BaselineStore

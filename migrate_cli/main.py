@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import typer
 
-from migrate_cli.commands import analysis, deploy, inventory, render, routes, serve, up
+from migrate_cli.commands import (
+    analysis,
+    demo,
+    deploy,
+    inventory,
+    render,
+    routes,
+    serve,
+    shadow,
+    up,
+)
 from router import __version__
 
 __all__ = ["app", "main"]
@@ -43,7 +53,9 @@ render.register(app)
 serve.register(app)
 deploy.register(app)
 analysis.register(app)
+demo.register(app)
 up.register(app)
+shadow.register(app)
 
 
 def main() -> None:

@@ -21,8 +21,10 @@ from router.history import HistoryEntry, HistoryLog, RouteState, current_user, n
 from router.inventory import Inventory, merge_inventory
 from router.manifest.model import Legacy, Manifest, Route
 from router.manifest.store import ManifestStore
+from router.shadow.gate import ShadowGate
 
 __all__ = [
+    "PromoteCheck",
     "RouteChange",
     "RouteService",
     "Then",
@@ -78,6 +80,10 @@ def _check_weight(weight: int | None) -> None:
         raise UsageError(f"--weight {weight}: must be between 1 and 100")
 
 
+PromoteCheck = Callable[[Route, str], None]
+"""Runs before a promotion (route, handler) unless forced; raises to refuse it. The
+default refuses a handler whose last shadow run found real mismatches (``ShadowGate``)."""
+
 Then = Callable[[Manifest], None]
 """Runs inside the edit, after the change, with the manifest as it will be written
 (revision included); raising from it leaves the manifest and history untouched."""
@@ -86,10 +92,18 @@ Then = Callable[[Manifest], None]
 class RouteService:
     """Manifest changes with their history entries, one locked edit each."""
 
-    def __init__(self, store: ManifestStore, history: HistoryLog, *, code_root: Path) -> None:
+    def __init__(
+        self,
+        store: ManifestStore,
+        history: HistoryLog,
+        *,
+        code_root: Path,
+        promote_check: PromoteCheck | None = None,
+    ) -> None:
         self.store = store
         self.history = history
         self.code_root = code_root
+        self.promote_check: PromoteCheck | None = promote_check or ShadowGate(store.path)
 
     def promote(
         self,
@@ -99,7 +113,9 @@ class RouteService:
         weight: int | None,
         reason: str | None,
         then: Then | None = None,
+        force: bool = False,
     ) -> RouteChange:
+        """Send ``ref`` to Lambda; ``force`` skips ``promote_check`` (the shadow refusal)."""
         _check_weight(weight)
         with self.store.edit() as draft:
             route = resolve_route(draft, ref)
@@ -107,6 +123,8 @@ class RouteService:
             if handler is None:
                 raise HandlerError(f"route {route.id!r} has no function yet: pass --function")
             check_handler(handler, search_path=self.code_root)
+            if self.promote_check is not None and not force:
+                self.promote_check(route, handler)
             change = _apply(route, RouteState("lambda", weight or 100, handler))
             self._finish(draft, "promote", [change], reason, then)
         return change

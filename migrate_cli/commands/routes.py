@@ -19,9 +19,10 @@ from router.errors import UsageError
 from router.history import HistoryEntry, RouteState
 from router.manifest.model import Route
 from router.progressive.plan import OptionMix, ProgressivePlan, check_option_mix
-from router.routes import RouteChange
+from router.routes import RouteChange, RouteService
 
 if TYPE_CHECKING:
+    from router.deploy.service import DeployService
     from router.progressive.model import Observer, RunReport
     from router.progressive.session import RunOptions
 
@@ -53,6 +54,14 @@ MaxFailedOpt = Annotated[
 MaxHoldsOpt = Annotated[
     int | None,
     typer.Option("--max-holds", help="With --steps: extra intervals on too little traffic [3]."),
+]
+PromoteForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Promote despite real mismatches in the handler's last shadow run "
+        "(with --apply: also despite drift).",
+    ),
 ]
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue the route's unfinished --steps run.")
@@ -133,7 +142,7 @@ def promote(
     reason: ReasonOpt = None,
     apply_now: ApplyOpt = False,
     yes: YesOpt = False,
-    force: ForceOpt = False,
+    force: PromoteForceOpt = False,
     steps: StepsOpt = None,
     interval: IntervalOpt = None,
     max_failed_checks: MaxFailedOpt = None,
@@ -145,6 +154,8 @@ def promote(
     """Send a route (or a share of it) to its Lambda function.
 
     The handler must import and be callable. Without --weight the route moves fully.
+    A handler whose last `migrate shadow` run on the route found real mismatches is
+    refused (exit 1) unless --force.
     With --apply the change reaches API Gateway in the same step (a weight under 100
     becomes a canary deployment); if that fails, the manifest is left as it was.
 
@@ -177,15 +188,15 @@ def promote(
             function=function,
             reason=reason,
         )
-        _progressive(factory, options, yes, as_json)
+        _progressive(factory, options, yes, as_json, force)
         return
     if not apply_now:
         change = factory.route_service().promote(
-            route, function=function, weight=weight, reason=reason
+            route, function=function, weight=weight, reason=reason, force=force
         )
         _report([change], as_json)
         return
-    applied = factory.deploy_service().promote(
+    applied = _deploy_service(factory, force).promote(
         route,
         function=function,
         weight=weight,
@@ -196,14 +207,31 @@ def promote(
     _report_applied(applied, as_json)
 
 
-def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
+def _route_service(factory: Factory, force: bool) -> RouteService:
+    """--force passed to the promote check (the shadow refusal): none when forced."""
+    service = factory.route_service()
+    if force:
+        service.promote_check = None
+    return service
+
+
+def _deploy_service(factory: Factory, force: bool) -> DeployService:
+    service = factory.deploy_service()
+    if force:
+        service.routes.promote_check = None
+    return service
+
+
+def _progressive(
+    factory: Factory, options: RunOptions, yes: bool, as_json: bool, force: bool
+) -> None:
     from router.progressive.session import Services, prepare, run
 
     services = Services(
         factory.store(),
         factory.history(),
-        factory.route_service,
-        factory.deploy_service,
+        lambda: _route_service(factory, force),
+        lambda: _deploy_service(factory, force),
         factory.analysis_service,
     )
     prepared = prepare(options, services)

@@ -9,7 +9,7 @@ import typer
 
 from migrate_cli.factory import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
-from router.gateway.records import NullSink, Sink
+from router.gateway.records import Sink
 from router.manifest.model import Manifest
 
 __all__ = ["register"]
@@ -56,10 +56,8 @@ def serve(
 
 
 def _sink(manifest: Manifest) -> Sink:
-    """The telemetry sink (CloudWatch) when ``router.gateway.telemetry`` provides one."""
-    try:
-        from router.gateway.telemetry import build_sink  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return NullSink()
-    sink: Sink = build_sink(manifest)
-    return sink
+    """CloudWatch metrics and access logs when an AWS endpoint is configured (see
+    ``MIGRATE_TELEMETRY``), else nothing."""
+    from router.gateway.telemetry import build_sink
+
+    return build_sink(manifest)

@@ -130,7 +130,7 @@ def verdict_text(verdict: Verdict) -> Text:
 
 
 def render_table(comparison: Comparison) -> Table:
-    """Every figure: before, after, change, intervals, p-value, verdict and reason."""
+    """Every figure: before, after, change, intervals, p-value, verdict; reasons below."""
     level = f"{comparison.ci_level:.0%}"
     table = Table(title=_title(comparison), caption=_caption(comparison), title_justify="left")
     for header in ("figure", "before", "after", "change", f"after {level} CI"):
@@ -138,9 +138,8 @@ def render_table(comparison: Comparison) -> Table:
     table.add_column(f"change {level} CI", justify="right")
     table.add_column("p", justify="right")
     table.add_column("verdict")
-    table.add_column("reason", overflow="fold")
     for row in comparison.rows:
-        table.add_row(*table_cells(row)[:-2], verdict_text(row.verdict), row.reason)
+        table.add_row(*table_cells(row)[:-2], verdict_text(row.verdict))
     return table
 
 
@@ -169,7 +168,7 @@ def _title(comparison: Comparison) -> Text:
 def _caption(comparison: Comparison) -> str:
     sides = (comparison.before, comparison.after)
     origin = "; ".join(f"{s.label or 'side'}: {s.source}, {format_window(s.window)}" for s in sides)
-    return "\n".join([origin, *comparison.notes])
+    return "\n".join([*comparison.reasons, origin, *comparison.notes])
 
 
 def render_sparklines(before: Figures, after: Figures, width: int = 40) -> Table | None:

@@ -18,7 +18,6 @@ from router.analysis.baseline import MAX_SAMPLES, Baseline, BaselineStore, thin
 from router.analysis.model import AggregateFigures, Comparison, Figures, Mode, SampleSet
 from router.analysis.sources import AccessLogSource, MetricFigures, MetricSource, RequestSample
 from router.analysis.timespec import to_ms
-from router.analysis.verdict import compare
 from router.errors import UsageError
 from router.history import HistoryLog, now_iso
 from router.manifest.model import Manifest, Route
@@ -91,8 +90,9 @@ class AnalysisService:
             if chosen == "concurrent"
             else self._stored(route)
         )
-        thresholds = manifest.thresholds_for(route)
-        result = compare(before, after, thresholds, mode=chosen)
+        from router.analysis.verdict import compare  # scipy: loaded only to judge
+
+        result = compare(before, after, manifest.thresholds_for(route), mode=chosen)
         return CompareResult(route, result, before, after, span)
 
     def _samples(self, route: Route, span: Window) -> list[RequestSample]:

@@ -55,6 +55,17 @@ class AwsContext:
             profile=os.environ.get("AWS_PROFILE") or None,
         )
 
+    @classmethod
+    def local(cls, endpoint_url: str, region: str) -> AwsContext:
+        """A local endpoint (moto) with dummy credentials, whatever the environment holds."""
+
+        def make(service: str) -> Any:
+            return boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+            ).client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+        return cls(region=region, endpoint_url=endpoint_url, client_factory=make)
+
     @property
     def is_local(self) -> bool:
         return self.endpoint_url is not None

@@ -12,6 +12,10 @@ hand a ``RequestRecord`` to the sink. ``swap`` replaces the routing snapshot ato
 the catch-all resources (``ANY /``, ``ANY /{proxy+}``) match; the record then has
 ``route_id=None`` and the catch-all resource as ``resource_path``.
 
+A legacy route whose target carries a shadow run (``migrate shadow``) is handed, with
+its response, to the injected ``ShadowTap`` (``shadow``), which copies the request off
+the request path; every other request pays one attribute check for it.
+
 This module must not parse HTTP bytes, open sockets, or read files.
 """
 
@@ -38,6 +42,7 @@ from router.gateway.messages import (
 )
 from router.gateway.proxy import LegacyProxy, split_target, upstream_path
 from router.gateway.records import NullSink, RequestRecord, Sink
+from router.gateway.shadow import ShadowCopy, ShadowTap
 from router.gateway.snapshot import CATCH_ALL_ID, RouteTarget, Snapshot
 from router.table import Match
 
@@ -105,8 +110,10 @@ class LocalGateway:
         wall_ms: Callable[[], int] = _epoch_ms,
         new_id: Callable[[], str] | None = None,
         deadline_clock: Callable[[], float] = time.monotonic,
+        shadow: ShadowTap | None = None,
     ) -> None:
         self._state = _State(snapshot, ApiInfo.from_manifest(snapshot.manifest))
+        self.shadow = shadow
         self._proxy, self._invoker = proxy, invoker
         self.sink: Sink = sink if sink is not None else NullSink()
         self._rng = rng if rng is not None else random.Random()
@@ -138,9 +145,13 @@ class LocalGateway:
             response, spent = await self._invoke(exchange, split[1], found, state.api)
         else:
             response, spent = await self._forward(exchange, split[1], found, state)
+            if exchange.target.shadow is not None:
+                response = self._tap(exchange, split[1], found, state, response)
         return self._finish(exchange, response, spent)
 
     async def close(self) -> None:
+        if self.shadow is not None:
+            await self.shadow.close()
         await self._proxy.close()
 
     def _exchange(
@@ -176,6 +187,23 @@ class LocalGateway:
         context = self._context(exchange, api)
         assert target.function is not None  # a lambda route always names its function
         return await self._invoker.invoke(target.function, event, context, target.lambda_timeout_s)
+
+    def _tap(
+        self,
+        exchange: _Exchange,
+        query: str,
+        found: Match[RouteTarget],
+        state: _State,
+        response: GatewayResponse,
+    ) -> GatewayResponse:
+        if self.shadow is None:
+            return response
+        copy = ShadowCopy(
+            exchange.request, exchange.path, query, found.resource, found.path_parameters,
+            exchange.target, state.snapshot.legacy, state.api, exchange.request_id,
+            exchange.epoch_ms,
+        )  # fmt: skip
+        return self.shadow.tap(copy, response)
 
     def _context(self, exchange: _Exchange, api: ApiInfo) -> LambdaContext:
         target = exchange.target

@@ -5,7 +5,8 @@ pool, sink, RNG) around the manifest file; ``GatewayServer`` binds the socket, r
 the manifest watcher and shuts down gracefully (stop accepting, finish in-flight
 requests for up to ``grace`` seconds, close the pool and the sink). ``run`` is the
 blocking entry point for ``migrate serve``: uvloop when installed, SIGINT/SIGTERM stop
-it. This module must not parse command-line options or print.
+it. The shadow tap writes its results beside the manifest (``router.shadow.files``).
+This module must not parse command-line options or print.
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ from router.gateway.proxy import LegacyProxy, UpstreamTransport
 from router.gateway.records import NullSink, Sink
 from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
 from router.gateway.server import HttpServerProtocol
+from router.gateway.shadow import ShadowTap, max_rate_from_env
 from router.gateway.snapshot import Snapshot, build_snapshot
 from router.gateway.upstream import UpstreamPool
 from router.manifest.model import Manifest
+from router.shadow.files import shadow_root
+from router.shadow.writer import ResultsWriter
 
 __all__ = ["GatewayServer", "ServeOptions", "build_gateway", "run"]
 
@@ -66,15 +70,22 @@ def build_gateway(
     manifest = watcher.load()
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
+    proxy, invoker = LegacyProxy(transport or UpstreamPool()), LambdaInvoker(registry, executor)
     gateway = LocalGateway(
         snapshot(manifest),
-        proxy=LegacyProxy(transport or UpstreamPool()),
-        invoker=LambdaInvoker(registry, executor),
+        proxy=proxy,
+        invoker=invoker,
         sink=sink_factory(manifest) if sink_factory else NullSink(),
         rng=random.Random(options.seed),
+        shadow=_shadow_tap(options, proxy, invoker),
     )
     holder.append(gateway)
     return gateway, watcher, executor
+
+
+def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: LambdaInvoker) -> ShadowTap:
+    root = shadow_root(options.manifest.resolve())
+    return ShadowTap(proxy, invoker, ResultsWriter(), root, max_rate=max_rate_from_env())
 
 
 class GatewayServer:

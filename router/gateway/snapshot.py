@@ -9,9 +9,10 @@ hot reload swaps in a new one. This module must not do I/O, import handlers or p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from router.manifest.model import Manifest, Route
+from router.manifest.model import Manifest, Route, Shadow
 from router.paths import SegmentKind, parse_path
 from router.render.openapi import ANY_METHOD_KEY, function_name, render_openapi
 from router.table import RouteTable
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_INTEGRATION_S",
     "LegacyBase",
     "RouteTarget",
+    "ShadowSpec",
     "Snapshot",
     "UpstreamPart",
     "build_snapshot",
@@ -31,6 +33,22 @@ CATCH_ALL_ID = "legacy-catch-all"
 MAX_INTEGRATION_S = 29.0
 UpstreamPart = tuple[SegmentKind, str]
 """(kind, literal text or parameter name) of the legacy integration's path template."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowSpec:
+    """A route's shadow run as the gateway needs it (``until`` as epoch seconds)."""
+
+    run_id: str
+    function: str
+    until_epoch: float
+    allow_side_effects: bool
+
+    @classmethod
+    def of(cls, shadow: Shadow) -> ShadowSpec:
+        until = datetime.fromisoformat(shadow.until.replace("Z", "+00:00"))
+        epoch = until.timestamp()  # a time without zone is taken as local, like the CLI's
+        return cls(shadow.run_id, shadow.function, epoch, shadow.allow_side_effects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,7 @@ class RouteTarget:
     upstream: tuple[UpstreamPart, ...]  # legacy path template: /api/users/{id}
     function_name: str = ""  # the deployed Lambda's name ({api.name}-{route.id})
     memory_mb: int = 0
+    shadow: ShadowSpec | None = None  # set while ``migrate shadow`` runs on the route
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +91,10 @@ class Snapshot:
 
     @property
     def functions(self) -> frozenset[str]:
-        return frozenset(r.function for r in self.manifest.routes if r.function)
+        """Handlers the manifest names: route functions and shadow candidates."""
+        named = {r.function for r in self.manifest.routes if r.function}
+        named.update(r.shadow.function for r in self.manifest.routes if r.shadow)
+        return frozenset(named)
 
 
 def build_snapshot(manifest: Manifest, *, legacy_url: str | None = None) -> Snapshot:
@@ -99,9 +121,10 @@ def _target(manifest: Manifest, resource: str, route: Route | None) -> RouteTarg
     lambda_s = float(min(route.timeout or manifest.defaults.timeout, limit))
     legacy_s = float(min(route.timeout, limit)) if route.timeout else limit
     weight, function = route.effective_weight, route.function
+    shadow = ShadowSpec.of(route.shadow) if route.shadow else None
     return RouteTarget(
         route.id, route.id, resource, weight, function, lambda_s, legacy_s, upstream,
-        function_name(manifest, route), route.memory or manifest.defaults.memory,
+        function_name(manifest, route), route.memory or manifest.defaults.memory, shadow,
     )  # fmt: skip
 
 

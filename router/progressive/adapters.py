@@ -18,7 +18,6 @@ import dataclasses
 
 from router.analysis.model import Figures, SampleSet
 from router.analysis.service import AnalysisService, CompareResult
-from router.analysis.verdict import compare
 from router.deploy.service import DeployService
 from router.errors import UsageError
 from router.manifest.store import ManifestStore
@@ -98,6 +97,8 @@ class AnalysisChecker:
             return _result(result, result.before, "concurrent")
         control = self._control(result, request)
         thresholds = self.analysis.store.read().thresholds_for(result.route)
+        from router.analysis.verdict import compare  # scipy: only when judging
+
         comparison = compare(control, result.after, thresholds, mode="baseline")
         judged = dataclasses.replace(result, comparison=comparison, before=control)
         return _result(judged, None, "previous-step")

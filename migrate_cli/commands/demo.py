@@ -1,0 +1,133 @@
+"""``migrate demo``: the whole workflow on embedded defaults, in about a minute."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+from rich.console import Console
+from rich.rule import Rule
+
+from migrate_cli.factory import Factory
+from migrate_cli.output import console, err_console, handle_errors, print_json
+from router.analysis.report import render_sparklines, render_table
+from router.analysis.service import CompareResult
+from router.aws.session import AwsContext
+from router.demo.scenario import DemoConfig, DemoResult, ServiceFactory, run_demo
+from router.progressive.model import RunReport
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+@handle_errors
+def demo(
+    workdir: Annotated[
+        Path | None, typer.Option("--workdir", help="Where the demo project and reports go.")
+    ] = None,
+    rate: Annotated[float, typer.Option("--rate", help="Requests per second of traffic.")] = 200.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary at the end.")
+    ] = False,
+) -> None:
+    """Run the whole strangler workflow on this machine, nothing to configure.
+
+    Starts moto, the monolith and the gateway on free loopback ports, drives
+    traffic, baselines, shadows and progressively promotes a route, compares it,
+    injects a regression into a second route (rolled back on its own), writes HTML
+    reports, prints their paths and stops everything it started.
+
+    Example: [bold]migrate demo[/]
+    """
+    root = workdir or Path(tempfile.mkdtemp(prefix="strangler-demo-"))
+    started = time.monotonic()
+    narrator = _Narrator(err_console if as_json else console)  # --json: stdout is JSON only
+    result = run_demo(DemoConfig(root, rate_per_s=rate), _services, narrator, _shadow())
+    _summary(result, time.monotonic() - started, as_json)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _services(manifest: Path, endpoint: str) -> ServiceFactory:
+    return Factory(manifest, aws=AwsContext.local(endpoint, "us-east-1"))
+
+
+def _shadow() -> Callable[[ServiceFactory, str, str, float], Any]:
+    """Runs `migrate shadow` for the demo (the command's service, with its progress)."""
+
+    def shadow(services: ServiceFactory, route: str, function: str, seconds: float) -> Any:
+        from router.shadow.service import ShadowOptions, ShadowService
+
+        factory = cast(Factory, services)
+        service = ShadowService(factory.store(), factory.history(), code_root=factory.project_root)
+        options = ShadowOptions(route=route, function=function, duration=timedelta(seconds=seconds))
+        return service.run(options)
+
+    return shadow
+
+
+class _Narrator:
+    def __init__(self, out: Console) -> None:
+        self.number = 0
+        self.out = out
+
+    def stage(self, title: str) -> None:
+        self.number += 1
+        self.out.print(Rule(f"[bold]{self.number}. {title}", align="left"))
+
+    def note(self, text: str) -> None:
+        self.out.print(f"   {text}")
+
+    def comparison(self, title: str, result: CompareResult) -> None:
+        self.out.print(render_table(result.comparison))
+        sparklines = render_sparklines(result.before, result.after)
+        if sparklines is not None:
+            self.out.print(sparklines)
+
+    def progressive(self, title: str, report: RunReport) -> None:
+        from router.progressive.view import checks_table
+
+        self.out.print(checks_table(report))
+        self.out.print(f"   {title}: {report.outcome}, left at {report.weight}% on Lambda")
+
+    def shadow(self, title: str, outcome: Any) -> None:
+        from migrate_cli.commands.shadow import shadow_message, shadow_table
+        from router.shadow.service import outcome_json
+
+        data = outcome_json(outcome)
+        self.out.print(shadow_table(data))
+        self.out.print(f"   {shadow_message(data)}")
+
+
+def _summary(result: DemoResult, seconds: float, as_json: bool) -> None:
+    traffic = result.traffic
+    sent = traffic.sent if traffic else 0
+    failed = traffic.failed if traffic else 0
+    if as_json:
+        print_json(
+            {
+                "ok": result.ok,
+                "seconds": round(seconds, 1),
+                "outcomes": result.outcomes,
+                "reports": [str(p) for p in result.reports],
+                "requests": sent,
+                "failed_requests": failed,
+                "workdir": str(result.workdir),
+            }
+        )
+        return
+    console.print(Rule("[bold]Summary", align="left"))
+    for name, outcome in result.outcomes.items():
+        console.print(f"   {name}: {outcome}")
+    console.print(f"   traffic: {sent} requests, {failed} failed")
+    for path in result.reports:
+        console.print(f"   HTML report: {path}")
+    verdict = "[green]demo OK[/]" if result.ok else "[red]demo did not go as expected[/]"
+    console.print(f"   {verdict} in {seconds:.0f} s; project and logs in {result.workdir}")

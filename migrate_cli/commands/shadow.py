@@ -1,0 +1,163 @@
+"""``migrate shadow``: compare a Lambda handler with the monolith on live traffic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.output import console, err_console, handle_errors, print_json
+from router.analysis.timespec import parse_window
+from router.shadow.diff import DEFAULT_THRESHOLDS, Thresholds
+from router.shadow.service import (
+    MIN_REQUESTS,
+    ShadowOptions,
+    ShadowOutcome,
+    ShadowService,
+    outcome_json,
+)
+
+__all__ = ["register", "shadow_message", "shadow_table"]
+
+_EXAMPLE_CHARS = 60
+
+
+def register(app: typer.Typer) -> None:
+    app.command("shadow")(shadow)
+
+
+@handle_errors
+def shadow(
+    route: Annotated[str, typer.Argument(help='Route id or "METHOD /path".')],
+    function: Annotated[
+        str | None,
+        typer.Option("--function", "-f", help="Candidate handler (default: the route's function)."),
+    ] = None,
+    duration: Annotated[str, typer.Option("--duration", "-d", help="How long: 30s, 5m.")] = "5m",
+    allow_side_effects: Annotated[
+        bool,
+        typer.Option("--allow-side-effects", help="Also copy POST/PUT/PATCH/DELETE requests."),
+    ] = False,
+    min_requests: Annotated[
+        int, typer.Option("--min-requests", min=1, help="Fewer shadowed requests: exit 3.")
+    ] = MIN_REQUESTS,
+    absolute: Annotated[
+        float,
+        typer.Option("--abs-threshold", min=0, max=1, help="Rate above noise for a mismatch."),
+    ] = DEFAULT_THRESHOLDS.absolute,
+    relative: Annotated[
+        float,
+        typer.Option("--rel-threshold", min=0, help="Fraction above the noise rate as well."),
+    ] = DEFAULT_THRESHOLDS.relative,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send copies of a monolith route's live requests to a Lambda handler and compare.
+
+    While it runs, a `migrate serve` on this manifest answers every request from the
+    monolith as usual and, off the request path, sends a copy to the handler
+    (candidate) and one to the monolith again (to learn which fields are noise, e.g.
+    timestamps). Only GET/HEAD unless --allow-side-effects; at most 50 requests a second
+    are copied (the gateway's MIGRATE_SHADOW_RATE). A field is a real mismatch
+    when the handler differs from the monolith more often than two monolith calls
+    differ from each other, by --abs-threshold and --rel-threshold. The result is kept
+    in <manifest stem>.shadow/ROUTE/last.json:
+    `migrate route promote` refuses the same handler after real mismatches unless
+    --force.
+
+    Exit codes: 0 parity, 1 real mismatches, 2 bad input, 3 too little traffic.
+
+    Example: [bold]migrate shadow get-api-users-id -f migrated_functions.users.get_user -d 5m[/]
+    """
+    factory = Factory(manifest)
+    options = ShadowOptions(
+        route=route,
+        function=function,
+        duration=parse_window(duration, option="--duration"),
+        allow_side_effects=allow_side_effects,
+        min_requests=min_requests,
+        thresholds=Thresholds(absolute, relative),
+    )
+    service = ShadowService(factory.store(), factory.history(), code_root=factory.project_root)
+    with _progress(route) as observer:
+        outcome = service.run(options, observer)
+    _show(outcome, as_json)
+    raise typer.Exit(outcome.exit_code)
+
+
+class _Observer:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress, self._task = progress, task
+
+    def progress(self, elapsed_s: float, total_s: float, requests: int) -> None:
+        self._progress.update(self._task, completed=elapsed_s, total=total_s, requests=requests)
+
+
+@contextmanager
+def _progress(route: str) -> Iterator[_Observer]:
+    columns = (
+        TextColumn(f"shadowing {route}"),
+        BarColumn(),
+        TextColumn("{task.fields[requests]} requests"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        yield _Observer(progress, progress.add_task("shadow", total=None, requests=0))
+
+
+def _show(outcome: ShadowOutcome, as_json: bool) -> None:
+    data = outcome_json(outcome)
+    if as_json:
+        print_json(data)
+    else:
+        console.print(shadow_table(data))
+    style = {0: "green", 1: "red"}.get(outcome.exit_code, "yellow")
+    err_console.print(f"[{style}]{shadow_message(data)}[/]", highlight=False, soft_wrap=True)
+
+
+def shadow_table(data: dict[str, Any]) -> Table:
+    title = (
+        f"shadow {data['route']} -> {data['function']} (run {data['run_id']}): "
+        f"{data['requests']} requests compared ({data['skipped']} over the copy rate, "
+        f"{data['dropped']} dropped), {data['truncated']} by status only"
+    )
+    table = Table(title=title)
+    for column in ("field", "verdict", "handler differs", "noise", "examples"):
+        table.add_column(column)
+    for row in [*data["mismatches"], *data["noise"]]:
+        table.add_row(*_cells(row), style="red" if row["real"] else "dim")
+    return table
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    differs = f"{row['candidate_rate']:.1%} ({row['differing']}/{row['compared']})"
+    noise = f"{row['noise_rate']:.1%} ({row['noise_differing']}/{row['noise_compared']})"
+    examples = "\n".join(
+        f"{e['request']}: {_short(e['primary'])} -> {_short(e['candidate'])}"
+        for e in row["examples"]
+    )
+    return [row["path"], "MISMATCH" if row["real"] else "noise", differs, noise, examples]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 3] + "..."
+
+
+def shadow_message(data: dict[str, Any]) -> str:
+    stopped = " (interrupted)" if data["interrupted"] else ""
+    if data["outcome"] == "no-traffic":
+        return (
+            f"too little traffic{stopped}: {data['requests']} requests shadowed, "
+            f"{data['min_requests']} needed; is `migrate serve` running on this manifest?"
+        )
+    if data["outcome"] == "mismatch":
+        fields = ", ".join(m["path"] for m in data["mismatches"])
+        return f"real mismatches{stopped} in: {fields} (run {data['run_id']})"
+    return f"parity{stopped}: no field differs beyond noise ({data['requests']} requests)"

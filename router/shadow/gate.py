@@ -1,0 +1,47 @@
+"""The promote refusal: no cutover to a function whose last shadow run found mismatches.
+
+``ShadowGate(manifest_path)(route, function)`` reads the route's ``last.json`` and
+raises ``ShadowMismatch`` (exit 1, a safety refusal like a drifted API: the input is
+valid, ``--force`` overrides it) when the latest shadow run OF THAT FUNCTION had real
+mismatches. A route never shadowed, or last shadowed with parity or too little
+traffic, or with another function, passes. This module must not change the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from router.errors import StranglerError
+from router.manifest.model import Route
+from router.shadow.files import load_last, shadow_root
+
+__all__ = ["ShadowGate", "ShadowMismatch"]
+
+_SHOWN_FIELDS = 5
+
+
+class ShadowMismatch(StranglerError):
+    """A promotion refused because the function's last shadow run had real mismatches."""
+
+    exit_code = 1
+
+
+class ShadowGate:
+    """The check ``RouteService.promote`` runs unless forced."""
+
+    def __init__(self, manifest_path: Path) -> None:
+        self.root = shadow_root(manifest_path)
+
+    def __call__(self, route: Route, function: str) -> None:
+        last = load_last(self.root, route.id)
+        summary = (last or {}).get("by_function", {}).get(function)
+        if not summary or summary.get("outcome") != "mismatch":
+            return
+        fields = [str(f) for f in summary.get("mismatches", [])]
+        shown = ", ".join(fields[:_SHOWN_FIELDS]) + (", ..." if len(fields) > _SHOWN_FIELDS else "")
+        raise ShadowMismatch(
+            f"route {route.id!r}: shadow run {summary.get('run_id')} of {function} "
+            f"({summary.get('finished')}) found real mismatches in: {shown}",
+            hint=f"fix the handler and re-run `migrate shadow {route.id}`, "
+            "or pass --force to promote anyway",
+        )

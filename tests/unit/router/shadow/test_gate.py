@@ -1,0 +1,93 @@
+"""The promote refusal after a shadow run with real mismatches, and ``--force``."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from migrate_cli.main import app
+from router.manifest.model import Route
+from router.routes import RouteService
+from router.shadow.files import save_last, shadow_root
+from router.shadow.gate import ShadowGate, ShadowMismatch
+from tests.unit.router.shadow.conftest import Project
+
+ROUTE = "get-api-users-id"
+
+
+def store_run(project: Project, function: str, outcome: str, *fields: str) -> None:
+    report = {
+        "run_id": f"run-{outcome}",
+        "function": function,
+        "finished": "2026-01-02T03:04:05Z",
+        "outcome": outcome,
+        "mismatches": [{"path": f} for f in fields],
+    }
+    save_last(shadow_root(project.manifest), ROUTE, report)
+
+
+def routes(project: Project) -> RouteService:
+    return RouteService(project.store(), project.history(), code_root=project.root)
+
+
+def cli(project: Project, *args: str) -> Result:
+    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def test_promote_is_refused_after_real_mismatches_of_the_same_function(project: Project) -> None:
+    store_run(project, project.handler, "mismatch", "email", "items[].price")
+    with pytest.raises(ShadowMismatch) as caught:
+        routes(project).promote(ROUTE, function=project.handler, weight=None, reason=None)
+    assert caught.value.exit_code == 1
+    assert "email, items[].price" in caught.value.message and "run-mismatch" in caught.value.message
+    assert "--force" in (caught.value.hint or "")
+    assert project.store().read().routes[0].target == "legacy"
+
+
+def test_force_promotes_anyway(project: Project) -> None:
+    store_run(project, project.handler, "mismatch", "email")
+    change = routes(project).promote(
+        ROUTE, function=project.handler, weight=None, reason=None, force=True
+    )
+    assert change.after.target == "lambda"
+
+
+def test_other_functions_parity_and_unshadowed_routes_pass(project: Project) -> None:
+    gate = ShadowGate(project.manifest)
+    route = Route(id=ROUTE, method="GET", path="/api/users/{id}")
+    gate(route, project.handler)  # never shadowed
+    store_run(project, project.handler, "mismatch", "email")
+    gate(route, f"{project.package}.users.other")  # another function
+    store_run(project, project.handler, "parity")  # the same function, fixed since
+    gate(route, project.handler)
+    store_run(project, project.handler, "no-traffic")
+    gate(route, project.handler)
+
+
+def test_a_later_run_of_another_function_keeps_the_refusal(project: Project) -> None:
+    store_run(project, project.handler, "mismatch", "email")
+    store_run(project, f"{project.package}.users.other", "parity")
+    with pytest.raises(ShadowMismatch):
+        ShadowGate(project.manifest)(Route(id=ROUTE, method="GET", path="/x"), project.handler)
+
+
+def test_cli_promote_refuses_then_force_passes(project: Project) -> None:
+    store_run(project, project.handler, "mismatch", "email")
+    refused = cli(project, "route", "promote", ROUTE, "--function", project.handler)
+    assert refused.exit_code == 1
+    assert "email" in refused.output and "run-mismatch" in refused.output
+    forced = cli(project, "route", "promote", ROUTE, "--function", project.handler, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert project.store().read().routes[0].target == "lambda"
+
+
+def test_injected_check_replaces_the_default(project: Project) -> None:
+    store_run(project, project.handler, "mismatch", "email")
+    calls: list[tuple[str, str]] = []
+    service = RouteService(
+        project.store(), project.history(), code_root=project.root,
+        promote_check=lambda route, handler: calls.append((route.id, handler)),
+    )  # fmt: skip
+    service.promote(ROUTE, function=project.handler, weight=None, reason=None)
+    assert calls == [(ROUTE, project.handler)]

@@ -1,0 +1,85 @@
+"""``migrate shadow``: input validation (exit 2), exit codes, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from migrate_cli.commands import shadow as command
+from migrate_cli.main import app
+from router.shadow.service import ShadowService
+from tests.unit.router.shadow.conftest import Project
+
+ROUTE = "get-api-users-id"
+
+
+@pytest.fixture
+def fast(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The command's service runs on the project's fake clock (no real sleeping)."""
+
+    def service(*args: Any, **kwargs: Any) -> ShadowService:
+        return ShadowService(*args, **kwargs, clock=project.time.clock, sleep=project.time.sleep)
+
+    monkeypatch.setattr(command, "ShadowService", service)
+    return project
+
+
+def cli(project: Project, *args: str) -> Result:
+    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nope",), "no route"),
+        (("get-api-orders",), "served by Lambda"),
+        ((ROUTE,), "names no function"),
+        ((ROUTE, "-f", "missing_pkg_xyz.handler"), "cannot import"),
+        ((ROUTE, "-f", "PKG.users.NOT_CALLABLE"), "no callable"),
+        ((ROUTE, "-f", "PKG.users.get_user", "--duration", "5x"), "--duration"),
+        ((ROUTE, "-f", "PKG.users.get_user", "--min-requests", "0"), "min-requests"),
+    ],
+)
+def test_bad_input_is_exit_2_and_changes_nothing(
+    fast: Project, args: tuple[str, ...], message: str
+) -> None:
+    before = fast.manifest.read_text()
+    result = cli(fast, "shadow", *(a.replace("PKG", fast.package) for a in args))
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", " ")
+    assert fast.manifest.read_text() == before
+
+
+def test_json_report_of_a_mismatch_is_exit_1(fast: Project) -> None:
+    fast.gateway(candidate=lambda n: {"id": n, "email": "other"})
+    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s", "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert [m["path"] for m in report["mismatches"]] == ["email"]
+    assert report["mismatches"][0]["examples"][0]["candidate"] == "other"
+    assert report["outcome"] == "mismatch" and report["requests"] >= 10
+    assert fast.shadow_of() is None
+
+
+def test_table_report_of_parity_is_exit_0(fast: Project) -> None:
+    fast.gateway()
+    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s")
+    assert result.exit_code == 0, result.output
+    assert "parity" in result.output and ROUTE in result.output
+
+
+def test_no_traffic_is_exit_3_with_a_hint(fast: Project) -> None:
+    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "1s")
+    assert result.exit_code == 3
+    assert "too little traffic" in result.output and "migrate serve" in result.output
+
+
+def test_table_names_mismatching_fields_and_noise(fast: Project) -> None:
+    fast.gateway(candidate=lambda n: {"id": n + 1, "email": "a@x"})
+    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s")
+    assert result.exit_code == 1
+    assert "MISMATCH" in result.output and "real mismatches in: id" in result.output
