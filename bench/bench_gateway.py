@@ -208,7 +208,7 @@ def _cells(name: str, run: Run) -> list[str]:
     ]
 
 
-def run_bench(seconds: float, rounds: int) -> None:
+def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
         env = dict(os.environ, PYTHONPATH=str(ROOT), MIGRATE_TELEMETRY="off")
@@ -218,6 +218,7 @@ def run_bench(seconds: float, rounds: int) -> None:
         pids: dict[str, int | None] = {"direct": None}
         stack.enter_context(started(
             [sys.executable, "-m", "legacy_app", "--port", str(legacy_port),
+             "--threads", str(legacy_threads),
              "--database-url", env["DATABASE_URL"], "--log-level", "warning"],
             env, work / "legacy.log", f"{legacy}/health",
         ))  # fmt: skip
@@ -240,12 +241,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
+    parser.add_argument(
+        "--legacy-threads",
+        type=int,
+        default=1,
+        help="monolith threads per worker: 1 = gunicorn sync workers (Connection: close), "
+        ">1 = gthread workers (keep-alive, so the gateway reuses its upstream connections)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install -y wrk` (it is the load generator)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop the servers
     try:
-        run_bench(args.duration, args.rounds)
+        run_bench(args.duration, args.rounds, args.legacy_threads)
     except KeyboardInterrupt:
         sys.exit(130)
 

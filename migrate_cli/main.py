@@ -11,6 +11,7 @@ from migrate_cli.commands import (
     analysis,
     demo,
     deploy,
+    history,
     inventory,
     render,
     routes,
@@ -49,6 +50,7 @@ def _root(
 
 inventory.register(app)
 routes.register(app)
+history.register(app)
 render.register(app)
 serve.register(app)
 deploy.register(app)

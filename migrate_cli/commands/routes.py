@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from router.progressive.model import Observer, RunReport
     from router.progressive.session import RunOptions
 
-__all__ = ["register"]
+__all__ = ["describe_state", "register"]
 
 route_app = typer.Typer(
     help="Move one route between the monolith and Lambda.", no_args_is_help=True
@@ -73,7 +73,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(route_app, name="route")
     route_app.command("promote")(promote)
     app.command("rollback")(rollback)
-    app.command("history")(history)
 
 
 @handle_errors
@@ -353,7 +352,9 @@ def _report(changes: list[RouteChange], as_json: bool) -> None:
         console.print("nothing to change")
     for change in changes:
         if change.changed:
-            console.print(f"{change.route}: {_state(change.before)} -> {_state(change.after)}")
+            console.print(
+                f"{change.route}: {describe_state(change.before)} -> {describe_state(change.after)}"
+            )
 
 
 def _change_json(change: RouteChange) -> dict[str, object]:
@@ -365,44 +366,9 @@ def _change_json(change: RouteChange) -> dict[str, object]:
     }
 
 
-def _state(state: RouteState | None) -> str:
+def describe_state(state: RouteState | None) -> str:
     if state is None:
         return "-"
     if state.target == "legacy":
         return "legacy"
     return f"lambda {state.weight}% ({state.function})"
-
-
-@handle_errors
-def history(
-    route: Annotated[str | None, typer.Option("--route", help="Only this route id.")] = None,
-    manifest: ManifestOpt = DEFAULT_MANIFEST,
-    as_json: JsonOpt = False,
-) -> None:
-    """Show the audit trail of every manifest change.
-
-    Example: [bold]migrate history --json[/]
-    """
-    entries = [e for e in Factory(manifest).history().entries() if route in (None, e.route)]
-    if as_json:
-        print_json([e.to_json() for e in entries])
-        return
-    console.print(_history_table(entries))
-
-
-def _history_table(entries: list[HistoryEntry]) -> Table:
-    table = Table(title="history")
-    for column in ("rev", "time", "user", "action", "route", "from -> to", "reason"):
-        table.add_column(column)
-    for e in entries:
-        move = f"{_state(e.before)} -> {_state(e.after)}" if e.after else _details(e)
-        table.add_row(
-            str(e.revision), e.time, e.user, e.action, e.route or "", move, e.reason or ""
-        )
-    return table
-
-
-def _details(entry: HistoryEntry) -> str:
-    return ", ".join(
-        f"{k}: {len(v) if isinstance(v, list) else v}" for k, v in entry.details.items()
-    )

@@ -199,46 +199,32 @@ def _baseline(
 ) -> Baseline:
     start, end = span.ms
     common = {
-        "route_id": route.id,
-        "method": route.method,
-        "path": route.path,
-        "revision": manifest.revision,
-        "target": "legacy",
-        "captured_at": now_iso(),
-        "window_start_ms": start,
-        "window_end_ms": end,
-    }
-    if samples:
-        latencies, statuses = thin(
-            [s.latency_ms for s in samples], [s.status for s in samples], MAX_SAMPLES
-        )
-        return Baseline.model_validate(
-            {
-                **common,
-                "source": "access-log",
-                "requests": len(samples),
-                "latencies_ms": latencies,
-                "statuses": statuses,
-            }
-        )
+        "route_id": route.id, "method": route.method, "path": route.path,
+        "revision": manifest.revision, "target": "legacy", "captured_at": now_iso(),
+        "window_start_ms": start, "window_end_ms": end,
+    }  # fmt: skip
+    found = _sampled(samples) if samples else _measured(route, span, figures)
+    return Baseline.model_validate({**common, **found})
+
+
+def _sampled(samples: list[RequestSample]) -> dict[str, object]:
+    latencies = [s.latency_ms for s in samples]
+    latencies, statuses = thin(latencies, [s.status for s in samples], MAX_SAMPLES)
+    return {"source": "access-log", "requests": len(samples), "latencies_ms": latencies,
+            "statuses": statuses}  # fmt: skip
+
+
+def _measured(route: Route, span: Window, figures: MetricFigures | None) -> dict[str, object]:
     aggregate = _aggregate(figures, "baseline", span, "legacy") if figures else None
     if aggregate is None:
         raise UsageError(
             f"no data for route {route.id!r} ({route.key}) in {span.describe()}",
             hint="send traffic to it (or widen --window / move --end) and capture again",
         )
-    metrics = {
-        "count": float(aggregate.count),
-        "p50": aggregate.p50,
-        "p90": aggregate.p90,
-        "p99": aggregate.p99,
-        "mean": aggregate.mean,
-        "errors_4xx": float(aggregate.errors_4xx),
-        "errors_5xx": float(aggregate.errors_5xx),
-    }
-    return Baseline.model_validate(
-        {**common, "source": "metrics", "requests": aggregate.count, "metrics": metrics}
-    )
+    a = aggregate
+    metrics = {"count": float(a.count), "p50": a.p50, "p90": a.p90, "p99": a.p99, "mean": a.mean,
+               "errors_4xx": float(a.errors_4xx), "errors_5xx": float(a.errors_5xx)}  # fmt: skip
+    return {"source": "metrics", "requests": a.count, "metrics": metrics}
 
 
 def _from_baseline(baseline: Baseline) -> Figures:
