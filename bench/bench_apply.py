@@ -17,14 +17,8 @@ from typing import Any
 
 import boto3
 
-from router.aws.apigateway import ApiGateway
-from router.aws.lambda_ import LambdaFunctions
-from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import Executor
-from router.deploy.plan import Planner
-from router.deploy.service import DeployService
-from router.deploy.state import state_path_for
+from router.deploy.service import build_deploy_service
 from router.history import HistoryLog, history_path_for
 from router.local.process import free_port
 from router.local.stack import start_moto
@@ -55,18 +49,9 @@ class Project:
         self.calls: list[str] = []
         ctx = AwsContext(region="us-east-1", endpoint_url=endpoint, client_factory=self._client)
         self.endpoint = endpoint
-        apigw, functions = ApiGateway(ctx), LambdaFunctions(ctx)
         store = ManifestStore(self.manifest)
         history = HistoryLog(history_path_for(self.manifest))
-        self.service = DeployService(
-            store,
-            history,
-            RouteService(store, history, code_root=root),
-            Planner(apigw, functions, is_local=True),
-            lambda save: Executor(apigw, functions, CloudWatchLogs(ctx), save),
-            state_path_for(self.manifest),
-            root,
-        )
+        self.service = build_deploy_service(RouteService(store, history, code_root=root), ctx)
 
     def _client(self, service: str) -> Any:
         client = boto3.client(

@@ -7,21 +7,15 @@ and print. This module must not print or parse command-line options.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from router.aws.apigateway import ApiGateway
-from router.aws.lambda_ import LambdaFunctions
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import Executor
-from router.deploy.plan import Planner
-from router.deploy.service import DeployService
-from router.deploy.state import DeployState, state_path_for
+from router.deploy.service import DeployService, build_deploy_service
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
@@ -98,19 +92,4 @@ class Factory:
         )
 
     def deploy_service(self) -> DeployService:
-        ctx = self.aws()
-        apigw, functions = ApiGateway(ctx), LambdaFunctions(ctx)
-        planner = Planner(apigw, functions, is_local=ctx.is_local)
-
-        def executor_for(save: Callable[[DeployState], None]) -> Executor:
-            return Executor(apigw, functions, CloudWatchLogs(ctx), save)
-
-        return DeployService(
-            self.store(),
-            self.history(),
-            self.route_service(),
-            planner,
-            executor_for,
-            state_path_for(self.manifest_path),
-            self.project_root,
-        )
+        return build_deploy_service(self.route_service(), self.aws())

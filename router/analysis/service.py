@@ -68,7 +68,8 @@ class AnalysisService:
     def baseline(self, ref: str, window: timedelta, end: datetime | None) -> Baseline:
         manifest = self.store.read()
         route = resolve_route(manifest, ref)
-        span = Window((end or self.clock()) - window, end or self.clock())
+        until = end or self.clock()
+        span = Window(until - window, until)
         samples = [s for s in self._samples(route, span) if _served_by(s, "legacy", route)]
         figures = None if samples else self.metrics.fetch(route, span.start, span.end)
         baseline = _baseline(manifest, route, span, samples, figures)

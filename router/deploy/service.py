@@ -12,17 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from router.aws.apigateway import ApiGateway
+from router.aws.lambda_ import LambdaFunctions
+from router.aws.logs import CloudWatchLogs
+from router.aws.session import AwsContext
 from router.deploy.executor import ApplyResult, Executor, ensure_safe
 from router.deploy.model import Plan
 from router.deploy.plan import Planner
-from router.deploy.state import DeployState, load_state, save_state
+from router.deploy.state import DeployState, load_state, save_state, state_path_for
 from router.errors import StranglerError, UsageError
 from router.history import HistoryEntry, HistoryLog, RouteState, current_user, now_iso
 from router.manifest.model import Manifest
 from router.manifest.store import ManifestStore
 from router.routes import RouteChange, RouteService, Then
 
-__all__ = ["Applied", "Declined", "DeployService"]
+__all__ = ["Applied", "Declined", "DeployService", "build_deploy_service"]
 
 Confirm = Callable[[Plan], bool]
 
@@ -162,4 +166,33 @@ def _apply_entry(
         user=current_user(),
         action="apply",
         details={k: v for k, v in details.items() if v is not None},
+    )
+
+
+def build_deploy_service(
+    routes: RouteService,
+    ctx: AwsContext,
+    *,
+    apigw: ApiGateway | None = None,
+    is_local: bool | None = None,
+) -> DeployService:
+    """A DeployService on ``ctx``, sharing ``routes``'s store (and so its lock) and history.
+
+    ``is_local`` defaults to whether ``ctx`` names an endpoint (moto semantics).
+    """
+    api = apigw or ApiGateway(ctx)
+    functions = LambdaFunctions(ctx)
+    local = ctx.is_local if is_local is None else is_local
+
+    def executor_for(save: Callable[[DeployState], None]) -> Executor:
+        return Executor(api, functions, CloudWatchLogs(ctx), save)
+
+    return DeployService(
+        routes.store,
+        routes.history,
+        routes,
+        Planner(api, functions, is_local=local),
+        executor_for,
+        state_path_for(routes.store.path),
+        routes.code_root,
     )

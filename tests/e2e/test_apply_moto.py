@@ -15,8 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from router.local.process import free_port
-from router.local.stack import local_aws_env, start_moto
+from router.local.stack import local_aws_env
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +24,10 @@ USERS = "GET /api/users/{id}"
 HANDLER = "migrated_functions.users.get_user"
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    port = free_port()
-    proc = start_moto(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.stop()
+@pytest.fixture
+def moto_url(moto_server: str) -> str:
+    """The session's moto server; each test uses its own REST API name."""
+    return moto_server
 
 
 class Project:

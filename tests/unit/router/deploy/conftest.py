@@ -18,13 +18,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from router.accesslog import access_log_format
-from router.aws.apigateway import ApiGateway
-from router.aws.lambda_ import LambdaFunctions
-from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import Executor
-from router.deploy.plan import Planner, log_group_arn
-from router.deploy.service import DeployService
+from router.deploy.plan import log_group_arn
+from router.deploy.service import build_deploy_service
 from router.deploy.state import DeployState, save_state, state_path_for
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
@@ -66,15 +62,8 @@ class Wired:
         self.stub = Stubber(stubbed)
         store = ManifestStore(self.manifest)
         history = HistoryLog(history_path_for(self.manifest))
-        apigw, functions = ApiGateway(ctx), LambdaFunctions(ctx)
-        self.service = DeployService(
-            store,
-            history,
-            RouteService(store, history, code_root=root),
-            Planner(apigw, functions, is_local=False),
-            lambda save: Executor(apigw, functions, CloudWatchLogs(ctx), save),
-            self.state_path,
-            root,
+        self.service = build_deploy_service(
+            RouteService(store, history, code_root=root), ctx, is_local=False
         )
         self.store = store
 

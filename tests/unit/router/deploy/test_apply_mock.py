@@ -12,12 +12,8 @@ import pytest
 from moto import mock_aws
 
 from router.aws.apigateway import ApiGateway
-from router.aws.lambda_ import LambdaFunctions
-from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import Executor
-from router.deploy.plan import Planner
-from router.deploy.service import Declined, DeployService
+from router.deploy.service import Declined, build_deploy_service
 from router.deploy.state import load_state, state_path_for
 from router.errors import AWSError
 from router.history import HistoryLog, history_path_for
@@ -58,16 +54,8 @@ class Setup:
         self.apigw = FlakyApiGateway(self.ctx)
         store = ManifestStore(self.manifest)
         history = HistoryLog(history_path_for(self.manifest))
-        functions = LambdaFunctions(self.ctx)
-        self.service = DeployService(
-            store,
-            history,
-            RouteService(store, history, code_root=root),
-            Planner(self.apigw, functions, is_local=True),
-            lambda save: Executor(self.apigw, functions, CloudWatchLogs(self.ctx), save),
-            state_path_for(self.manifest),
-            root,
-        )
+        routes = RouteService(store, history, code_root=root)
+        self.service = build_deploy_service(routes, self.ctx, apigw=self.apigw, is_local=True)
 
     def _client(self, service: str) -> Any:
         client = boto3.client(service, region_name="us-east-1")
