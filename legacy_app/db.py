@@ -8,6 +8,8 @@ nor know about routes; it only hands out sessions.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -46,12 +48,26 @@ def make_engine(database_url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """``journal_mode=WAL``, retried: while another connection is creating the file,
+    SQLite can answer "database is locked" at once, without calling the busy handler."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def init_database(engine: Engine) -> bool:

@@ -36,6 +36,15 @@ def serve(
             "--legacy-url", envvar="MIGRATE_LEGACY_URL", help="Monolith URL instead of legacy.url."
         ),
     ] = None,
+    half_close: Annotated[
+        bool,
+        typer.Option(
+            "--half-close/--no-half-close",
+            envvar="MIGRATE_HALF_CLOSE",
+            help="Half-close requests to a monolith that answers Connection: close (frees "
+            "gunicorn sync workers sooner). Turn off if it takes a client's FIN for an abort.",
+        ),
+    ] = True,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the manifest's routes locally, exactly as its API Gateway would.
@@ -50,8 +59,9 @@ def serve(
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     options = ServeOptions(
-        manifest, host=host, port=port, threads=threads, seed=seed, legacy_url=legacy_url
-    )
+        manifest, host=host, port=port, threads=threads, seed=seed, legacy_url=legacy_url,
+        half_close=half_close,
+    )  # fmt: skip
     run(options, sink_factory=_sink)
 
 

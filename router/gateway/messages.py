@@ -56,7 +56,7 @@ class GatewayResponse:
     headers: Headers = field(default_factory=list)
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
-    length: int | None = None  # the streamed body's length when known (Content-Length)
+    length: int | None = None  # declared Content-Length: of a stream, or of a HEAD's GET
 
 
 def json_error(status: int, message: str) -> GatewayResponse:

@@ -66,7 +66,7 @@ class UpstreamResponse:
     headers: Headers  # as received; ``response_headers`` filters them
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None  # set when the body was still arriving
-    length: int | None = None  # Content-Length of a streamed body, when given
+    length: int | None = None  # the declared Content-Length, when given (also for HEAD)
 
 
 class UpstreamError(Exception):

@@ -52,6 +52,7 @@ class ServeOptions:
     grace: float = 10.0  # seconds in-flight requests get on shutdown
     poll_interval: float = POLL_INTERVAL_S
     legacy_url: str | None = None  # overrides the manifest's legacy.url
+    half_close: bool = True  # close mode for Connection: close monoliths (upstream doc)
 
 
 def build_gateway(
@@ -70,7 +71,8 @@ def build_gateway(
     manifest = watcher.load()
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
-    proxy, invoker = LegacyProxy(transport or UpstreamPool()), LambdaInvoker(registry, executor)
+    upstream = transport or UpstreamPool(half_close=options.half_close)
+    proxy, invoker = LegacyProxy(upstream), LambdaInvoker(registry, executor)
     gateway = LocalGateway(
         snapshot(manifest),
         proxy=proxy,

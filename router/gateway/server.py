@@ -218,8 +218,9 @@ class HttpServerProtocol(asyncio.Protocol):
                 await response.stream.aclose()  # type: ignore[attr-defined]
             return
         head_only = request.method == "HEAD"
-        if response.stream is None:
-            framing = f"Content-Length: {len(response.body)}\r\n"
+        if response.stream is None:  # a proxied HEAD keeps the monolith's Content-Length
+            size = response.length if head_only and response.length is not None else None
+            framing = f"Content-Length: {len(response.body) if size is None else size}\r\n"
             head = encode_head(response.status, response.headers, framing, keep_alive)
             transport.write(head if head_only else head + response.body)
             return

@@ -1,0 +1,218 @@
+"""The upstream pool's close mode against servers that close as gunicorn does, on loopback.
+
+A "closing" server answers ``Connection: close`` and then closes gracefully, like
+gunicorn's sync worker: ``shutdown(SHUT_WR)``, then read until the client's EOF. Before
+answering it waits briefly for the client's EOF, which tells whether the pool
+half-closed the request. Every test runs on the asyncio loop and, when installed, uvloop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+pytest.importorskip("httptools")  # a dependency of `migrate serve`
+
+from router.gateway.proxy import UpstreamError, UpstreamRequest
+from router.gateway.snapshot import LegacyBase
+from router.gateway.upstream import UpstreamPool, encode_request
+
+EOF_WAIT_S = 0.3  # how long the server waits for a FIN before answering anyway
+
+
+@dataclass
+class Seen:
+    """One request as the server saw it."""
+
+    connection: int
+    close_asked: bool  # the request said Connection: close
+    eof_first: bool  # the client's FIN arrived before the response was written
+    body: bytes
+
+
+@dataclass
+class Monolith:
+    keep_alive: bool = False
+    stale_after: int | None = None  # keep-alive, but drop a connection after N answers
+    seen: list[Seen] = field(default_factory=list)
+    connections: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number, answered = self.connections, 0
+        while not reader.at_eof():
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            if answered == self.stale_after:  # read, then gone without a byte back
+                self.seen.append(Seen(number, False, False, b"dropped"))
+                writer.close()
+                return
+            await self._answer(number, head, reader, writer)
+            answered += 1
+            if not self.keep_alive:
+                break
+        writer.write_eof()  # the graceful close: FIN, then wait for the client's
+        await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+
+    async def _answer(
+        self, number: int, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        lines = [line.lower() for line in head.decode("latin-1").split("\r\n")]
+        length = next((int(v.split(":")[1]) for v in lines if v.startswith("content-length")), 0)
+        body = await reader.readexactly(length)
+        try:
+            eof_first = await asyncio.wait_for(reader.read(1), EOF_WAIT_S) == b""
+        except TimeoutError:
+            eof_first = False
+        self.seen.append(Seen(number, "connection: close" in lines, eof_first, body))
+        payload = b'{"n": %d}' % len(self.seen)
+        close = b"" if self.keep_alive else b"Connection: close\r\n"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(payload) + close)
+        writer.write(b"\r\n" + payload)
+        await writer.drain()
+
+
+def loops() -> list[Callable[[], asyncio.AbstractEventLoop]]:
+    factories: list[Callable[[], asyncio.AbstractEventLoop]] = [asyncio.new_event_loop]
+    try:
+        import uvloop
+    except ImportError:
+        return factories
+    return [*factories, uvloop.new_event_loop]
+
+
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+Check = Callable[[UpstreamPool, LegacyBase, Monolith], Awaitable[None]]
+
+
+def run(check: Check, monolith: Monolith, factory: LoopFactory,
+        **pool_args: object) -> None:  # fmt: skip
+    async def main() -> None:
+        server = await asyncio.start_server(monolith.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = UpstreamPool(**pool_args)  # type: ignore[arg-type]
+        try:
+            await check(pool, LegacyBase("http", "127.0.0.1", port, ""), monolith)
+        finally:
+            await pool.close()
+            server.close()
+
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main())
+
+
+async def get(pool: UpstreamPool, base: LegacyBase, body: bytes = b"") -> bytes:
+    method = "POST" if body else "GET"
+    headers = [("Content-Length", str(len(body)))] if body else []
+    response = await pool.send(base, UpstreamRequest(method, "/x", headers, body), 5.0)
+    assert response.status == 200
+    return response.body
+
+
+@pytest.fixture(params=loops(), ids=lambda f: f.__module__.split(".")[0])
+def loop_factory(request: pytest.FixtureRequest) -> LoopFactory:
+    return request.param  # type: ignore[no-any-return]
+
+
+def test_a_closing_server_gets_close_mode_after_its_first_answer(loop_factory: LoopFactory) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        assert await get(pool, base) == b'{"n": 1}'
+        assert pool.closes((base.host, base.port))
+        assert await get(pool, base) == b'{"n": 2}'
+        assert await get(pool, base, b'{"qty": 2}') == b'{"n": 3}'
+        first, *rest = monolith.seen
+        assert not first.close_asked and not first.eof_first  # a keep-alive request asks
+        assert all(s.close_asked and s.eof_first for s in rest)  # then FIN with the request
+        assert rest[-1].body == b'{"qty": 2}'  # the body goes whole before the FIN
+
+    run(check, Monolith(), loop_factory)
+
+
+def test_a_keep_alive_server_is_never_half_closed(loop_factory: LoopFactory) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        for _ in range(3):
+            await get(pool, base)
+        assert not pool.closes((base.host, base.port))
+        assert monolith.connections == 1  # pooled
+        assert not any(s.close_asked or s.eof_first for s in monolith.seen)
+
+    run(check, Monolith(keep_alive=True), loop_factory)
+
+
+def test_half_close_off_keeps_plain_requests(loop_factory: LoopFactory) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        await get(pool, base)
+        await get(pool, base)
+        assert not pool.closes((base.host, base.port))
+        assert [(s.close_asked, s.eof_first) for s in monolith.seen] == [(False, False)] * 2
+        assert monolith.connections == 2  # the server closed each one
+
+    run(check, Monolith(), loop_factory, half_close=False)
+
+
+def test_close_mode_asks_again_after_reprobe_seconds(loop_factory: LoopFactory) -> None:
+    now = [100.0]
+
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        key = (base.host, base.port)
+        await get(pool, base)  # learns close mode at t=100
+        now[0] = 104.9
+        await get(pool, base)  # still in close mode: no lesson from it
+        now[0] = 105.0
+        assert not pool.closes(key)
+        monolith.keep_alive = True  # the monolith was restarted with keep-alive workers
+        await get(pool, base)  # the re-probe: a plain keep-alive request
+        await get(pool, base)
+        assert [s.close_asked for s in monolith.seen] == [False, True, False, False]
+        assert not pool.closes(key) and monolith.connections == 3  # the last two share one
+
+    run(check, Monolith(), loop_factory, reprobe_s=5.0, clock=lambda: now[0])
+
+
+def test_encode_request_adds_connection_close_only_in_close_mode() -> None:
+    request = UpstreamRequest("GET", "/a?b=1", [("Host", "m"), ("X-A", "1")], b"")
+    assert encode_request(request) == b"GET /a?b=1 HTTP/1.1\r\nHost: m\r\nX-A: 1\r\n\r\n"
+    closing = encode_request(request, close=True)
+    assert closing.endswith(b"X-A: 1\r\nConnection: close\r\n\r\n")
+
+
+def test_a_get_on_a_stale_connection_is_sent_again_on_a_new_one(loop_factory: LoopFactory) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        await get(pool, base)
+        assert await get(pool, base) == b'{"n": 3}'  # n=2 is the dropped one
+        assert [(s.connection, s.body) for s in monolith.seen] == [
+            (1, b""), (1, b"dropped"), (2, b"")
+        ]  # fmt: skip
+
+    run(check, Monolith(keep_alive=True, stale_after=1), loop_factory)
+
+
+def test_a_post_on_a_stale_connection_is_not_repeated(loop_factory: LoopFactory) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        await get(pool, base)
+        with pytest.raises(UpstreamError):
+            await get(pool, base, b'{"qty": 1}')
+        assert [s.body for s in monolith.seen] == [b"", b"dropped"]  # the POST went once
+
+    run(check, Monolith(keep_alive=True, stale_after=1), loop_factory)
+
+
+def test_a_post_skips_a_connection_idle_over_a_second(
+    loop_factory: LoopFactory,
+) -> None:
+    now = [0.0]
+
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        await get(pool, base)
+        now[0] = 1.5
+        assert await get(pool, base, b'{"qty": 1}') == b'{"n": 2}'
+        assert await get(pool, base) == b'{"n": 3}'  # a GET still takes the old one
+        assert [s.connection for s in monolith.seen] == [1, 2, 2]
+
+    run(check, Monolith(keep_alive=True), loop_factory, clock=lambda: now[0])
