@@ -25,8 +25,14 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", help="Port to bind.")] = 8080,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     threads: Annotated[
-        int, typer.Option("--threads", min=1, help="Lambda handlers that may run at once.")
-    ] = 16,
+        int,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="Lambda handlers that may run at once (more helps only handlers that wait "
+            "on I/O: they share one GIL).",
+        ),
+    ] = 8,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed the canary split (reproducible runs).")
     ] = None,

@@ -35,11 +35,17 @@ from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
 from router.shadow.writer import ResultsWriter
 
-__all__ = ["GatewayServer", "ServeOptions", "build_gateway", "run"]
+__all__ = ["DEFAULT_THREADS", "GatewayServer", "ServeOptions", "build_gateway", "run"]
 
 log = logging.getLogger(__name__)
 
 SinkFactory = Callable[[Manifest], Sink]
+
+# Handlers share one GIL: more threads only help handlers that wait (I/O, sleep). With 16,
+# 16 busy connections to one SQLite-backed handler spent ~700 us of gateway CPU per
+# request on GIL hand-offs (each SQLite step releases it) and reached 52-65% of the
+# monolith's throughput; with 8, ~600 us and ~75%; with 4, ~450 us (bench_gateway.py).
+DEFAULT_THREADS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,7 @@ class ServeOptions:
     manifest: Path
     host: str = "127.0.0.1"
     port: int = 8080
-    threads: int = 16  # Lambda handlers running at once
+    threads: int = DEFAULT_THREADS  # Lambda handlers running at once
     seed: int | None = None  # canary RNG seed (None: random)
     grace: float = 10.0  # seconds in-flight requests get on shutdown
     poll_interval: float = POLL_INTERVAL_S
