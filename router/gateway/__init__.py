@@ -1,7 +1,8 @@
 """The local API Gateway: serves the manifest's route table on this machine.
 
 ``core`` matches and dispatches without sockets; ``server`` is the thin HTTP shell;
-``proxy`` forwards legacy routes to the monolith; ``lambda_`` invokes migrated
-handlers in-process; ``telemetry`` publishes what API Gateway would (metrics and
-access logs). Nothing here imports boto3 directly: telemetry goes through ``router.aws``.
+``proxy`` forwards legacy routes to the monolith over ``upstream``'s pool; ``lambda_``
+invokes migrated handlers in-process; ``emitted`` builds what API Gateway would emit
+for a request (metric data, access-log lines) and ``telemetry`` publishes it.
+Nothing here imports boto3 directly: telemetry goes through ``router.aws``.
 """

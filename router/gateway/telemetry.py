@@ -2,17 +2,12 @@
 
 ``CloudWatchSink`` takes ``RequestRecord``s on the request path (a bounded queue:
 when full the record is dropped and counted, never waited for) and a background
-thread publishes them about once a second:
+thread publishes them about once a second, in the shapes ``emitted`` builds:
 
-* metrics ``Count``, ``Latency``, ``IntegrationLatency``, ``4XXError``, ``5XXError``
-  for the dimension sets API Gateway sends with detailed metrics on: ``ApiName``;
-  ``ApiName, Stage``; ``ApiName, Method, Resource, Stage``. Each is a distribution
-  (``Values``/``Counts``) per second, so percentiles stay computable on AWS and
-  SampleCount/Average/Sum are exact on moto;
-* one access-log line per request with exactly the fields of
-  ``router.accesslog.ACCESS_LOG_FIELDS`` (string values, ``-`` when unset, as API
-  Gateway writes them) plus ``target`` and ``routeId``, into the group the SAM
-  template creates (created here when missing).
+* metric distributions (``Values``/``Counts`` per second), so percentiles stay
+  computable on AWS and SampleCount/Average/Sum are exact on moto;
+* one access-log line per request, into the group the SAM template creates (created
+  here when missing).
 
 A failed publication is logged (rate-limited), retried once at the next flush, then
 dropped and counted. This module must never raise into, block or slow a request, and
@@ -21,7 +16,6 @@ must not import boto3 (it goes through ``router.aws``).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -29,17 +23,15 @@ import re
 import socket
 import threading
 import time
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from router.accesslog import ACCESS_LOG_FIELDS
-from router.aws.cloudwatch import CloudWatchMetrics, Dimensions, MetricDatum, dimensions
+from router.aws.cloudwatch import CloudWatchMetrics, MetricDatum
 from router.aws.logs import CloudWatchLogs, LogEvent, PutResult
 from router.aws.session import AwsContext
 from router.errors import UsageError
+from router.gateway.emitted import access_log_line, metric_data
 from router.gateway.records import NullSink, RequestRecord, Sink
 from router.manifest.model import Manifest
 from router.render.sam import access_log_group_name
@@ -52,14 +44,11 @@ __all__ = [
     "MetricsPublisher",
     "SinkStats",
     "TelemetryTarget",
-    "access_log_line",
     "build_sink",
-    "metric_data",
 ]
 
 NAMESPACE = "AWS/ApiGateway"
 TELEMETRY_ENV = "MIGRATE_TELEMETRY"  # auto (default) | aws | off
-LATENCY_DECIMALS = 1  # metric latencies keep 0.1 ms; access logs write whole ms like AWS
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -112,121 +101,6 @@ class SinkStats:
     dropped_metric_data: int = 0
     dropped_log_events: int = 0
     failed_calls: int = 0
-
-
-def dimension_sets(rec: RequestRecord, api_name: str, stage: str) -> tuple[Dimensions, ...]:
-    return (
-        dimensions(ApiName=api_name),
-        dimensions(ApiName=api_name, Stage=stage),
-        dimensions(
-            ApiName=api_name, Method=rec.http_method, Resource=rec.resource_path, Stage=stage
-        ),
-    )
-
-
-@dataclass
-class _Distributions:
-    """The five API Gateway metrics of one (second, dimension set), as value -> count."""
-
-    count: Counter[float] = field(default_factory=Counter)
-    latency: Counter[float] = field(default_factory=Counter)
-    integration: Counter[float] = field(default_factory=Counter)
-    client_errors: Counter[float] = field(default_factory=Counter)
-    server_errors: Counter[float] = field(default_factory=Counter)
-
-    def add(self, rec: RequestRecord) -> None:
-        self.count[1.0] += 1
-        self.latency[round(rec.response_latency_ms, LATENCY_DECIMALS)] += 1
-        if rec.integration_latency_ms is not None:
-            self.integration[round(rec.integration_latency_ms, LATENCY_DECIMALS)] += 1
-        self.client_errors[float(400 <= rec.status < 500)] += 1
-        self.server_errors[float(500 <= rec.status < 600)] += 1
-
-    def data(self, dims: Dimensions, timestamp: datetime) -> list[MetricDatum]:
-        named = (
-            ("Count", "Count", self.count),
-            ("Latency", "Milliseconds", self.latency),
-            ("IntegrationLatency", "Milliseconds", self.integration),
-            ("4XXError", "Count", self.client_errors),
-            ("5XXError", "Count", self.server_errors),
-        )
-        return [_datum(n, dims, timestamp, unit, dist) for n, unit, dist in named if dist]
-
-
-def _datum(
-    name: str, dims: Dimensions, timestamp: datetime, unit: str, dist: Counter[float]
-) -> MetricDatum:
-    values = tuple(sorted(dist))
-    counts = tuple(float(dist[v]) for v in values)
-    return MetricDatum(name, dims, timestamp, unit, values=values, counts=counts)
-
-
-def metric_data(records: Iterable[RequestRecord], api_name: str, stage: str) -> list[MetricDatum]:
-    """The ``AWS/ApiGateway`` data for ``records``, one distribution per second and metric."""
-    groups: defaultdict[tuple[int, Dimensions], _Distributions] = defaultdict(_Distributions)
-    for rec in records:
-        second = rec.request_time_epoch_ms // 1000
-        for dims in dimension_sets(rec, api_name, stage):
-            groups[(second, dims)].add(rec)
-    return [
-        datum
-        for (second, dims), dist in sorted(groups.items())
-        for datum in dist.data(dims, datetime.fromtimestamp(second, UTC))
-    ]
-
-
-def access_log_line(rec: RequestRecord, stage: str) -> str:
-    """One JSON access-log line: ACCESS_LOG_FIELDS as API Gateway writes them + target, routeId."""
-    values = _context_values(rec, stage)
-    line = {name: values[name] for name in ACCESS_LOG_FIELDS}
-    line["target"] = rec.target
-    line["routeId"] = rec.route_id or "-"
-    return json.dumps(line, separators=(",", ":"))
-
-
-def _context_values(rec: RequestRecord, stage: str) -> dict[str, str]:
-    return {
-        "requestId": rec.request_id,
-        "requestTimeEpoch": str(rec.request_time_epoch_ms),
-        "stage": stage,
-        "httpMethod": rec.http_method,
-        "resourcePath": rec.resource_path,
-        "path": f"/{stage}{rec.path}",  # $context.path includes the stage
-        "protocol": rec.protocol,
-        "sourceIp": rec.source_ip,
-        "status": str(rec.status),
-        "integrationStatus": _integration_status(rec),
-        "responseLength": str(rec.response_length),
-        "responseLatency": _ms(rec.response_latency_ms),
-        "integrationLatency": _integration_latency(rec),
-        "isCanaryRequest": "true" if rec.is_canary else "false",
-        "errorResponseType": _error_response_type(rec),
-    }
-
-
-def _integration_latency(rec: RequestRecord) -> str:
-    latency = rec.integration_latency_ms
-    return "-" if latency is None else _ms(latency)
-
-
-def _ms(latency: float) -> str:
-    """Milliseconds to the microsecond: API Gateway writes whole ms, but local requests
-    take about one, so whole ms would erase the differences the comparison looks for."""
-    return f"{latency:.3f}"
-
-
-def _integration_status(rec: RequestRecord) -> str:
-    """HTTP proxy: the backend's status; Lambda proxy: Lambda's own (200 once invoked)."""
-    if rec.integration_latency_ms is None:
-        return "-"
-    return "200" if rec.target == "lambda" else str(rec.status)
-
-
-def _error_response_type(rec: RequestRecord) -> str:
-    """A gateway response (no integration ran) is DEFAULT_4XX/5XX; else unset."""
-    if rec.integration_latency_ms is not None or rec.status < 400:
-        return "-"
-    return "DEFAULT_4XX" if rec.status < 500 else "DEFAULT_5XX"
 
 
 class _RateLimitedLog:

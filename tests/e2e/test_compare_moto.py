@@ -15,8 +15,8 @@ import pytest
 
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
+from router.gateway.emitted import access_log_line
 from router.gateway.records import RequestRecord
-from router.gateway.telemetry import access_log_line
 from router.history import HistoryEntry, HistoryLog, RouteState, history_path_for
 from router.local.stack import local_aws_env
 from router.manifest.store import load_manifest

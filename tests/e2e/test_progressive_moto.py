@@ -19,8 +19,8 @@ import pytest
 
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
+from router.gateway.emitted import access_log_line
 from router.gateway.records import RequestRecord
-from router.gateway.telemetry import access_log_line
 from router.local.stack import local_aws_env
 from router.manifest.store import load_manifest
 from router.render.sam import access_log_group_name

@@ -106,3 +106,26 @@ def header(response: GatewayResponse, name: str) -> list[str]:
 
 
 __all__ = ["LEGACY", "H", "ListSink", "Rig", "StubUpstream", "UpstreamError", "header", "lam"]
+
+
+T0 = 1_700_000_000_000  # a request time (epoch ms) for telemetry records
+
+
+def rec(status: int = 200, **fields: object) -> RequestRecord:
+    values: dict[str, object] = {
+        "request_id": "r-1",
+        "request_time_epoch_ms": T0,
+        "http_method": "GET",
+        "path": "/api/users/5",
+        "resource_path": "/api/users/{id}",
+        "route_id": "get-api-users-id",
+        "target": "lambda",
+        "status": status,
+        "response_latency_ms": 12.34,
+        "integration_latency_ms": 10.0,
+        "source_ip": "127.0.0.1",
+        "protocol": "HTTP/1.1",
+        "response_length": 42,
+    }
+    values.update(fields)
+    return RequestRecord(**values)  # type: ignore[arg-type]
