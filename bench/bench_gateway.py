@@ -4,8 +4,8 @@ Run: ``python bench/bench_gateway.py [--duration 4] [--rounds 5]``. Needs ``wrk`
 (``apt-get install -y wrk``). Starts, on free loopback ports: the monolith under gunicorn
 (its default 2 sync workers, a fresh SQLite database), one gateway whose
 ``GET /api/users/{user_id}`` is a legacy route and one where it runs the migrated Lambda
-handler in-process. Then, for each round, alternating direct / gateway-legacy /
-gateway-lambda on ``GET /api/users/5``:
+handler in-process. Then rounds alternating direct / gateway-legacy / gateway-lambda on
+``GET /api/users/5``, all latency rounds first, then all load rounds:
 
 * 1 connection: wrk's median latency (``--latency``) -> the gateway's added ms
   (target <= +1 ms; the Lambda route's median no higher than the monolith's);
@@ -147,19 +147,28 @@ def cpu_seconds(pid: int | None) -> float:
 def measure(
     urls: dict[str, str], pids: dict[str, int | None], seconds: float, rounds: int
 ) -> dict[str, list[Run]]:
+    """Latency rounds first, then load rounds, each alternating between the targets.
+
+    A 16-connection run leaves tens of thousands of TIME_WAIT sockets and a busy
+    monolith behind; a 1-connection run right after it charged whichever target came
+    next, so the two kinds are not interleaved."""
     for url in urls.values():  # warm-up: imports, pools, page cache
         wrk(url, 16, 2)
     results: dict[str, list[Run]] = {name: [] for name in urls}
     for number in range(rounds):
         for name, url in urls.items():  # alternate so drift hits every target alike
             latency = wrk(url, 1, seconds)
+            results[name].append(Run(latency.p50_ms, errors=latency.errors))
+            print(f"round {number + 1} {name:15} p50 {latency.p50_ms:.3f} ms at 1 connection")
+    for number in range(rounds):
+        for name, url in urls.items():
             before = cpu_seconds(pids[name])
             load = wrk(url, 16, seconds)
             cpu = (cpu_seconds(pids[name]) - before) / max(load.requests, 1) * 1e6
-            run = Run(latency.p50_ms, load.rps, latency.errors + load.errors, load.requests)
+            run = results[name][number]
+            run.rps, run.errors, run.requests = load.rps, run.errors + load.errors, load.requests
             run.cpu_us = cpu if pids[name] else None
-            results[name].append(run)
-            print(f"round {number + 1} {name:15} p50 {latency.p50_ms:.3f} ms, {load.rps:,.0f} rps")
+            print(f"round {number + 1} {name:15} {load.rps:,.0f} rps at 16 connections")
     return results
 
 

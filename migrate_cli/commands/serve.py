@@ -47,8 +47,8 @@ def serve(
         typer.Option(
             "--half-close/--no-half-close",
             envvar="MIGRATE_HALF_CLOSE",
-            help="Half-close requests to a monolith that answers Connection: close (frees "
-            "gunicorn sync workers sooner). Turn off if it takes a client's FIN for an abort.",
+            help="Half-close requests to a local monolith that answers Connection: close "
+            "(frees gunicorn sync workers sooner). Off if it takes a client's FIN for an abort.",
         ),
     ] = True,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",

@@ -8,16 +8,19 @@ most 1 s, well inside common keep-alive timeouts, and a broken one answers 502. 
 connection whose response says ``Connection: close`` (gunicorn's sync workers) is
 closed as soon as that response is complete.
 
-Close mode: an address that answered ``Connection: close`` to a keep-alive request is
-sent ``Connection: close`` and a half-close (FIN after the request) for the next
-``reprobe_s`` seconds; then one keep-alive request asks again. Such servers close
-gracefully (RFC 9112 9.6): after the response they wait until the client closes too
-(gunicorn: ``shutdown(SHUT_WR)``, then ``recv`` until EOF). Without the early FIN each
-worker sat idle until the gateway's loop came round to close; on 2 shared cores that was
-~10% idle CPU and the gap between 55-60% and 70-80% of direct throughput
-(``bench/bench_gateway.py``). A server that takes a client's FIN for an abort (nginx
-without ``proxy_ignore_client_abort``, in front of a close-only backend) needs
-``half_close=False`` (``migrate serve --no-half-close``).
+Close mode: an address that answered ``Connection: close`` to the first keep-alive
+request of a connection is sent ``Connection: close`` and a half-close (FIN after the
+request) for the next ``reprobe_s`` seconds; then a keep-alive request asks again.
+Such servers close gracefully (RFC 9112 9.6): after the response they wait until the
+client closes too (gunicorn: ``shutdown(SHUT_WR)``, then ``recv`` until EOF). Without
+the early FIN each worker sat idle until the gateway's loop came round to close; on 2
+shared cores that was ~10% idle CPU and the gap between 55-60% and 70-80% of direct
+throughput (``bench/bench_gateway.py``). Only for a monolith on this machine (a loopback address):
+closing first, the gateway keeps the TIME_WAIT, which Linux reuses on loopback
+(``tcp_tw_reuse=2``) but not towards other hosts, where a few hundred new connections
+a second would use up the ephemeral ports. A server that takes a client's FIN for an
+abort (nginx without ``proxy_ignore_client_abort``, in front of a close-only backend)
+needs ``half_close=False`` (``migrate serve --no-half-close``).
 
 A body declared at most 256 KiB (or already complete) comes back as bytes; a longer one
 as a stream with backpressure (reading pauses above 1 MiB buffered). asyncio and uvloop
@@ -28,6 +31,8 @@ module must not know about routes, Lambda or the manifest.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
@@ -45,6 +50,15 @@ _BUFFER_UP_TO = 256 * 1024  # a declared body this small is read whole, not stre
 REPROBE_S = 5.0  # close mode lasts this long before a keep-alive request asks again
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
 _FRESH_S = 1.0  # a non-idempotent request reuses only a connection idle at most this long
+
+
+@functools.lru_cache(maxsize=64)
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
 
 
 def encode_request(request: UpstreamRequest, *, close: bool = False) -> bytes:
@@ -68,6 +82,7 @@ class _Connection(asyncio.Protocol):
         self._first = data  # written as soon as connected: no extra loop turn
         self.half_close = half_close  # FIN right after the request (close mode)
         self.idle_since = 0.0  # when it was last pooled
+        self.sent = 1  # requests sent on this connection
         self._reset(head_only=head_only)
 
     def _reset(self, *, head_only: bool) -> None:
@@ -84,6 +99,7 @@ class _Connection(asyncio.Protocol):
     def send(self, data: bytes, head_only: bool) -> None:
         """Send the next request on this (idle, kept-alive) connection."""
         self._reset(head_only=head_only)
+        self.sent += 1
         assert self.transport is not None
         self.transport.write(data)
 
@@ -116,7 +132,8 @@ class _Connection(asyncio.Protocol):
         self.status = self._parser.get_status_code()
         self.length = self.content_length()
         if not self.half_close:  # only a keep-alive request tells how the server behaves
-            self._pool.learn(self.key, keeps_alive=self._parser.should_keep_alive())
+            keeps_alive = self._parser.should_keep_alive()
+            self._pool.learn(self.key, keeps_alive=keeps_alive, first=self.sent == 1)
         if self.head_only:  # a HEAD response has no body, whatever its Content-Length says
             self.complete = True
             self._resolve()
@@ -267,17 +284,22 @@ class UpstreamPool:
         conn = await self._connect(base, key, data, head_only, close)
         return await self._response(conn)
 
-    def learn(self, key: tuple[str, int], *, keeps_alive: bool) -> None:
-        """Record how ``key`` answered a keep-alive request (close mode, module doc)."""
+    def learn(self, key: tuple[str, int], *, keeps_alive: bool, first: bool = True) -> None:
+        """Record how ``key`` answered a keep-alive request (close mode, module doc).
+
+        Only a close on a connection's first request counts: a keep-alive server that
+        closes after its N-th request (a keep-alive limit) is not a close-only server."""
         if keeps_alive:
             self._closers.pop(key, None)
-        else:
+        elif first:
             self._closers[key] = self._now()
 
     def closes(self, key: tuple[str, int]) -> bool:
         """Whether the next new connection to ``key`` goes in close mode."""
         since = self._closers.get(key)
-        return self._half_close and since is not None and self._now() - since < self._reprobe_s
+        if not self._half_close or since is None or not is_loopback(key[0]):
+            return False
+        return self._now() - since < self._reprobe_s
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else self.loop.time()

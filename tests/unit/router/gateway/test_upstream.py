@@ -18,7 +18,7 @@ pytest.importorskip("httptools")  # a dependency of `migrate serve`
 
 from router.gateway.proxy import UpstreamError, UpstreamRequest
 from router.gateway.snapshot import LegacyBase
-from router.gateway.upstream import UpstreamPool, encode_request
+from router.gateway.upstream import UpstreamPool, encode_request, is_loopback
 
 EOF_WAIT_S = 0.3  # how long the server waits for a FIN before answering anyway
 
@@ -37,6 +37,7 @@ class Seen:
 class Monolith:
     keep_alive: bool = False
     stale_after: int | None = None  # keep-alive, but drop a connection after N answers
+    limit: int | None = None  # keep-alive, but say close on a connection's N-th answer
     seen: list[Seen] = field(default_factory=list)
     connections: int = 0
 
@@ -52,16 +53,23 @@ class Monolith:
                 self.seen.append(Seen(number, False, False, b"dropped"))
                 writer.close()
                 return
-            await self._answer(number, head, reader, writer)
             answered += 1
-            if not self.keep_alive:
+            last = not self.keep_alive or answered == self.limit
+            await self._answer(number, head, reader, writer, close=last)
+            if last:
                 break
         writer.write_eof()  # the graceful close: FIN, then wait for the client's
         await asyncio.wait_for(reader.read(), 5)
         writer.close()
 
     async def _answer(
-        self, number: int, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        number: int,
+        head: bytes,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        close: bool,
     ) -> None:
         lines = [line.lower() for line in head.decode("latin-1").split("\r\n")]
         length = next((int(v.split(":")[1]) for v in lines if v.startswith("content-length")), 0)
@@ -72,8 +80,8 @@ class Monolith:
             eof_first = False
         self.seen.append(Seen(number, "connection: close" in lines, eof_first, body))
         payload = b'{"n": %d}' % len(self.seen)
-        close = b"" if self.keep_alive else b"Connection: close\r\n"
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(payload) + close)
+        closing = b"Connection: close\r\n" if close else b""
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(payload) + closing)
         writer.write(b"\r\n" + payload)
         await writer.drain()
 
@@ -216,3 +224,25 @@ def test_a_post_skips_a_connection_idle_over_a_second(
         assert [s.connection for s in monolith.seen] == [1, 2, 2]
 
     run(check, Monolith(keep_alive=True), loop_factory, clock=lambda: now[0])
+
+
+def test_a_keep_alive_limit_is_not_taken_for_a_close_only_server(
+    loop_factory: LoopFactory,
+) -> None:
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        for _ in range(5):
+            await get(pool, base)
+        assert not pool.closes((base.host, base.port))
+        assert not any(s.close_asked for s in monolith.seen)
+        assert [s.connection for s in monolith.seen] == [1, 1, 2, 2, 3]
+
+    run(check, Monolith(keep_alive=True, limit=2), loop_factory)
+
+
+def test_close_mode_is_only_for_a_monolith_on_this_machine() -> None:
+    pool = UpstreamPool(clock=lambda: 0.0)
+    hosts = ["127.0.0.1", "127.0.1.1", "::1", "[::1]", "localhost", "10.1.2.3", "shop.internal"]
+    for host in hosts:
+        pool.learn((host, 80), keeps_alive=False)
+    assert [pool.closes((h, 80)) for h in hosts] == [True] * 5 + [False] * 2
+    assert not is_loopback("192.168.0.10") and is_loopback("LOCALHOST")
