@@ -15,12 +15,14 @@ Such servers close gracefully (RFC 9112 9.6): after the response they wait until
 client closes too (gunicorn: ``shutdown(SHUT_WR)``, then ``recv`` until EOF). Without
 the early FIN each worker sat idle until the gateway's loop came round to close; on 2
 shared cores that was ~10% idle CPU and the gap between 55-60% and 70-80% of direct
-throughput (``bench/bench_gateway.py``). Only for a monolith on this machine (a loopback address):
-closing first, the gateway keeps the TIME_WAIT, which Linux reuses on loopback
-(``tcp_tw_reuse=2``) but not towards other hosts, where a few hundred new connections
-a second would use up the ephemeral ports. A server that takes a client's FIN for an
-abort (nginx without ``proxy_ignore_client_abort``, in front of a close-only backend)
-needs ``half_close=False`` (``migrate serve --no-half-close``).
+throughput (``bench/bench_gateway.py``).
+
+Close mode is only for a monolith on this machine (a loopback address): closing first,
+the gateway keeps the TIME_WAIT, which Linux reuses on loopback (``tcp_tw_reuse=2``)
+but not towards other hosts, where a few hundred new connections a second would use up
+the ephemeral ports. A server that takes a client's FIN for an abort (nginx without
+``proxy_ignore_client_abort``, in front of a close-only backend) needs
+``half_close=False`` (``migrate serve --no-half-close``).
 
 A body declared at most 256 KiB (or already complete) comes back as bytes; a longer one
 as a stream with backpressure (reading pauses above 1 MiB buffered). asyncio and uvloop

@@ -38,6 +38,7 @@ class Monolith:
     keep_alive: bool = False
     stale_after: int | None = None  # keep-alive, but drop a connection after N answers
     limit: int | None = None  # keep-alive, but say close on a connection's N-th answer
+    big: int = 0  # answer with this many bytes of body instead of the JSON
     seen: list[Seen] = field(default_factory=list)
     connections: int = 0
 
@@ -79,7 +80,7 @@ class Monolith:
         except TimeoutError:
             eof_first = False
         self.seen.append(Seen(number, "connection: close" in lines, eof_first, body))
-        payload = b'{"n": %d}' % len(self.seen)
+        payload = b"z" * self.big if self.big else b'{"n": %d}' % len(self.seen)
         closing = b"Connection: close\r\n" if close else b""
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(payload) + closing)
         writer.write(b"\r\n" + payload)
@@ -246,3 +247,19 @@ def test_close_mode_is_only_for_a_monolith_on_this_machine() -> None:
         pool.learn((host, 80), keeps_alive=False)
     assert [pool.closes((h, 80)) for h in hosts] == [True] * 5 + [False] * 2
     assert not is_loopback("192.168.0.10") and is_loopback("LOCALHOST")
+
+
+def test_a_large_body_from_a_closing_server_streams_whole(loop_factory: LoopFactory) -> None:
+    size = 3 * 1024 * 1024  # over the 1 MiB read pause: read resumes after the close
+
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        for _ in range(2):  # a plain request, then one in close mode
+            response = await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 5.0)
+            assert response.stream is not None and response.length == size
+            received = 0
+            async for chunk in response.stream:
+                received += len(chunk)
+            assert received == size
+        assert [s.close_asked for s in monolith.seen] == [False, True]
+
+    run(check, Monolith(big=size), loop_factory)
