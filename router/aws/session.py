@@ -2,7 +2,9 @@
 
 The standard credential chain, ``AWS_PROFILE`` and ``AWS_REGION`` work unchanged;
 ``AWS_ENDPOINT_URL`` (boto3 honours it natively) points every client at a local moto
-server. This module must not know any particular AWS API.
+server. boto3 is imported when the first client is made: it takes ~0.2 s that the
+commands that never call AWS (``routes``, ``render``, ``history``) need not pay. This
+module must not know any particular AWS API.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
 from router.errors import AWSError
@@ -60,6 +60,8 @@ class AwsContext:
         """A local endpoint (moto) with dummy credentials, whatever the environment holds."""
 
         def make(service: str) -> Any:
+            import boto3  # on the first client only (module doc)
+
             return boto3.session.Session(
                 aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
             ).client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
@@ -79,6 +81,9 @@ class AwsContext:
     def _make(self, service: str) -> Any:
         if self.client_factory is not None:
             return self.client_factory(service)
+        import boto3  # on the first client only (module doc)
+        import botocore.config
+
         config = botocore.config.Config(retries={"max_attempts": 4, "mode": "standard"})
         with aws_errors(f"create a {service} client"):
             session = boto3.session.Session(profile_name=self.profile, region_name=self.region)

@@ -16,6 +16,7 @@ must not import boto3 (it goes through ``router.aws``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -30,7 +31,7 @@ from typing import Generic, Protocol, TypeVar
 from router.aws.cloudwatch import CloudWatchMetrics, MetricDatum
 from router.aws.logs import CloudWatchLogs, LogEvent, PutResult
 from router.aws.session import AwsContext
-from router.errors import UsageError
+from router.errors import AWSError, UsageError
 from router.gateway.emitted import access_log_line, metric_data
 from router.gateway.records import NullSink, RequestRecord, Sink
 from router.manifest.model import Manifest
@@ -293,4 +294,14 @@ def build_sink(
     ctx = ctx or AwsContext.from_env(manifest.api.region)
     if mode == "off" or (not ctx.is_local and mode != "aws"):
         return NullSink()
+    _warm_clients(ctx)
     return CloudWatchSink.for_manifest(manifest, ctx)
+
+
+def _warm_clients(ctx: AwsContext) -> None:
+    """Make the clients before requests arrive: importing boto3 and loading its models
+    holds the GIL for ~0.3 s, which must not land on the first requests. A failure here
+    is reported by the first publication instead."""
+    for service in ("cloudwatch", "logs"):
+        with contextlib.suppress(AWSError):
+            ctx.client(service)
