@@ -16,6 +16,8 @@ Every process is stopped by the teardown of the fixture that started it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,16 @@ def write_manifest(
     path = directory / name
     path.write_text(dump_manifest(Manifest.model_validate(data)), encoding="utf-8")
     return path
+
+
+def run_migrate(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``migrate ARGS`` in a child process, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "migrate_cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
 
 
 def moto_client(endpoint: str, service: str) -> Any:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from router.local.stack import local_aws_env
+from tests.e2e.conftest import moto_client, run_migrate
 
 pytestmark = pytest.mark.e2e
 
@@ -46,23 +46,10 @@ class Project:
         self.env.update(
             MIGRATE_MANIFEST=str(self.manifest), PYTHONPATH=str(root), MIGRATE_USER="ops"
         )
-        self.apigw = boto3.client(
-            "apigateway",
-            endpoint_url=moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        self.apigw = moto_client(moto_url, "apigateway")
 
     def migrate(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "migrate_cli", *args],
-            cwd=self.root,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_migrate(*args, cwd=self.root, env=self.env)
 
     def ok(self, *args: str) -> str:
         result = self.migrate(*args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from router.history import HistoryEntry, HistoryLog, RouteState, history_path_fo
 from router.local.stack import local_aws_env
 from router.manifest.store import load_manifest
 from router.render.sam import access_log_group_name
-from tests.e2e.conftest import REGION, write_manifest
+from tests.e2e.conftest import REGION, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -89,14 +88,7 @@ class Scenario:
         self.logs.put_events(self.group, "s", events)
 
     def migrate(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "migrate_cli", *args],
-            cwd=self.root,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_migrate(*args, cwd=self.root, env=self.env)
 
 
 @pytest.fixture
