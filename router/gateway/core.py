@@ -186,7 +186,10 @@ class LocalGateway:
             return json_error(413, REQUEST_TOO_LONG), None
         context = self._context(exchange, api)
         assert target.function is not None  # a lambda route always names its function
-        return await self._invoker.invoke(target.function, event, context, target.lambda_timeout_s)
+        binary = api.binary_response(exchange.request)
+        return await self._invoker.invoke(
+            target.function, event, context, target.lambda_timeout_s, binary_response=binary
+        )
 
     def _tap(
         self,

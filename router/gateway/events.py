@@ -2,9 +2,16 @@
 
 ``build_event`` produces the event a Lambda proxy integration receives, with the keys
 of AWS's documented sample (aws-sam-cli ``AwsProxy.json``; API Gateway developer guide,
-"Input format of a Lambda function for proxy integration"). ``LambdaContext`` mirrors
-the Python runtime's context object. This module must not invoke handlers, do I/O
-or read the clock itself: times and ids are passed in.
+"Input format of a Lambda function for proxy integration"), and what deployed REST APIs
+add to every event: ``X-Forwarded-For`` (the client address appended to any the client
+sent), ``X-Forwarded-Port`` and ``X-Forwarded-Proto``, and a ``Host``; so the header
+maps are never null, even for an HTTP/1.0 request without header lines. Query strings
+are decoded as form data (``+`` is a space) in both query maps. The body is base64
+only when the request's ``Content-Type`` is one of the API's binary media types
+(``router.gateway.binary``); other bodies are UTF-8 text, bytes that aren't UTF-8
+replaced, as API Gateway mangles them. ``LambdaContext`` mirrors the Python runtime's
+context object. This module must not invoke handlers, do I/O or read the clock
+itself: times and ids are passed in.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
+from router.gateway.binary import accepts_binary, is_binary
 from router.gateway.messages import GatewayRequest, Headers, first_header
 from router.manifest.model import Manifest
 from router.render.openapi import partition_for
@@ -48,11 +56,7 @@ IDENTITY_KEYS = (
     "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
 )  # fmt: skip
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_BINARY_TYPES = frozenset(
-    {"application/octet-stream", "application/pdf", "application/zip", "application/gzip",
-     "application/x-protobuf", "application/x-tar", "application/wasm"}
-)  # fmt: skip
-_BINARY_MAJOR = ("image/", "audio/", "video/", "font/")
+_FORWARDED = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto")
 LOCAL_ACCOUNT_ID = "123456789012"  # AWS's documentation account id
 
 
@@ -64,11 +68,17 @@ class ApiInfo:
     api_id: str
     region: str
     account_id: str = LOCAL_ACCOUNT_ID
+    binary_media_types: tuple[str, ...] = ()
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> ApiInfo:
-        digest = hashlib.sha256(manifest.api.name.encode()).hexdigest()[:10]
-        return cls(manifest.api.stage, digest, manifest.api.region)
+        api = manifest.api
+        digest = hashlib.sha256(api.name.encode()).hexdigest()[:10]
+        return cls(api.stage, digest, api.region, binary_media_types=tuple(api.binary_media_types))
+
+    def binary_response(self, request: GatewayRequest) -> bool:
+        """Whether a base64 result is decoded to bytes for this client (its ``Accept``)."""
+        return accepts_binary(first_header(request.headers, "accept"), self.binary_media_types)
 
     def function_arn(self, name: str) -> str:
         partition = partition_for(self.region)
@@ -89,9 +99,10 @@ class EventInput:
 
 def build_event(request: GatewayRequest, match: EventInput, api: ApiInfo) -> dict[str, Any]:
     """The proxy event of ``request`` (keys in the order of AWS's sample)."""
-    headers, multi_headers = _headers(request.headers)
+    headers, multi_headers = _headers(_forwarded(request))
     query, multi_query = _query(match.query)
-    body, is_base64 = _body(request.body, first_header(request.headers, "content-type"))
+    content_type = first_header(request.headers, "content-type")
+    body, is_base64 = _body(request.body, is_binary(content_type, api.binary_media_types))
     return {
         "resource": match.resource,
         "path": match.path,
@@ -102,18 +113,35 @@ def build_event(request: GatewayRequest, match: EventInput, api: ApiInfo) -> dic
         "multiValueQueryStringParameters": multi_query,
         "pathParameters": dict(match.path_parameters) or None,
         "stageVariables": None,
-        "requestContext": _request_context(request, match, api, headers),
+        "requestContext": _request_context(request, match, api),
         "body": body,
         "isBase64Encoded": is_base64,
     }
 
 
-def _headers(
-    pairs: Headers,
-) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+def _forwarded(request: GatewayRequest) -> Headers:
+    """The client's headers plus what API Gateway adds: Host, X-Forwarded-*."""
+    host = first_header(request.headers, "host")
+    pairs = [(n, v) for n, v in request.headers if n.lower() not in _FORWARDED]
+    if host is None:
+        host = "localhost"
+        pairs.insert(0, ("Host", host))
+    sent_for = [v for n, v in request.headers if n.lower() == "x-forwarded-for"]
+    pairs.append(("X-Forwarded-For", ", ".join([*sent_for, request.source_ip])))
+    pairs.append(("X-Forwarded-Port", _port(host, request.scheme)))
+    pairs.append(("X-Forwarded-Proto", request.scheme))
+    return pairs
+
+
+def _port(host: str, scheme: str) -> str:
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and not name.endswith(":"):  # not a bare IPv6 address
+        return port
+    return "443" if scheme == "https" else "80"
+
+
+def _headers(pairs: Headers) -> tuple[dict[str, str], dict[str, list[str]]]:
     """``headers`` keeps the last value of a repeated header, ``multiValueHeaders`` all."""
-    if not pairs:
-        return None, None
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -128,34 +156,22 @@ def _query(raw: str) -> tuple[dict[str, str] | None, dict[str, list[str]] | None
     for pair in raw.split("&"):
         if pair:
             key, _, value = pair.partition("=")
-            multi.setdefault(unquote(key), []).append(unquote(value))
+            multi.setdefault(unquote_plus(key), []).append(unquote_plus(value))
     if not multi:
         return None, None
     return {key: values[-1] for key, values in multi.items()}, multi
 
 
-def _body(raw: bytes, content_type: str | None) -> tuple[str | None, bool]:
-    """The body as text, or base64 when the media type is binary or it isn't UTF-8."""
+def _body(raw: bytes, binary: bool) -> tuple[str | None, bool]:
+    """Base64 for a binary media type; else UTF-8 text (invalid bytes replaced)."""
     if not raw:
         return None, False
-    if not _is_binary(content_type):
-        try:
-            return raw.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return base64.b64encode(raw).decode("ascii"), True
+    if binary:
+        return base64.b64encode(raw).decode("ascii"), True
+    return raw.decode("utf-8", errors="replace"), False
 
 
-def _is_binary(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    media = content_type.partition(";")[0].strip().lower()
-    return media in _BINARY_TYPES or media.startswith(_BINARY_MAJOR)
-
-
-def _request_context(
-    request: GatewayRequest, match: EventInput, api: ApiInfo, headers: dict[str, str] | None
-) -> dict[str, Any]:
+def _request_context(request: GatewayRequest, match: EventInput, api: ApiInfo) -> dict[str, Any]:
     host = first_header(request.headers, "host") or "localhost"
     return {
         "accountId": api.account_id,
@@ -165,7 +181,7 @@ def _request_context(
         "extendedRequestId": match.request_id,
         "requestTime": request_time(match.epoch_ms),
         "requestTimeEpoch": match.epoch_ms,
-        "identity": _identity(request.source_ip, (headers or {}).get("User-Agent")),
+        "identity": _identity(request.source_ip, first_header(request.headers, "user-agent")),
         "path": f"/{api.stage}{match.path}",
         "resourcePath": match.resource,
         "httpMethod": request.method,

@@ -134,9 +134,18 @@ class LambdaInvoker:
         self._clock = clock
 
     async def invoke(
-        self, dotted: str, event: dict[str, Any], context: LambdaContext, timeout: float
+        self,
+        dotted: str,
+        event: dict[str, Any],
+        context: LambdaContext,
+        timeout: float,
+        *,
+        binary_response: bool = False,
     ) -> tuple[GatewayResponse, float]:
-        """The mapped response and the integration latency in ms."""
+        """The mapped response and the integration latency in ms.
+
+        ``binary_response``: the client accepts binary (a base64 result is decoded).
+        """
         loop = asyncio.get_running_loop()
         start = self._clock()
         future = loop.run_in_executor(self._executor, _run, self.registry, dotted, event, context)
@@ -148,12 +157,12 @@ class LambdaInvoker:
         except Exception:
             log.exception("%s: function error", dotted)
             return json_error(502, INTERNAL_ERROR), (self._clock() - start) * 1000
-        return _mapped(dotted, result), (self._clock() - start) * 1000
+        return _mapped(dotted, result, binary_response), (self._clock() - start) * 1000
 
 
-def _mapped(dotted: str, result: object) -> GatewayResponse:
+def _mapped(dotted: str, result: object, binary_response: bool) -> GatewayResponse:
     try:
-        return map_result(result)
+        return map_result(result, binary_response=binary_response)
     except MalformedResult as exc:
         log.error("%s: malformed Lambda proxy response: %s", dotted, exc)
         return json_error(502, INTERNAL_ERROR)

@@ -273,7 +273,10 @@ class ShadowTap:
         event = build_event(_marked(copy.request, "candidate"), match, copy.api)
         context = self._context(copy)
         timeout = target.lambda_timeout_s
-        response, _ = await self._invoker.invoke(job.spec.function, event, context, timeout)
+        binary = copy.api.binary_response(copy.request)
+        response, _ = await self._invoker.invoke(
+            job.spec.function, event, context, timeout, binary_response=binary
+        )
         return await _whole(response, self._limit)
 
     def _context(self, copy: ShadowCopy) -> LambdaContext:

@@ -32,6 +32,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _ROUTE_ID = r"^[a-z0-9][a-z0-9-]{0,127}$"
 _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _VARIABLE = re.compile(r"\{[^{}/+]*(\+?)\}")
+_MEDIA_TYPE = r"^(\*/\*|[A-Za-z0-9][\w.+-]*/(\*|[A-Za-z0-9][\w.+-]*))$"
 _APP = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(:[A-Za-z_][A-Za-z0-9_]*(\(\))?)?$")
 
 
@@ -70,6 +71,10 @@ class Api(_Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] = "legacy-api"
     stage: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,128}$")] = "prod"
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = "us-east-1"
+    # API Gateway's binaryMediaTypes: "image/png", "image/*", "*/*" (router.gateway.binary)
+    binary_media_types: list[Annotated[str, Field(pattern=_MEDIA_TYPE)]] = Field(
+        default_factory=list
+    )
 
 
 class Legacy(_Strict):

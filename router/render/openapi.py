@@ -14,7 +14,9 @@ the monolith through ``ANY /{proxy+}`` and ``ANY /`` (the greedy resource does n
 match ``/``); when the app has its own root-level variable (``/{page}``), the catch-all
 follows that variable instead, because API Gateway allows one variable child per level.
 
-The resources are the same in both views; only integrations differ. Output is
+``api.binary_media_types`` becomes ``x-amazon-apigateway-binary-media-types`` (the
+API's ``binaryMediaTypes``; left out when empty, API Gateway's default). The resources
+are the same in both views; only integrations differ. Output is
 deterministic (paths and methods sorted). This module is pure: it returns dicts and
 must not do I/O, serialize, or call AWS (no boto3).
 """
@@ -38,6 +40,7 @@ from router.paths import (
 
 __all__ = [
     "ANY_METHOD_KEY",
+    "BINARY_MEDIA_TYPES_KEY",
     "LambdaUri",
     "View",
     "function_name",
@@ -52,6 +55,7 @@ View = Literal["stable", "canary"]
 LambdaUri = Callable[[Route], object]
 
 ANY_METHOD_KEY = "x-amazon-apigateway-any-method"
+BINARY_MEDIA_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
 _INTEGRATION = "x-amazon-apigateway-integration"
 _MAX_INTEGRATION_MS = 29_000
 _FUNCTION_NAME_MAX = 64
@@ -72,7 +76,11 @@ def render_openapi(
         paths.setdefault(path, {}).setdefault(
             ANY_METHOD_KEY, _legacy_operation(manifest.legacy.url, path, "ANY")
         )
-    return {"openapi": "3.0.1", "info": _info(manifest, view), "paths": _sorted(paths)}
+    document: dict[str, Any] = {"openapi": "3.0.1", "info": _info(manifest, view)}
+    if manifest.api.binary_media_types:  # the API's binaryMediaTypes on import
+        document[BINARY_MEDIA_TYPES_KEY] = list(manifest.api.binary_media_types)
+    document["paths"] = _sorted(paths)
+    return document
 
 
 def _info(manifest: Manifest, view: View) -> dict[str, str]:

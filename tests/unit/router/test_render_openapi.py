@@ -154,6 +154,19 @@ def test_info_has_title_version_and_description() -> None:
     assert document["info"]["version"] and document["info"]["description"]
 
 
+def test_binary_media_types_become_the_api_extension() -> None:
+    assert "x-amazon-apigateway-binary-media-types" not in render(build_manifest(MIXED))
+    types = ["image/*", "application/octet-stream", "*/*"]
+    document = render(build_manifest(MIXED, api={"binary_media_types": types}))
+    assert document["x-amazon-apigateway-binary-media-types"] == types
+
+
+@pytest.mark.parametrize("bad", ["image", "image/", "/png", "a b/c", "*/png", "image/png/x"])
+def test_binary_media_types_are_validated(bad: str) -> None:
+    with pytest.raises(ValidationError, match="binary_media_types"):
+        build_manifest(MIXED, api={"binary_media_types": [bad]})
+
+
 def test_legacy_url_base_path_is_kept() -> None:
     manifest = build_manifest([route("GET", "/a/{x}")], legacy={"url": "https://h.example/base/"})
     assert integration(render(manifest), "/a/{x}", "get")["uri"] == "https://h.example/base/a/{x}"

@@ -69,10 +69,18 @@ def test_repeated_query_keys_last_value_and_all(rig: Callable[..., Rig]) -> None
 
 
 def test_repeated_headers_last_value_and_all(rig: Callable[..., Rig]) -> None:
-    headers = [("Accept", "a"), ("X-Tag", "1"), ("X-Tag", "2")]
+    headers = [("Host", "h"), ("Accept", "a"), ("X-Tag", "1"), ("X-Tag", "2")]
     event = echo(rig(lam("GET", "/a")), "GET", "/a", headers=headers)["event"]
-    assert event["headers"] == {"Accept": "a", "X-Tag": "2"}
-    assert event["multiValueHeaders"] == {"Accept": ["a"], "X-Tag": ["1", "2"]}
+    forwarded = {"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Port": "80",
+                 "X-Forwarded-Proto": "http"}  # fmt: skip
+    assert event["headers"] == {"Host": "h", "Accept": "a", "X-Tag": "2", **forwarded}
+    multi = {k: [v] for k, v in forwarded.items()}
+    assert event["multiValueHeaders"] == {
+        "Host": ["h"],
+        "Accept": ["a"],
+        "X-Tag": ["1", "2"],
+        **multi,
+    }
 
 
 def test_text_body_is_a_string(rig: Callable[..., Rig]) -> None:
@@ -82,14 +90,72 @@ def test_text_body_is_a_string(rig: Callable[..., Rig]) -> None:
     assert event["body"] == '{"k": "é"}' and event["isBase64Encoded"] is False
 
 
-def test_binary_bodies_are_base64(rig: Callable[..., Rig]) -> None:
-    r = rig(lam("POST", "/a"))
+def test_bodies_are_base64_only_for_binary_media_types(rig: Callable[..., Rig]) -> None:
+    # "Binary media types for REST APIs": base64 only when Content-Type matches.
+    api = {"binary_media_types": ["image/*", "application/octet-stream"]}
+    r = rig(lam("POST", "/a"), api=api)
     raw = b"\x89PNG\x00\xff\xfe"
-    event = echo(r, "POST", "/a", body=raw)["event"]  # not UTF-8
-    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == raw
+    for media in ("image/png", "IMAGE/webp; q=1", "application/octet-stream"):
+        event = echo(r, "POST", "/a", body=raw, headers=[("Content-Type", media)])["event"]
+        assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == raw
+    event = echo(r, "POST", "/a", body=b"a=1", headers=[("Content-Type", "text/plain")])["event"]
+    assert (event["body"], event["isBase64Encoded"]) == ("a=1", False)
+
+
+def test_no_binary_media_types_means_text_even_for_binary_bytes(
+    rig: Callable[..., Rig],
+) -> None:
+    # Today's API Gateway default (no binaryMediaTypes): bytes that aren't UTF-8 are
+    # mangled, so a binary upload breaks locally exactly as it would when deployed.
+    r = rig(lam("POST", "/a"))
     typed = [("Content-Type", "application/octet-stream")]
-    event = echo(r, "POST", "/a", body=b"plain ascii", headers=typed)["event"]
-    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"plain ascii"
+    event = echo(r, "POST", "/a", body=b"ok\xff", headers=typed)["event"]
+    assert (event["body"], event["isBase64Encoded"]) == ("ok\ufffd", False)
+
+
+def test_wildcard_binary_type_covers_bodies_without_content_type(
+    rig: Callable[..., Rig],
+) -> None:
+    r = rig(lam("POST", "/a"), api={"binary_media_types": ["*/*"]})
+    event = echo(r, "POST", "/a", body=b'{"a": 1}')["event"]
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b'{"a": 1}'
+
+
+def test_plus_in_the_query_is_a_space_in_both_maps(rig: Callable[..., Rig]) -> None:
+    event = echo(rig(lam("GET", "/a")), "GET", "/a?sort=-+createdAt&a+b=%2B")["event"]
+    assert event["queryStringParameters"] == {"sort": "- createdAt", "a b": "+"}
+    assert event["multiValueQueryStringParameters"] == {"sort": ["- createdAt"], "a b": ["+"]}
+
+
+def test_forwarded_headers_like_a_deployed_rest_api(rig: Callable[..., Rig]) -> None:
+    headers = [("Host", "127.0.0.1:8080"), ("x-forwarded-proto", "spoofed")]
+    event = echo(rig(lam("GET", "/a")), "GET", "/a", headers=headers, source_ip="10.0.0.9")
+    sent = event["event"]["headers"]
+    assert sent["X-Forwarded-For"] == "10.0.0.9"
+    assert (sent["X-Forwarded-Port"], sent["X-Forwarded-Proto"]) == ("8080", "http")
+    assert "x-forwarded-proto" not in sent
+    multi = event["event"]["multiValueHeaders"]
+    assert multi["X-Forwarded-For"] == ["10.0.0.9"] and multi["X-Forwarded-Proto"] == ["http"]
+
+
+def test_client_forwarded_for_gets_the_client_address_appended(
+    rig: Callable[..., Rig],
+) -> None:
+    headers = [("X-Forwarded-For", "1.2.3.4"), ("Host", "gw.example")]
+    event = echo(rig(lam("GET", "/a")), "GET", "/a", headers=headers, source_ip="10.0.0.9")
+    sent = event["event"]["headers"]
+    assert sent["X-Forwarded-For"] == "1.2.3.4, 10.0.0.9"
+    assert sent["X-Forwarded-Port"] == "80"
+
+
+def test_a_request_without_header_lines_still_has_header_maps(
+    rig: Callable[..., Rig],
+) -> None:
+    event = echo(rig(lam("GET", "/a")), "GET", "/a", protocol="HTTP/1.0")["event"]
+    assert event["headers"]["Host"] == "localhost"
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    assert event["multiValueHeaders"]["Host"] == ["localhost"]
+    assert event["requestContext"]["protocol"] == "HTTP/1.0"
 
 
 def test_context_object(rig: Callable[..., Rig]) -> None:

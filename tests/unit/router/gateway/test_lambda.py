@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import sys
@@ -40,10 +41,22 @@ def test_malformed_result_is_502_and_logged(
 
 
 def test_result_mapping_through_the_gateway(rig: Callable[..., Rig]) -> None:
-    resp = rig(lam("GET", "/img", "binary")).call("GET", "/img")
+    r = rig(lam("GET", "/img", "binary"), api={"binary_media_types": ["image/png"]})
+    resp = r.call("GET", "/img", headers=[("Accept", "image/png, */*")])
     assert resp.status == 201 and resp.body == b"\x89PNG\x00\xff"
     assert header(resp, "X-Both") == ["m1", "m2"] and header(resp, "X-One") == ["single"]
     assert header(resp, "Set-Cookie") == ["a=1", "b=2"]
+
+
+def test_base64_result_stays_text_unless_the_client_accepts_binary(
+    rig: Callable[..., Rig],
+) -> None:
+    r = rig(lam("GET", "/img", "binary"), api={"binary_media_types": ["image/png"]})
+    for headers in ([], [("Accept", "*/*")], [("Accept", "text/html,image/png")]):
+        resp = r.call("GET", "/img", headers=headers)
+        assert base64.b64decode(resp.body) == b"\x89PNG\x00\xff", headers
+    wildcard = rig(lam("GET", "/img", "binary"), api={"binary_media_types": ["*/*"]})
+    assert wildcard.call("GET", "/img").body == b"\x89PNG\x00\xff"
 
 
 def test_response_over_6_mb_is_502(rig: Callable[..., Rig]) -> None:
