@@ -12,6 +12,9 @@ hand a ``RequestRecord`` to the sink. ``swap`` replaces the routing snapshot ato
 the catch-all resources (``ANY /``, ``ANY /{proxy+}``) match; the record then has
 ``route_id=None`` and the catch-all resource as ``resource_path``.
 
+A Lambda answer gets API Gateway's own ``Date`` (the function's is remapped to
+``x-amzn-Remapped-Date`` by ``results``).
+
 A legacy route whose target carries a shadow run (``migrate shadow``) is handed, with
 its response, to the injected ``ShadowTap`` (``shadow``), which copies the request off
 the request path; every other request pays one attribute check for it.
@@ -29,6 +32,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
 from router.gateway.events import ApiInfo, EventInput, LambdaContext, build_event
@@ -143,6 +147,7 @@ class LocalGateway:
             return self._finish(exchange, json_error(413, REQUEST_TOO_LONG), None)
         if exchange.to_lambda:
             response, spent = await self._invoke(exchange, split[1], found, state.api)
+            response.headers.append(("Date", formatdate(self._wall_ms() / 1000, usegmt=True)))
         else:
             response, spent = await self._forward(exchange, split[1], found, state)
             if exchange.target.shadow is not None:

@@ -87,14 +87,18 @@ def executor() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture
 def rig(executor: ThreadPoolExecutor) -> Callable[..., Rig]:
-    def make(*routes: dict[str, Any], seed: int = 7, **top: Any) -> Rig:
+    def make(
+        *routes: dict[str, Any], seed: int = 7, wall_ms: Callable[[], int] | None = None, **top: Any
+    ) -> Rig:
         upstream, sink = StubUpstream(), ListSink()
+        clocks = {} if wall_ms is None else {"wall_ms": wall_ms}
         gateway = LocalGateway(
             build_snapshot(manifest_of(*routes, **top)),
             proxy=LegacyProxy(upstream),
             invoker=LambdaInvoker(HandlerRegistry(), executor),
             sink=sink,
             rng=random.Random(seed),
+            **clocks,
         )
         return Rig(gateway, upstream, sink)
 

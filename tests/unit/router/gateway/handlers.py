@@ -54,3 +54,10 @@ def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def version(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": "v1"}
+
+
+def remapped(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """What a WSGI adapter returns: framing and server headers of its own."""
+    headers = {"Content-Length": "2", "Date": "Mon, 01 Jan 2001 00:00:00 GMT",
+               "Transfer-Encoding": "chunked", "Server": "werkzeug"}  # fmt: skip
+    return {"statusCode": 200, "headers": headers, "body": "ok"}

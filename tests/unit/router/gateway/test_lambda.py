@@ -48,6 +48,13 @@ def test_result_mapping_through_the_gateway(rig: Callable[..., Rig]) -> None:
     assert header(resp, "Set-Cookie") == ["a=1", "b=2"]
 
 
+def test_lambda_answers_carry_the_gateways_own_date(rig: Callable[..., Rig]) -> None:
+    resp = rig(lam("GET", "/a", "remapped"), wall_ms=lambda: 1_700_000_000_000).call("GET", "/a")
+    assert header(resp, "Date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
+    assert header(resp, "x-amzn-Remapped-Date") == ["Mon, 01 Jan 2001 00:00:00 GMT"]
+    assert header(resp, "Content-Length") == [] and header(resp, "Transfer-Encoding") == []
+
+
 def test_base64_result_stays_text_unless_the_client_accepts_binary(
     rig: Callable[..., Rig],
 ) -> None:
