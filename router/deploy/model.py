@@ -13,6 +13,7 @@ from router.aws.apigateway import RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
+from router.errors import UnsafePlan
 from router.manifest.model import Route
 
 __all__ = [
@@ -119,6 +120,15 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.steps)
+
+    def raise_if_unsafe(self, force: bool) -> None:
+        """The one safety check: refuse a drifted API unless ``force`` (``UnsafePlan``)."""
+        if self.drift and not force:
+            raise UnsafePlan(
+                "the deployed API differs from the last applied revision:\n  "
+                + "\n  ".join(self.drift),
+                hint="inspect with `migrate plan`; re-run with --force to overwrite it",
+            )
 
 
 @dataclass(frozen=True)
