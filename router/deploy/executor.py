@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from router.aws.apigateway import ApiGateway
+from router.aws.apigateway import ApiGateway, StagePatch
 from router.aws.lambda_ import LambdaFunctions
 from router.aws.logs import CloudWatchLogs
 from router.deploy.desired import execute_api_source_arn
@@ -56,7 +56,7 @@ class _Run:
     manifest: Manifest
     state: DeployState
     result: ApplyResult
-    stage_ops: list[dict[str, str]] = field(default_factory=list)
+    stage_ops: list[StagePatch] = field(default_factory=list)
     role_arn: str | None = None
 
 
@@ -153,7 +153,7 @@ class Executor:
         run.result.calls.append("create_deployment")
         self._record(run, step.kind, deployment, step.canary_percent)
         if step.kind == "stable" and step.stage_exists:
-            run.stage_ops.append(_op("replace", "/deploymentId", deployment))
+            run.stage_ops.append(StagePatch("replace", "/deploymentId", deployment))
 
     def _record(self, run: _Run, kind: str, deployment: str, percent: float | None) -> None:
         desired = run.plan.desired
@@ -177,9 +177,9 @@ class Executor:
         record = next(
             r for r in reversed(run.state.deployments) if r.deployment_id == step.deployment_id
         )
-        run.stage_ops.append(_op("replace", "/deploymentId", step.deployment_id))
+        run.stage_ops.append(StagePatch("replace", "/deploymentId", step.deployment_id))
         if record.kind == "canary" or run.state.canary is not None:
-            run.stage_ops.append(_op("remove", "/canarySettings", ""))
+            run.stage_ops.append(StagePatch("remove", "/canarySettings"))
             run.state.canary = None
         promoted = record.model_copy(
             update={"kind": "stable", "canary_percent": None, "time": now_iso()}
@@ -190,21 +190,19 @@ class Executor:
         run.result.deployment_id = step.deployment_id
 
     def _remove_canary(self, run: _Run) -> None:
-        run.stage_ops.append(_op("remove", "/canarySettings", ""))
+        run.stage_ops.append(StagePatch("remove", "/canarySettings"))
         if run.state.stable is not None:  # moto serves the canary deployment: point back
-            run.stage_ops.append(_op("replace", "/deploymentId", run.state.stable.deployment_id))
+            run.stage_ops.append(
+                StagePatch("replace", "/deploymentId", run.state.stable.deployment_id)
+            )
         run.state.canary = None
 
     def _settings(self, run: _Run, step: StageSettings) -> None:
         self.logs.ensure_group(access_log_group_name(run.manifest), LOG_RETENTION_DAYS)
-        run.stage_ops.extend(_op(op, path, value) for op, path, value in step.operations)
+        run.stage_ops.extend(StagePatch(op, path, value) for op, path, value in step.operations)
 
     def _flush_stage(self, run: _Run) -> None:
         if not run.stage_ops:
             return
         self.apigw.update_stage(self._api_id(run), run.plan.stage, run.stage_ops)
         run.result.calls.append("update_stage")
-
-
-def _op(op: str, path: str, value: str) -> dict[str, str]:
-    return {"op": op, "path": path} if op == "remove" else {"op": op, "path": path, "value": value}

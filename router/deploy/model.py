@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from router.aws.apigateway import RestApiRef, StageInfo
+from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
@@ -92,7 +92,7 @@ class RemoveCanary:
 
 @dataclass(frozen=True)
 class StageSettings:
-    operations: tuple[tuple[str, str, str], ...]  # (op, path, value)
+    operations: tuple[tuple[PatchOp, str, str], ...]  # (op, path, value)
 
     def describe(self) -> str:
         return "stage settings: " + ", ".join(
