@@ -8,7 +8,25 @@
     │   └── UsageError              a bad option value (weight, window, ...)
     ├── StateError                  the files on disk are not in a usable state
     │   └── LockTimeout             another operator holds the manifest lock
-    └── AWSError                    an AWS call failed (mapped from botocore at the boundary)
+    ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
+    ├── UnsafePlan                  the deployed API drifted from the last apply; --force overrides
+    ├── Declined                    the user did not confirm a plan: nothing was changed
+    ├── ShadowMismatch              a promotion refused: the last shadow run had real mismatches
+    └── ProcessError                a local server did not start, become ready, or died
+
+Inside the project, never shown as such (each is caught and turned into a response
+or one of the errors above where it is raised), defined beside the code that uses it:
+
+    ValueError
+    ├── router.paths.PathSyntaxError            a resource path API Gateway would refuse
+    ├── router.accesslog.AccessLogFormatError   a line that is not a JSON access-log record
+    └── router.gateway.results.MalformedResult  a malformed Lambda proxy result (-> 502)
+    Exception
+    ├── router.gateway.proxy.UpstreamError      the monolith unreachable or broke off (-> 502)
+    └── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit
+
+``legacy_app`` and ``migrated_functions`` keep their own errors (they never import
+``router``): ``ApiError`` (an HTTP status and JSON body) and ``InsufficientStock``.
 
 Third-party exceptions (pydantic, ruamel.yaml, filelock, botocore) are mapped to
 these where they are first caught, with ``raise ... from exc``. This module must
@@ -19,13 +37,17 @@ from __future__ import annotations
 
 __all__ = [
     "AWSError",
+    "Declined",
     "HandlerError",
     "InputError",
     "LockTimeout",
     "ManifestError",
+    "ProcessError",
     "RouteNotFound",
+    "ShadowMismatch",
     "StateError",
     "StranglerError",
+    "UnsafePlan",
     "UsageError",
 ]
 
@@ -77,3 +99,21 @@ class LockTimeout(StateError):
 
 class AWSError(StranglerError):
     pass
+
+
+class UnsafePlan(StranglerError):
+    """The deployed API drifted from the last applied revision (exit 1; --force overrides)."""
+
+
+class Declined(StranglerError):
+    """The user answered no: nothing was changed."""
+
+
+class ShadowMismatch(StranglerError):
+    """A promotion refused because the function's last shadow run had real mismatches."""
+
+    exit_code = 1
+
+
+class ProcessError(StranglerError):
+    """A local server did not start, did not become ready, or died."""

@@ -11,14 +11,31 @@ moto (the local endpoint) ignores ``canarySettings`` and replaces the stage on
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import botocore.exceptions
 
 from router.aws.session import AwsContext, aws_errors, error_code
 
-__all__ = ["ApiGateway", "CanaryInfo", "DeployedMethod", "RestApiRef", "StageInfo"]
+if TYPE_CHECKING:
+    from mypy_boto3_apigateway import APIGatewayClient
+    from mypy_boto3_apigateway.type_defs import (
+        PatchOperationTypeDef,
+        ResourceTypeDef,
+        StageResponseTypeDef,
+    )
+
+__all__ = [
+    "ApiGateway",
+    "CanaryInfo",
+    "DeployedMethod",
+    "PatchOp",
+    "RestApiRef",
+    "StageInfo",
+    "StagePatch",
+]
 
 _ANY_KEYS = {"ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD"}
 
@@ -45,6 +62,23 @@ class CanaryInfo:
     percent_traffic: float
 
 
+PatchOp = Literal["replace", "remove"]
+
+
+@dataclass(frozen=True)
+class StagePatch:
+    """One ``update_stage`` patch operation; a ``remove`` sends no value."""
+
+    op: PatchOp
+    path: str
+    value: str = ""
+
+    def wire(self) -> PatchOperationTypeDef:
+        if self.op == "remove":
+            return {"op": "remove", "path": self.path}
+        return {"op": self.op, "path": self.path, "value": self.value}
+
+
 @dataclass(frozen=True)
 class StageInfo:
     name: str
@@ -60,7 +94,7 @@ class ApiGateway:
         self._ctx = ctx
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> APIGatewayClient:
         return self._ctx.client("apigateway")
 
     def find_rest_api(self, name: str) -> RestApiRef | None:
@@ -114,9 +148,10 @@ class ApiGateway:
                 raise
         return _stage_info(data)
 
-    def update_stage(self, api_id: str, stage: str, operations: list[dict[str, str]]) -> None:
+    def update_stage(self, api_id: str, stage: str, operations: Sequence[StagePatch]) -> None:
+        patches = [o.wire() for o in operations]
         with aws_errors(f"update stage {stage!r} of REST API {api_id}"):
-            self._client.update_stage(restApiId=api_id, stageName=stage, patchOperations=operations)
+            self._client.update_stage(restApiId=api_id, stageName=stage, patchOperations=patches)
 
     def deployment_ids(self, api_id: str) -> set[str]:
         with aws_errors(f"list the deployments of REST API {api_id}"):
@@ -124,7 +159,7 @@ class ApiGateway:
             return {d["id"] for page in pages for d in page.get("items", [])}
 
 
-def _methods_of(resource: dict[str, Any]) -> list[DeployedMethod]:
+def _methods_of(resource: ResourceTypeDef) -> list[DeployedMethod]:
     path = resource.get("path", "/")
     out = []
     for key, method in (resource.get("resourceMethods") or {}).items():
@@ -137,7 +172,7 @@ def _methods_of(resource: dict[str, Any]) -> list[DeployedMethod]:
     return out
 
 
-def _stage_info(data: dict[str, Any]) -> StageInfo:
+def _stage_info(data: StageResponseTypeDef) -> StageInfo:
     canary = data.get("canarySettings")
     settings = data.get("methodSettings") or {}
     logs = data.get("accessLogSettings") or {}

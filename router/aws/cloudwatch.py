@@ -13,12 +13,17 @@ or dimensions (see ``router.gateway.telemetry``), nor choose what to publish.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from router.aws.session import AwsContext, aws_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.literals import StandardUnitType
+    from mypy_boto3_cloudwatch.type_defs import MetricDataResultTypeDef, MetricDatumTypeDef
 
 __all__ = [
     "MAX_DATA_PER_CALL",
@@ -121,7 +126,7 @@ class CloudWatchMetrics:
         self._ctx = ctx
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> CloudWatchClient:
         return self._ctx.client("cloudwatch")
 
     def put_metric_data(self, namespace: str, data: Sequence[MetricDatum]) -> int:
@@ -137,7 +142,7 @@ class CloudWatchMetrics:
         self, queries: Sequence[MetricQuery], start: datetime, end: datetime
     ) -> list[MetricSeries]:
         """Every query's series between ``start`` and ``end``, in the order of ``queries``."""
-        pages: dict[str, list[Mapping[str, Any]]] = {q.id: [] for q in queries}
+        pages: dict[str, list[MetricDataResultTypeDef]] = {q.id: [] for q in queries}
         for offset in range(0, len(queries), MAX_QUERIES_PER_CALL):
             chunk = queries[offset : offset + MAX_QUERIES_PER_CALL]
             for result in self._results(chunk, start, end):
@@ -146,7 +151,7 @@ class CloudWatchMetrics:
 
     def _results(
         self, queries: Sequence[MetricQuery], start: datetime, end: datetime
-    ) -> Iterator[Mapping[str, Any]]:
+    ) -> Iterator[MetricDataResultTypeDef]:
         request: dict[str, Any] = {
             "MetricDataQueries": [_query(q) for q in queries],
             "StartTime": start,
@@ -174,12 +179,12 @@ def _split(data: Sequence[MetricDatum]) -> Iterator[MetricDatum]:
             yield replace(datum, values=datum.values[part], counts=datum.counts[part])
 
 
-def _wire(datum: MetricDatum) -> dict[str, Any]:
-    entry: dict[str, Any] = {
+def _wire(datum: MetricDatum) -> MetricDatumTypeDef:
+    entry: MetricDatumTypeDef = {
         "MetricName": datum.name,
         "Dimensions": [{"Name": n, "Value": v} for n, v in datum.dims],
         "Timestamp": datum.timestamp,
-        "Unit": datum.unit,
+        "Unit": cast("StandardUnitType", datum.unit),  # as given: CloudWatch validates it
         "StorageResolution": datum.storage_resolution,
     }
     if datum.statistics is not None:
@@ -195,8 +200,8 @@ def _wire(datum: MetricDatum) -> dict[str, Any]:
     return entry
 
 
-def _wire_size(entry: Mapping[str, Any]) -> int:
-    strings = sum(len(n) + len(v) for d in entry["Dimensions"] for n, v in d.items())
+def _wire_size(entry: MetricDatumTypeDef) -> int:
+    strings = sum(len(n) + len(str(v)) for d in entry["Dimensions"] for n, v in d.items())
     return (
         _DATUM_BYTES
         + 2 * (len(entry["MetricName"]) + strings)
@@ -204,8 +209,8 @@ def _wire_size(entry: Mapping[str, Any]) -> int:
     )
 
 
-def _batches(entries: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
+def _batches(entries: list[MetricDatumTypeDef]) -> Iterator[list[MetricDatumTypeDef]]:
+    batch: list[MetricDatumTypeDef] = []
     size = 0
     for entry in entries:
         entry_size = _wire_size(entry)
@@ -233,7 +238,7 @@ def _query(query: MetricQuery) -> dict[str, Any]:
     return wire
 
 
-def _merge(query_id: str, results: list[Mapping[str, Any]]) -> MetricSeries:
+def _merge(query_id: str, results: list[MetricDataResultTypeDef]) -> MetricSeries:
     points = sorted(
         (t, float(v))
         for r in results

@@ -11,11 +11,14 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
 from router.aws.session import AwsContext, aws_errors, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
 __all__ = ["FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
 
@@ -173,7 +176,7 @@ def _config_of(info: FunctionInfo) -> tuple[object, ...]:
     return (info.handler, info.runtime, info.memory, info.timeout, info.environment)
 
 
-def _info(data: dict[str, Any]) -> FunctionInfo:
+def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
     variables = (data.get("Environment") or {}).get("Variables") or {}
     return FunctionInfo(
         name=data["FunctionName"],

@@ -16,11 +16,15 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
 from router.aws.session import AwsContext, aws_errors, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef, RejectedLogEventsInfoTypeDef
 
 __all__ = [
     "EVENT_OVERHEAD_BYTES",
@@ -70,7 +74,7 @@ class CloudWatchLogs:
         self._ctx = ctx
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> CloudWatchLogsClient:
         return self._ctx.client("logs")
 
     def ensure_group(self, name: str, retention_days: int | None = None) -> bool:
@@ -202,7 +206,7 @@ def _full(batch: list[LogEvent], size_with_next: int, next_time_ms: int) -> bool
     )
 
 
-def _rejected(info: Mapping[str, int], count: int) -> int:
+def _rejected(info: RejectedLogEventsInfoTypeDef, count: int) -> int:
     """How many of ``count`` events ``rejectedLogEventsInfo`` names."""
     indexes: set[int] = set()
     if "tooNewLogEventStartIndex" in info:
@@ -231,7 +235,7 @@ def _filter_request(
     return request
 
 
-def _filtered(event: Mapping[str, Any]) -> FilteredEvent:
+def _filtered(event: FilteredLogEventTypeDef) -> FilteredEvent:
     return FilteredEvent(
         timestamp_ms=int(event["timestamp"]),
         message=str(event["message"]),

@@ -4,7 +4,9 @@ The standard credential chain, ``AWS_PROFILE`` and ``AWS_REGION`` work unchanged
 ``AWS_ENDPOINT_URL`` (boto3 honours it natively) points every client at a local moto
 server. boto3 is imported when the first client is made: it takes ~0.2 s that the
 commands that never call AWS (``routes``, ``render``, ``history``) need not pay. This
-module must not know any particular AWS API.
+module must not know any particular AWS API; it only names the services strangler
+uses, so that each client is typed by boto3-stubs (imported for the type checker
+only: running needs no stubs).
 """
 
 from __future__ import annotations
@@ -13,13 +15,28 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 import botocore.exceptions
 
 from router.errors import AWSError
 
-__all__ = ["AwsContext", "aws_errors", "error_code"]
+if TYPE_CHECKING:
+    from mypy_boto3_apigateway import APIGatewayClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_sts import STSClient
+
+    Client = (
+        APIGatewayClient | CloudWatchClient | CloudWatchLogsClient | IAMClient | LambdaClient
+    ) | STSClient
+
+__all__ = ["AwsContext", "ServiceName", "aws_errors", "error_code"]
+
+ServiceName = Literal["apigateway", "cloudwatch", "iam", "lambda", "logs", "sts"]
+"""The AWS services strangler calls (each typed by its boto3-stubs client)."""
 
 T = TypeVar("T")
 
@@ -41,8 +58,8 @@ class AwsContext:
     region: str
     endpoint_url: str | None = None
     profile: str | None = None
-    client_factory: Callable[[str], Any] | None = None
-    _clients: dict[str, Any] = field(default_factory=dict)
+    client_factory: Callable[[ServiceName], Client] | None = None
+    _clients: dict[str, Client] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, default_region: str) -> AwsContext:
@@ -59,12 +76,12 @@ class AwsContext:
     def local(cls, endpoint_url: str, region: str) -> AwsContext:
         """A local endpoint (moto) with dummy credentials, whatever the environment holds."""
 
-        def make(service: str) -> Any:
+        def make(service: ServiceName) -> Client:
             import boto3  # on the first client only (module doc)
 
             return boto3.session.Session(
                 aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-            ).client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+            ).client(service, endpoint_url=endpoint_url)
 
         return cls(region=region, endpoint_url=endpoint_url, client_factory=make)
 
@@ -72,13 +89,25 @@ class AwsContext:
     def is_local(self) -> bool:
         return self.endpoint_url is not None
 
-    def client(self, service: str) -> Any:
-        """A cached client for ``service`` (``apigateway``, ``lambda``, ``logs``, ...)."""
+    @overload
+    def client(self, service: Literal["apigateway"]) -> APIGatewayClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    def client(self, service: ServiceName) -> Client:
+        """A cached client for ``service``, typed by boto3-stubs."""
         if service not in self._clients:
             self._clients[service] = self._make(service)
         return self._clients[service]
 
-    def _make(self, service: str) -> Any:
+    def _make(self, service: ServiceName) -> Client:
         if self.client_factory is not None:
             return self.client_factory(service)
         import boto3  # on the first client only (module doc)
@@ -94,7 +123,7 @@ class AwsContext:
                     aws_secret_access_key="testing",
                     region_name=self.region,
                 )
-            return session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
+            return session.client(service, endpoint_url=self.endpoint_url, config=config)
 
 
 def error_code(exc: botocore.exceptions.ClientError) -> str:

@@ -4,15 +4,18 @@ Steps run in order; stage patches are gathered into one ``update_stage`` at the
 end. Progress is written to the state as it happens (a finished import is
 recorded even when the deployment after it fails), so re-running ``apply``
 converges. Raises ``UnsafePlan`` (before any call) when the deployed API drifted
-and ``force`` is not given.
+and ``force`` is not given (``Plan.raise_if_unsafe``, the one safety check).
+Steps are dispatched by ``match`` with ``assert_never``, so mypy flags a step type
+the executor does not handle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import assert_never
 
-from router.aws.apigateway import ApiGateway
+from router.aws.apigateway import ApiGateway, StagePatch
 from router.aws.lambda_ import LambdaFunctions
 from router.aws.logs import CloudWatchLogs
 from router.deploy.desired import execute_api_source_arn
@@ -28,28 +31,15 @@ from router.deploy.model import (
     SyncFunction,
 )
 from router.deploy.state import DeploymentRecord, DeployState
-from router.errors import StranglerError
+from router.errors import UnsafePlan
 from router.history import now_iso
 from router.manifest.model import Manifest
 from router.render.openapi import partition_for
 from router.render.sam import access_log_group_name
 
-__all__ = ["ApplyResult", "Executor", "UnsafePlan", "ensure_safe"]
+__all__ = ["ApplyResult", "Executor", "UnsafePlan"]
 
 LOG_RETENTION_DAYS = 30
-
-
-class UnsafePlan(StranglerError):
-    """The deployed API drifted from the last applied revision (exit 1; --force overrides)."""
-
-
-def ensure_safe(plan: Plan, *, force: bool) -> None:
-    if plan.drift and not force:
-        raise UnsafePlan(
-            "the deployed API differs from the last applied revision:\n  "
-            + "\n  ".join(plan.drift),
-            hint="inspect with `migrate plan`; re-run with --force to overwrite it",
-        )
 
 
 @dataclass
@@ -66,7 +56,7 @@ class _Run:
     manifest: Manifest
     state: DeployState
     result: ApplyResult
-    stage_ops: list[dict[str, str]] = field(default_factory=list)
+    stage_ops: list[StagePatch] = field(default_factory=list)
     role_arn: str | None = None
 
 
@@ -86,12 +76,7 @@ class Executor:
     def apply(
         self, plan: Plan, manifest: Manifest, state: DeployState, *, force: bool
     ) -> ApplyResult:
-        if plan.drift and not force:
-            raise UnsafePlan(
-                "the deployed API differs from the last applied revision:\n  "
-                + "\n  ".join(plan.drift),
-                hint="inspect with `migrate plan`; re-run with --force to overwrite",
-            )
+        plan.raise_if_unsafe(force)
         run = _Run(plan, manifest, state, ApplyResult())
         run.result.previous_deployment_id = state.stable.deployment_id if state.stable else None
         state.account_id, state.api_name, state.stage = plan.account_id, plan.api_name, plan.stage
@@ -103,30 +88,35 @@ class Executor:
         return run.result
 
     def _step(self, run: _Run, step: Step) -> None:
-        handlers: dict[type, Callable[[_Run, Step], None]] = {
-            CreateApi: self._create_api,
-            SyncFunction: self._sync_function,
-            PutDefinition: self._put,
-            Deploy: self._deploy,
-            PointStage: self._point,
-            RemoveCanary: self._remove_canary,
-            StageSettings: self._settings,
-        }
-        handlers[type(step)](run, step)
+        match step:
+            case CreateApi():
+                self._create_api(run, step)
+            case SyncFunction():
+                self._sync_function(run, step)
+            case PutDefinition():
+                self._put(run, step)
+            case Deploy():
+                self._deploy(run, step)
+            case PointStage():
+                self._point(run, step)
+            case RemoveCanary():
+                self._remove_canary(run)
+            case StageSettings():
+                self._settings(run, step)
+            case _:
+                assert_never(step)
 
     def _api_id(self, run: _Run) -> str:
         assert run.state.api_id is not None, "CreateApi runs first"
         return run.state.api_id
 
-    def _create_api(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, CreateApi)
+    def _create_api(self, run: _Run, step: CreateApi) -> None:
         ref = self.apigw.create_rest_api(step.name, step.description)
         run.state.api_id = ref.id
         run.result.calls.append("create_rest_api")
         self.save_state(run.state)
 
-    def _sync_function(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, SyncFunction)
+    def _sync_function(self, run: _Run, step: SyncFunction) -> None:
         if step.current is None:
             self.functions.create(step.spec, self._role(run))
         else:
@@ -146,15 +136,13 @@ class Executor:
             run.role_arn = self.functions.ensure_role(f"{api.name}-lambda", logs)
         return run.role_arn
 
-    def _put(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, PutDefinition)
+    def _put(self, run: _Run, step: PutDefinition) -> None:
         self.apigw.put_definition(self._api_id(run), step.document)
         run.result.calls.append("put_rest_api")
         run.state.last_put = dict(step.view)
         self.save_state(run.state)
 
-    def _deploy(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, Deploy)
+    def _deploy(self, run: _Run, step: Deploy) -> None:
         names_stage = step.kind == "canary" or not step.stage_exists
         deployment = self.apigw.create_deployment(
             self._api_id(run),
@@ -165,7 +153,7 @@ class Executor:
         run.result.calls.append("create_deployment")
         self._record(run, step.kind, deployment, step.canary_percent)
         if step.kind == "stable" and step.stage_exists:
-            run.stage_ops.append(_op("replace", "/deploymentId", deployment))
+            run.stage_ops.append(StagePatch("replace", "/deploymentId", deployment))
 
     def _record(self, run: _Run, kind: str, deployment: str, percent: float | None) -> None:
         desired = run.plan.desired
@@ -185,14 +173,13 @@ class Executor:
         else:
             run.state.stable, run.result.deployment_id = record, deployment
 
-    def _point(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, PointStage)
+    def _point(self, run: _Run, step: PointStage) -> None:
         record = next(
             r for r in reversed(run.state.deployments) if r.deployment_id == step.deployment_id
         )
-        run.stage_ops.append(_op("replace", "/deploymentId", step.deployment_id))
+        run.stage_ops.append(StagePatch("replace", "/deploymentId", step.deployment_id))
         if record.kind == "canary" or run.state.canary is not None:
-            run.stage_ops.append(_op("remove", "/canarySettings", ""))
+            run.stage_ops.append(StagePatch("remove", "/canarySettings"))
             run.state.canary = None
         promoted = record.model_copy(
             update={"kind": "stable", "canary_percent": None, "time": now_iso()}
@@ -202,23 +189,20 @@ class Executor:
         run.state.stable = promoted
         run.result.deployment_id = step.deployment_id
 
-    def _remove_canary(self, run: _Run, step: Step) -> None:
-        run.stage_ops.append(_op("remove", "/canarySettings", ""))
+    def _remove_canary(self, run: _Run) -> None:
+        run.stage_ops.append(StagePatch("remove", "/canarySettings"))
         if run.state.stable is not None:  # moto serves the canary deployment: point back
-            run.stage_ops.append(_op("replace", "/deploymentId", run.state.stable.deployment_id))
+            run.stage_ops.append(
+                StagePatch("replace", "/deploymentId", run.state.stable.deployment_id)
+            )
         run.state.canary = None
 
-    def _settings(self, run: _Run, step: Step) -> None:
-        assert isinstance(step, StageSettings)
+    def _settings(self, run: _Run, step: StageSettings) -> None:
         self.logs.ensure_group(access_log_group_name(run.manifest), LOG_RETENTION_DAYS)
-        run.stage_ops.extend(_op(op, path, value) for op, path, value in step.operations)
+        run.stage_ops.extend(StagePatch(op, path, value) for op, path, value in step.operations)
 
     def _flush_stage(self, run: _Run) -> None:
         if not run.stage_ops:
             return
         self.apigw.update_stage(self._api_id(run), run.plan.stage, run.stage_ops)
         run.result.calls.append("update_stage")
-
-
-def _op(op: str, path: str, value: str) -> dict[str, str]:
-    return {"op": op, "path": path} if op == "remove" else {"op": op, "path": path, "value": value}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from router.aws.apigateway import RestApiRef, StageInfo
+from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
+from router.errors import UnsafePlan
 from router.manifest.model import Route
 
 __all__ = [
@@ -91,7 +92,7 @@ class RemoveCanary:
 
 @dataclass(frozen=True)
 class StageSettings:
-    operations: tuple[tuple[str, str, str], ...]  # (op, path, value)
+    operations: tuple[tuple[PatchOp, str, str], ...]  # (op, path, value)
 
     def describe(self) -> str:
         return "stage settings: " + ", ".join(
@@ -119,6 +120,15 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.steps)
+
+    def raise_if_unsafe(self, force: bool) -> None:
+        """The one safety check: refuse a drifted API unless ``force`` (``UnsafePlan``)."""
+        if self.drift and not force:
+            raise UnsafePlan(
+                "the deployed API differs from the last applied revision:\n  "
+                + "\n  ".join(self.drift),
+                hint="inspect with `migrate plan`; re-run with --force to overwrite it",
+            )
 
 
 @dataclass(frozen=True)

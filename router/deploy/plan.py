@@ -3,7 +3,8 @@
 ``Planner.plan`` reads the REST API, its stage and the Lambda functions, compares
 them with the manifest's rendering and the recorded state, and returns a frozen
 ``Plan`` of steps. Drift (the deployed API differs from what was last applied) is
-reported in ``Plan.drift``; ``UnsafePlan`` is raised by the executor, not here.
+reported in ``Plan.drift``; ``Plan.raise_if_unsafe`` turns it into ``UnsafePlan``
+(the service before confirming, the executor before any call), never here.
 This module must not mutate anything.
 """
 

@@ -16,11 +16,11 @@ from router.aws.apigateway import ApiGateway
 from router.aws.lambda_ import LambdaFunctions
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import ApplyResult, Executor, ensure_safe
+from router.deploy.executor import ApplyResult, Executor
 from router.deploy.model import Plan
 from router.deploy.plan import Planner
 from router.deploy.state import DeployState, load_state, save_state, state_path_for
-from router.errors import StranglerError, UsageError
+from router.errors import Declined, UsageError
 from router.history import HistoryEntry, HistoryLog, RouteState, current_user, now_iso
 from router.manifest.model import Manifest
 from router.manifest.store import ManifestStore
@@ -29,10 +29,6 @@ from router.routes import RouteChange, RouteService, Then
 __all__ = ["Applied", "Declined", "DeployService", "build_deploy_service"]
 
 Confirm = Callable[[Plan], bool]
-
-
-class Declined(StranglerError):
-    """The user answered no: nothing was changed."""
 
 
 @dataclass
@@ -123,7 +119,7 @@ class DeployService:
         plan = self.planner.plan(manifest, state, self.root)
         if not plan.has_changes:
             return plan, None
-        ensure_safe(plan, force=force)
+        plan.raise_if_unsafe(force)
         if not confirm(plan):
             raise Declined("nothing was changed (the plan was not confirmed)")
         result = self.executor_for(self._save).apply(plan, manifest, state, force=force)

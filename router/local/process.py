@@ -25,7 +25,7 @@ from types import TracebackType
 
 import httpx
 
-from router.errors import StranglerError
+from router.errors import ProcessError
 
 __all__ = [
     "LOCALHOST",
@@ -40,10 +40,6 @@ __all__ = [
 
 LOCALHOST = "127.0.0.1"
 TAIL_LINES = 30
-
-
-class ProcessError(StranglerError):
-    """A local server did not start, did not become ready, or died."""
 
 
 def free_port(host: str = LOCALHOST) -> int:

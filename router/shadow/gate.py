@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from router.errors import StranglerError
+from router.errors import ShadowMismatch
 from router.manifest.model import Route
 from router.shadow.files import load_last, shadow_root
 
 __all__ = ["ShadowGate", "ShadowMismatch"]
 
 _SHOWN_FIELDS = 5
-
-
-class ShadowMismatch(StranglerError):
-    """A promotion refused because the function's last shadow run had real mismatches."""
-
-    exit_code = 1
 
 
 class ShadowGate:
