@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from router.errors import StranglerError
 
@@ -34,8 +35,9 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 # Piped or on CI (no terminal, no COLUMNS), 80 columns would fold the tables.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err_console = Console(stderr=True, highlight=False)
+# emoji off: ":name:" in a route, reason or file name must print as typed.
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,9 +48,9 @@ def print_json(data: Any) -> None:
 
 
 def report_error(exc: StranglerError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
     if exc.hint:
-        err_console.print(f"[yellow]hint:[/] {exc.hint}")
+        err_console.print(f"[yellow]hint:[/] {escape(exc.hint)}")
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from migrate_cli.output import console, err_console
 from router.deploy.model import Plan
@@ -40,17 +41,17 @@ def _change_json(change: ViewChange) -> dict[str, Any]:
 
 def print_plan(plan: Plan) -> None:
     where = f"{plan.api_name} ({plan.api_id or 'not created yet'}), stage {plan.stage}"
-    console.print(f"[bold]plan for {where}[/]")
+    console.print(f"[bold]plan for {escape(where)}[/]")
     for line in plan.drift:
-        console.print(f"  [red]drift:[/] {line}")
+        console.print(f"  [red]drift:[/] {escape(line)}")
     for change in plan.route_changes:
-        console.print(f"  [yellow]~[/] {change.describe()}")
+        console.print(f"  [yellow]~[/] {escape(change.describe())}")
     for change in plan.canary_changes:
-        console.print(f"  [cyan]canary[/] {change.describe()}")
+        console.print(f"  [cyan]canary[/] {escape(change.describe())}")
     for number, step in enumerate(plan.steps, 1):
-        console.print(f"  {number}. {step.describe()}")
+        console.print(f"  {number}. {escape(step.describe())}")
     for note in plan.notes:
-        console.print(f"  [dim]note: {note}[/]")
+        console.print(f"  [dim]note: {escape(note)}[/]")
     if not plan.has_changes:
         console.print("  no changes: the deployed API matches the manifest")
 
@@ -61,7 +62,8 @@ def print_applied(applied: Applied) -> None:
         return
     calls = ", ".join(result.calls) or "none"
     console.print(
-        f"[green]applied[/]: deployment {result.deployment_id or '-'}; API Gateway calls: {calls}"
+        f"[green]applied[/]: deployment {escape(result.deployment_id or '-')}; "
+        f"API Gateway calls: {escape(calls)}"
     )
 
 

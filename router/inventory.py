@@ -2,8 +2,12 @@
 
 Imports the app (an app object or a factory), walks ``url_map`` and returns the
 (method, path) pairs API Gateway can express, plus warnings for the rules it
-cannot. Merging into an existing manifest never resets a route's target,
-weight, function or history. This module must not write files.
+cannot. A rule's trailing slash (``/items/``) is kept as the route's
+``trailing_slash``: the resource is ``/items``, the monolith is called at ``/items/``.
+Rules bound to a host or subdomain (``host=``, ``subdomain=``) are left to the
+catch-all with a warning: API Gateway resources match the path only. Merging into an
+existing manifest never resets a route's target, weight, function or history. This
+module must not write files.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class InventoryRoute:
     method: str
     path: str
     endpoint: str
+    trailing_slash: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,16 +110,56 @@ def inventory_app(app: Any) -> Inventory:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        try:
-            path = flask_rule_to_path(rule.rule)
-        except ValueError as exc:
-            warnings.append(f"{rule.rule}: {exc}; left to the monolith through /{{proxy+}}")
+        path = _rule_path(rule, warnings)
+        if path is None:
             continue
+        slash = rule.rule.endswith("/") and path != "/"
         for method in _methods(rule):
-            routes.setdefault((method, path), InventoryRoute(method, path, rule.endpoint))
+            _add_route(routes, InventoryRoute(method, path, rule.endpoint, slash), warnings)
     unified = _unify_variables(list(routes.values()), warnings)
     ordered = sorted(unified, key=lambda r: (r.path, _method_order(r.method)))
     return Inventory(tuple(ordered), tuple(warnings))
+
+
+def _rule_path(rule: Any, warnings: list[str]) -> str | None:
+    """The rule's resource path, or None (with a warning) when API Gateway cannot route it."""
+    bound = _host_binding(rule)
+    if bound:
+        warnings.append(
+            f"{rule.rule}: bound to {bound}; API Gateway routes by path only, so it is "
+            "left to the monolith through /{proxy+} (which answers it only when the app "
+            "takes the client's host from X-Forwarded-Host)"
+        )
+        return None
+    try:
+        return flask_rule_to_path(rule.rule)
+    except ValueError as exc:
+        warnings.append(f"{rule.rule}: {exc}; left to the monolith through /{{proxy+}}")
+        return None
+
+
+def _host_binding(rule: Any) -> str:
+    """``host 'api.example.com'`` / ``subdomain 'admin'`` for a host-bound rule, else ""."""
+    host, subdomain = getattr(rule, "host", None), getattr(rule, "subdomain", None)
+    if host:
+        return f"host {host!r}"
+    return f"subdomain {subdomain!r}" if subdomain else ""
+
+
+def _add_route(
+    routes: dict[tuple[str, str], InventoryRoute], item: InventoryRoute, warnings: list[str]
+) -> None:
+    known = routes.setdefault((item.method, item.path), item)
+    if known.trailing_slash != item.trailing_slash:
+        warnings.append(
+            f"{item.method} {item.path}: the app has the rule with and without a trailing "
+            f"slash; API Gateway answers both from one resource, which calls the monolith "
+            f"at {_spelled(known)} ({_spelled(item)} is not reached through the gateway)"
+        )
+
+
+def _spelled(item: InventoryRoute) -> str:
+    return item.path + "/" if item.trailing_slash else item.path
 
 
 def _unify_variables(routes: list[InventoryRoute], warnings: list[str]) -> list[InventoryRoute]:
@@ -138,7 +183,7 @@ def _unify_variables(routes: list[InventoryRoute], warnings: list[str]) -> list[
             warnings.append(
                 f"{item.method} {item.path}: renamed to {path} (one variable per level)"
             )
-        kept.append(InventoryRoute(item.method, path, item.endpoint))
+        kept.append(InventoryRoute(item.method, path, item.endpoint, item.trailing_slash))
     return kept
 
 
@@ -197,9 +242,11 @@ def _add_new(manifest: Manifest, found: dict[str, InventoryRoute]) -> list[Route
     for key, item in found.items():
         if key in existing:
             existing[key].status = "active"
+            existing[key].trailing_slash = item.trailing_slash  # the app's spelling, as of now
             continue
         rid = route_id_for(item.method, item.path, taken)
-        route = Route.model_validate({"id": rid, "method": item.method, "path": item.path})
+        fields = {"id": rid, "method": item.method, "path": item.path}
+        route = Route.model_validate({**fields, "trailing_slash": item.trailing_slash})
         taken.add(route.id)
         added.append(route)
     manifest.routes = [*manifest.routes, *added]

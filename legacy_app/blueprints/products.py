@@ -118,6 +118,18 @@ def get_product(product_id: int) -> Response:
     return json_response(product_to_json(get_or_404(Product, product_id, "product")))
 
 
+@bp.get("/products/<int:product_id>/stock/")
+def get_stock(product_id: int) -> Response:
+    """``{"product_id": int, "stock": int, "in_stock": bool}``.
+
+    A strict-slash rule, as many Flask apps have: ``/stock`` (no slash) answers 308
+    with a Location on this app's own address.
+    """
+    product = get_or_404(Product, product_id, "product")
+    body = {"product_id": product.id, "stock": product.stock, "in_stock": product.stock > 0}
+    return json_response(body)
+
+
 @bp.put("/products/<int:product_id>")
 def replace_product(product_id: int) -> Response:
     """Full replacement (same body as POST); ``id`` and ``created_at`` are kept."""

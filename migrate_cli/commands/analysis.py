@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
@@ -58,7 +59,8 @@ def baseline(
         return
     console.print(
         f"baseline of {captured.route_id}: {captured.requests} requests from {captured.source}, "
-        f"revision {captured.revision}, target {captured.target}"
+        f"revision {captured.revision}, target {captured.target}",
+        markup=False,
     )
     if captured.latencies_ms:
         console.print(f"  latency {sparkline(captured.latencies_ms)}")
@@ -124,9 +126,9 @@ def _show(result: CompareResult, as_json: bool, html: Path | None, rolled_back: 
     if sparklines is not None:
         console.print(sparklines)
     if html is not None:
-        console.print(f"HTML report: {html}")
+        console.print(f"HTML report: {html}", markup=False)
     if rolled_back:
-        console.print(f"[red]rolled back[/] {result.route.id} to the monolith")
+        console.print(f"[red]rolled back[/] {escape(result.route.id)} to the monolith")
 
 
 def _rollback(factory: Factory, result: CompareResult) -> bool:

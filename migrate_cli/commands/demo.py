@@ -11,6 +11,7 @@ from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 
 from migrate_cli.factory import Factory
@@ -83,7 +84,7 @@ class _Narrator:
         self.out.print(Rule(f"[bold]{self.number}. {title}", align="left"))
 
     def note(self, text: str) -> None:
-        self.out.print(f"   {text}")
+        self.out.print(f"   {text}", markup=False)
 
     def comparison(self, title: str, result: CompareResult) -> None:
         self.out.print(render_table(result.comparison))
@@ -95,7 +96,8 @@ class _Narrator:
         from router.progressive.view import checks_table
 
         self.out.print(checks_table(report))
-        self.out.print(f"   {title}: {report.outcome}, left at {report.weight}% on Lambda")
+        line = f"   {title}: {report.outcome}, left at {report.weight}% on Lambda"
+        self.out.print(line, markup=False)
 
     def shadow(self, title: str, outcome: Any) -> None:
         from migrate_cli.commands.shadow import shadow_message, shadow_table
@@ -103,7 +105,7 @@ class _Narrator:
 
         data = outcome_json(outcome)
         self.out.print(shadow_table(data))
-        self.out.print(f"   {shadow_message(data)}")
+        self.out.print(f"   {shadow_message(data)}", markup=False)
 
 
 def _summary(result: DemoResult, seconds: float, as_json: bool) -> None:
@@ -125,9 +127,10 @@ def _summary(result: DemoResult, seconds: float, as_json: bool) -> None:
         return
     console.print(Rule("[bold]Summary", align="left"))
     for name, outcome in result.outcomes.items():
-        console.print(f"   {name}: {outcome}")
+        console.print(f"   {name}: {outcome}", markup=False)
     console.print(f"   traffic: {sent} requests, {failed} failed")
     for path in result.reports:
-        console.print(f"   HTML report: {path}")
+        console.print(f"   HTML report: {path}", markup=False)
     verdict = "[green]demo OK[/]" if result.ok else "[red]demo did not go as expected[/]"
-    console.print(f"   {verdict} in {seconds:.0f} s; project and logs in {result.workdir}")
+    where = escape(str(result.workdir))
+    console.print(f"   {verdict} in {seconds:.0f} s; project and logs in {where}")

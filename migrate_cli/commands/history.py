@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from migrate_cli.commands.routes import describe_state
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
@@ -44,9 +45,8 @@ def _history_table(entries: list[HistoryEntry]) -> Table:
         move = (
             f"{describe_state(e.before)} -> {describe_state(e.after)}" if e.after else _details(e)
         )
-        table.add_row(
-            str(e.revision), e.time, e.user, e.action, e.route or "", move, e.reason or ""
-        )
+        cells = (str(e.revision), e.time, e.user, e.action, e.route or "", move, e.reason or "")
+        table.add_row(*map(Text, cells))  # Text: a "[bold]" in a reason is not markup
     return table
 
 

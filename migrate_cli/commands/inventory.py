@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
@@ -72,10 +73,10 @@ def _summary(
 def _print_summary(
     path: Path, warnings: tuple[str, ...], added: list[str], gone: list[str]
 ) -> None:
-    console.print(f"{path}: {len(added)} route(s) added, {len(gone)} marked vanished")
+    console.print(f"{escape(str(path))}: {len(added)} route(s) added, {len(gone)} marked vanished")
     for key in added:
-        console.print(f"  [green]+[/] {key}")
+        console.print(f"  [green]+[/] {escape(key)}")
     for key in gone:
-        console.print(f"  [red]-[/] {key} (vanished)")
+        console.print(f"  [red]-[/] {escape(key)} (vanished)")
     for warning in warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}")
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}")

@@ -48,16 +48,16 @@ def render(
     if stale:
         atomic_write(target, text)
     if not as_json:
-        console.print(f"{target}: {'written' if stale else 'up to date'}")
+        console.print(f"{target}: {'written' if stale else 'up to date'}", markup=False)
 
 
 def _report_check(target: Path, current: str | None, text: str, *, quiet: bool) -> None:
     if quiet:
         return
     if current == text:
-        console.print(f"{target}: up to date")
+        console.print(f"{target}: up to date", markup=False)
         return
-    err_console.print(f"{target}: stale; run `migrate render` and commit the result")
+    err_console.print(f"{target}: stale; run `migrate render` and commit the result", markup=False)
     diff = difflib.unified_diff(
         (current or "").splitlines(), text.splitlines(), "committed", "rendered", lineterm="", n=1
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from migrate_cli.commands.deploy import ForceOpt, YesOpt
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
@@ -125,7 +126,7 @@ def _routes_table(rows: list[dict[str, object]], revision: int) -> Table:
             row["function"] or "",
             row["last_change"] or "",
         ]
-        table.add_row(*(str(c) for c in cells), style=style)
+        table.add_row(*(Text(str(c)) for c in cells), style=style)
     return table
 
 
@@ -268,7 +269,7 @@ def _show_progressive(report: RunReport, manifest: Path, as_json: bool) -> None:
         console.print(checks_table(report))
     style = "green" if report.exit_code == 0 else "yellow"
     message = outcome_message(report, resume)  # unwrapped: the resume command is copied
-    err_console.print(f"[{style}]{message}[/]", highlight=False, soft_wrap=True)
+    err_console.print(Text(message, style=style), highlight=False, soft_wrap=True)
     raise typer.Exit(report.exit_code)
 
 
@@ -352,9 +353,8 @@ def _report(changes: list[RouteChange], as_json: bool) -> None:
         console.print("nothing to change")
     for change in changes:
         if change.changed:
-            console.print(
-                f"{change.route}: {describe_state(change.before)} -> {describe_state(change.after)}"
-            )
+            before, after = describe_state(change.before), describe_state(change.after)
+            console.print(f"{change.route}: {before} -> {after}", markup=False)
 
 
 def _change_json(change: RouteChange) -> dict[str, object]:

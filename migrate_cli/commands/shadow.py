@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
@@ -101,14 +102,17 @@ class _Observer:
 
 @contextmanager
 def _progress(route: str) -> Iterator[_Observer]:
+    # The route goes in as a task field, never into the column's format string or
+    # markup: "GET /api/users/{id}" would be a format field, "[b]" a style.
     columns = (
-        TextColumn(f"shadowing {route}"),
+        TextColumn("shadowing {task.fields[route]}", markup=False),
         BarColumn(),
         TextColumn("{task.fields[requests]} requests"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err_console, transient=True) as progress:
-        yield _Observer(progress, progress.add_task("shadow", total=None, requests=0))
+        task = progress.add_task("shadow", total=None, requests=0, route=route)
+        yield _Observer(progress, task)
 
 
 def _show(outcome: ShadowOutcome, as_json: bool) -> None:
@@ -118,7 +122,7 @@ def _show(outcome: ShadowOutcome, as_json: bool) -> None:
     else:
         console.print(shadow_table(data))
     style = {0: "green", 1: "red"}.get(outcome.exit_code, "yellow")
-    err_console.print(f"[{style}]{shadow_message(data)}[/]", highlight=False, soft_wrap=True)
+    err_console.print(Text(shadow_message(data), style=style), highlight=False, soft_wrap=True)
 
 
 def shadow_table(data: dict[str, Any]) -> Table:
@@ -127,11 +131,11 @@ def shadow_table(data: dict[str, Any]) -> Table:
         f"{data['requests']} requests compared ({data['skipped']} over the copy rate, "
         f"{data['dropped']} dropped), {data['truncated']} by status only"
     )
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for column in ("field", "verdict", "handler differs", "noise", "examples"):
         table.add_column(column)
     for row in [*data["mismatches"], *data["noise"]]:
-        table.add_row(*_cells(row), style="red" if row["real"] else "dim")
+        table.add_row(*map(Text, _cells(row)), style="red" if row["real"] else "dim")
     return table
 
 

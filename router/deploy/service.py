@@ -95,11 +95,7 @@ class DeployService:
         state = load_state(self.state_path)
         record = state.record_for_revision(revision)
         if record is None:
-            known = sorted({r.revision for r in state.deployments})
-            raise UsageError(
-                f"--to-revision {revision}: no applied deployment of that revision",
-                hint=f"applied revisions: {', '.join(map(str, known)) or 'none'}",
-            )
+            raise _no_stable_record(state, revision)
         states = {rid: RouteState(t, w, f) for rid, (t, w, f) in record.routes.items()}
         out = _Outcome()
         why = reason or f"back to revision {revision}"
@@ -191,4 +187,15 @@ def build_deploy_service(
         executor_for,
         state_path_for(routes.store.path),
         routes.code_root,
+    )
+
+
+def _no_stable_record(state: DeployState, revision: int) -> UsageError:
+    """Only a stable deployment can be restored; the hint lists the revisions that can."""
+    stable = sorted({r.revision for r in state.deployments if r.kind == "stable"})
+    canary = any(r.revision == revision and r.kind != "stable" for r in state.deployments)
+    why = "was applied only as a canary" if canary else "has no applied deployment"
+    return UsageError(
+        f"--to-revision {revision}: revision {revision} {why}",
+        hint=f"revisions with a stable deployment: {', '.join(map(str, stable)) or 'none'}",
     )

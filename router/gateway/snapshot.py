@@ -62,7 +62,7 @@ class RouteTarget:
     function: str | None
     lambda_timeout_s: float  # route or default Lambda timeout, at most 29 s
     legacy_timeout_s: float  # route timeout, else 29 s (the http_proxy integration's)
-    upstream: tuple[UpstreamPart, ...]  # legacy path template: /api/users/{id}
+    upstream: tuple[UpstreamPart, ...]  # legacy path template: /api/users/{id}, "" = end "/"
     function_name: str = ""  # the deployed Lambda's name ({api.name}-{route.id})
     memory_mb: int = 0
     shadow: ShadowSpec | None = None  # set while ``migrate shadow`` runs on the route
@@ -114,7 +114,7 @@ def build_snapshot(manifest: Manifest, *, legacy_url: str | None = None) -> Snap
 
 
 def _target(manifest: Manifest, resource: str, route: Route | None) -> RouteTarget:
-    upstream = _upstream_template(resource)
+    upstream = _upstream_template(resource, slash=route is not None and route.trailing_slash)
     limit = MAX_INTEGRATION_S
     if route is None:
         return RouteTarget(CATCH_ALL_ID, None, resource, 0, None, limit, limit, upstream)
@@ -128,8 +128,10 @@ def _target(manifest: Manifest, resource: str, route: Route | None) -> RouteTarg
     )  # fmt: skip
 
 
-def _upstream_template(resource: str) -> tuple[UpstreamPart, ...]:
-    return tuple((s.kind, s.value) for s in parse_path(resource))
+def _upstream_template(resource: str, *, slash: bool) -> tuple[UpstreamPart, ...]:
+    """The resource's parts; an empty last literal keeps the app's trailing slash."""
+    parts = tuple((s.kind, s.value) for s in parse_path(resource))
+    return (*parts, (SegmentKind.LITERAL, "")) if slash else parts
 
 
 def legacy_base(url: str) -> LegacyBase:

@@ -130,7 +130,11 @@ class Route(_Strict):
     """One (method, path) of the monolith and where its traffic goes.
 
     ``weight`` is the share of the route's requests sent to Lambda: 100 is a full
-    cutover, 1-99 a canary. A legacy route has no weight.
+    cutover, 1-99 a canary. A legacy route has no weight. ``trailing_slash`` records
+    that the app's rule ends with ``/`` (Flask ``/items/``): the API Gateway resource is
+    ``path`` (a resource cannot end with an empty part, and API Gateway answers
+    ``/items/`` from ``/items``), but the monolith is called at ``path + "/"`` so a
+    strict-slash app does not redirect the client to its own address.
     """
 
     id: Annotated[str, Field(pattern=_ROUTE_ID)]
@@ -145,6 +149,7 @@ class Route(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"
     shadow: Shadow | None = None
+    trailing_slash: bool = False
 
     @field_validator("path")
     @classmethod
@@ -172,7 +177,14 @@ class Route(_Strict):
             raise ValueError(
                 "a legacy route takes no 'weight' (promote it to lambda with --weight)"
             )
+        if self.trailing_slash and self.path == "/":
+            raise ValueError("the root path '/' takes no 'trailing_slash'")
         return self
+
+    @property
+    def legacy_path(self) -> str:
+        """The monolith's own spelling of the path: ``path``, with the app's trailing slash."""
+        return self.path + "/" if self.trailing_slash else self.path
 
     @property
     def effective_weight(self) -> int:
@@ -228,8 +240,10 @@ class Manifest(_Strict):
 
 
 def _normalize_ref(ref: str) -> str:
+    """``"get /items/"`` -> ``"GET /items"``: the app's trailing slash names its resource."""
     method, sep, path = ref.strip().partition(" ")
-    return route_key(method, path.strip()) if sep else ref.strip()
+    path = path.strip()
+    return route_key(method, path.rstrip("/") or "/") if sep else ref.strip()
 
 
 def _check_handler(value: str) -> str:

@@ -103,7 +103,7 @@ def to_document(model: Manifest) -> dict[str, Any]:
 
 
 def _compact_route(route: dict[str, Any]) -> dict[str, Any]:
-    empty = {"environment": {}, "thresholds": {}, "status": "active"}
+    empty = {"environment": {}, "thresholds": {}, "status": "active", "trailing_slash": False}
     return {k: v for k, v in route.items() if empty.get(k, object()) != v}
 
 

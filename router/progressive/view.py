@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from router.progressive.model import CheckRecord, Outcome, RunReport, Status
 
@@ -124,7 +125,8 @@ def _check_json(check: CheckRecord) -> dict[str, Any]:
 
 
 def checks_table(report: RunReport) -> Table:
-    table = Table(title=f"progressive promotion of {report.route} (run {report.run_id})")
+    title = Text(f"progressive promotion of {report.route} (run {report.run_id})")
+    table = Table(title=title)
     for column in ("step", "weight", "verdict", "mode", "decision", "lambda n", "legacy n"):
         table.add_column(column)
     for c in report.checks:

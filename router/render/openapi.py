@@ -101,7 +101,8 @@ def _route_operation(
 ) -> dict[str, Any]:
     if _goes_to_lambda(route, view):
         return _lambda_operation(manifest, route, lambda_uri)
-    return _legacy_operation(manifest.legacy.url, route.path, route.method)
+    slash = "/" if route.trailing_slash else ""
+    return _legacy_operation(manifest.legacy.url, route.path, route.method, slash)
 
 
 def _goes_to_lambda(route: Route, view: View) -> bool:
@@ -121,12 +122,18 @@ def _lambda_operation(manifest: Manifest, route: Route, lambda_uri: LambdaUri) -
     return _operation(path_param_names(route.path), integration)
 
 
-def _legacy_operation(legacy_url: str, path: str, method: str) -> dict[str, Any]:
+def _legacy_operation(legacy_url: str, path: str, method: str, slash: str = "") -> dict[str, Any]:
+    """An ``http_proxy`` to the monolith at ``path`` (+ ``slash``: the app's trailing slash).
+
+    A resource path cannot end with ``/`` but an integration URI can, and API Gateway
+    calls it as written: a strict-slash rule (``/items/``) answers instead of
+    redirecting the client to the monolith's own address.
+    """
     names = path_param_names(path)
     integration: dict[str, Any] = {
         "type": "http_proxy",
         "httpMethod": method,
-        "uri": legacy_url + _integration_path(path),
+        "uri": legacy_url + _integration_path(path) + slash,
     }
     if names:
         integration["requestParameters"] = {

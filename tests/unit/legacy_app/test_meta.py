@@ -31,6 +31,7 @@ EXPECTED_RULES = {
     ("/api/products/<int:product_id>", "GET"),
     ("/api/products/<int:product_id>", "PUT"),
     ("/api/products/<int:product_id>", "DELETE"),
+    ("/api/products/<int:product_id>/stock/", "GET"),
     ("/api/products/by-category/<path:category>", "GET"),
     ("/api/categories", "GET"),
     ("/api/orders", "GET"),

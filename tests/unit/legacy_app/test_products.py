@@ -225,3 +225,13 @@ def test_delete_ordered_product_conflicts(client: FlaskClient, row_counts: Count
     resp = client.delete(f"/api/products/{product_id}")
     assert resp.status_code == 409
     assert row_counts() == before
+
+
+def test_stock_is_a_strict_slash_rule(client: FlaskClient) -> None:
+    body = client.get("/api/products/1/stock/").get_json()
+    product = client.get("/api/products/1").get_json()
+    assert body == {"product_id": 1, "stock": product["stock"], "in_stock": product["stock"] > 0}
+    redirect = client.get("/api/products/1/stock")
+    assert redirect.status_code == 308
+    assert redirect.headers["Location"].endswith("/api/products/1/stock/")
+    assert client.get("/api/products/999999/stock/").status_code == 404

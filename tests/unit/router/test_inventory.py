@@ -12,7 +12,7 @@ from router.manifest.model import Legacy, Manifest, Route
     [
         ("/", "/"),
         ("/api/users", "/api/users"),
-        ("/api/users/", "/api/users"),
+        ("/api/users/", "/api/users"),  # the slash is kept as the route's trailing_slash
         ("/api/users/<id>", "/api/users/{id}"),
         ("/api/users/<int:user_id>", "/api/users/{user_id}"),
         ("/api/things/<uuid:tid>/parts/<string:name>", "/api/things/{tid}/parts/{name}"),
@@ -151,3 +151,70 @@ def test_sibling_variables_are_unified() -> None:
             ],
         }
     )
+
+
+def test_trailing_slash_is_recorded_not_lost() -> None:
+    app = Flask("slashes")
+
+    def view(**_: object) -> str:
+        return "ok"
+
+    app.add_url_rule("/items/", "items", view, methods=["GET", "POST"])
+    app.add_url_rule("/items/<int:item_id>/parts/", "parts", view)
+    app.add_url_rule("/plain", "plain", view)
+    app.add_url_rule("/", "root", view)
+    found = {(r.method, r.path): r.trailing_slash for r in inventory_app(app).routes}
+    assert found == {
+        ("GET", "/"): False,
+        ("GET", "/items"): True,
+        ("POST", "/items"): True,
+        ("GET", "/items/{item_id}/parts"): True,
+        ("GET", "/plain"): False,
+    }
+
+
+def test_rule_with_and_without_slash_warns() -> None:
+    app = Flask("both")
+    app.add_url_rule("/a", "a", lambda: "a")
+    app.add_url_rule("/a/", "a_slash", lambda: "a/")
+    inventory = inventory_app(app)
+    assert [(r.path, r.trailing_slash) for r in inventory.routes] == [("/a", False)]
+    assert len(inventory.warnings) == 1
+    assert "with and without a trailing slash" in inventory.warnings[0]
+
+
+def test_reinit_records_the_slash_on_an_existing_route() -> None:
+    """A manifest written before trailing slashes were kept is fixed by the next ``init``."""
+    legacy = Legacy(url="http://127.0.0.1:5000")
+    manifest = Manifest(
+        legacy=legacy,
+        routes=[
+            Route(id="get-items", method="GET", path="/items", target="lambda", function="h.m.f")
+        ],
+    )
+    app = Flask("again")
+    app.add_url_rule("/items/", "items", lambda: "ok")
+    added, vanished = merge_inventory(manifest, inventory_app(app).routes, legacy)
+    assert (added, vanished) == ([], [])
+    route = manifest.routes[0]
+    assert route.trailing_slash and route.legacy_path == "/items/"
+    assert (route.target, route.function) == ("lambda", "h.m.f")
+    assert manifest.route("GET /items/") is route
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "bound"),
+    [({"subdomain": "admin"}, "subdomain 'admin'"), ({"host": "api.example.com"}, "host")],
+)
+def test_host_and_subdomain_rules_are_left_to_the_catch_all(
+    kwargs: dict[str, str], bound: str
+) -> None:
+    host_matching = "host" in kwargs
+    app = Flask("hosts", host_matching=host_matching, static_host="x" if host_matching else None)
+    app.config["SERVER_NAME"] = "example.com"
+    app.add_url_rule("/dashboard", "dash", lambda: "ok", **kwargs)  # type: ignore[arg-type]
+    inventory = inventory_app(app)
+    assert [r.path for r in inventory.routes] == []
+    assert len(inventory.warnings) == 1
+    assert "/dashboard" in inventory.warnings[0] and bound in inventory.warnings[0]
+    assert "/{proxy+}" in inventory.warnings[0]

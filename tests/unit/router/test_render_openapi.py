@@ -244,3 +244,20 @@ def test_sam_lambda_uri_substitutes_partition_region_and_function_arn() -> None:
         "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
         "/functions/${GetApiUsersIdFunction.Arn}/invocations"
     }
+
+
+def test_trailing_slash_route_keeps_its_slash_in_the_integration_uri() -> None:
+    """The resource is ``/items`` (no empty last part); the http_proxy URI ends with ``/``."""
+    manifest = build_manifest(
+        [
+            route("GET", "/items", trailing_slash=True),
+            route("GET", "/items/{id}", trailing_slash=True),
+            route("POST", "/items"),
+        ]
+    )
+    document = render(manifest)
+    assert "/items/" not in document["paths"]
+    assert integration(document, "/items", "get")["uri"] == f"{LEGACY_URL}/items/"
+    assert integration(document, "/items/{id}", "get")["uri"] == f"{LEGACY_URL}/items/{{id}}/"
+    assert integration(document, "/items", "post")["uri"] == f"{LEGACY_URL}/items"
+    assert integration(document, "/{proxy+}", ANY_METHOD_KEY)["uri"] == f"{LEGACY_URL}/{{proxy}}"

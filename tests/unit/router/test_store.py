@@ -7,10 +7,12 @@ from pathlib import Path
 
 import filelock
 import pytest
+from pydantic import ValidationError
 
 from router.errors import LockTimeout, ManifestError
 from router.history import HistoryLog, history_path_for
-from router.manifest.store import ManifestStore, atomic_write, load_manifest
+from router.manifest.model import Manifest, Route
+from router.manifest.store import ManifestStore, atomic_write, load_manifest, to_document
 
 TEXT = """\
 # top comment
@@ -133,3 +135,19 @@ def test_concurrent_operators_lose_nothing(tmp_path: Path) -> None:
     assert model.revision == 3 + 8
     revisions = [e.revision for e in HistoryLog(history_path_for(path)).entries()]
     assert sorted(revisions) == list(range(4, 12))
+
+
+def test_trailing_slash_is_written_only_when_set() -> None:
+    manifest = Manifest.model_validate(
+        {
+            "legacy": {"url": "http://127.0.0.1:5000"},
+            "routes": [
+                {"id": "get-items", "method": "GET", "path": "/items", "trailing_slash": True},
+                {"id": "get-plain", "method": "GET", "path": "/plain"},
+            ],
+        }
+    )
+    routes = to_document(manifest)["routes"]
+    assert routes[0]["trailing_slash"] is True and "trailing_slash" not in routes[1]
+    with pytest.raises(ValidationError, match="root path"):
+        Route.model_validate({"id": "r", "method": "GET", "path": "/", "trailing_slash": True})

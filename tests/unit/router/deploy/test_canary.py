@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from botocore.stub import ANY
 
 from router.deploy.desired import desired_state
 from router.deploy.state import DeploymentRecord, DeployState, load_state
+from router.errors import UsageError
 from tests.unit.router.deploy.conftest import ACCOUNT, API_ID, Wired
 
 USERS = "GET /api/users/{id}"
@@ -163,3 +165,17 @@ def test_history_records_the_canary(wired: Wired) -> None:
     assert apply_entry["action"] == "apply"
     assert apply_entry["details"]["canary_deployment_id"] == "C1"
     assert apply_entry["details"]["canary_percent"] == 25.0
+
+
+def test_to_revision_of_a_canary_says_so_and_lists_restorable_revisions(wired: Wired) -> None:
+    """The hint listed canary revisions as targets that the command then refused."""
+    state = _applied_legacy(wired)
+    canary = DeploymentRecord(
+        deployment_id="D2", revision=2, time="t", kind="canary", view=state.last_put or {}
+    )
+    state.remember(canary)
+    wired.save(state)
+    with pytest.raises(UsageError) as refused:
+        wired.service.rollback_to_revision(2, reason=None, force=False, confirm=yes)
+    assert "revision 2 was applied only as a canary" in refused.value.message
+    assert refused.value.hint == "revisions with a stable deployment: 1"

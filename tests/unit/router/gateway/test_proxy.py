@@ -128,3 +128,24 @@ def test_upstream_timeout_is_504_with_the_route_timeout(rig: Callable[..., Rig])
 def test_legacy_url_override_replaces_the_manifest_url() -> None:
     snapshot = build_snapshot(manifest_of(route("GET", "/a")), legacy_url="http://127.0.0.1:9")
     assert snapshot.legacy == LegacyBase("http", "127.0.0.1", 9, "")
+
+
+@pytest.mark.parametrize(
+    ("target", "upstream"),
+    [
+        ("/items", "/items/"),
+        ("/items/", "/items/"),
+        ("/items/5/parts?x=1", "/items/5/parts/?x=1"),
+        ("/items/5/parts/", "/items/5/parts/"),
+    ],
+)
+def test_the_apps_trailing_slash_is_kept_upstream(
+    rig: Callable[..., Rig], target: str, upstream: str
+) -> None:
+    """A strict-slash rule is called as the app spells it (no 308 to the monolith itself)."""
+    r = rig(
+        route("GET", "/items", trailing_slash=True),
+        route("GET", "/items/{id}/parts", trailing_slash=True),
+    )
+    r.call("GET", target)
+    assert r.upstream.sent[0][1].target == upstream
