@@ -28,7 +28,8 @@ def long_table(
     widths = [cell_len(c) for c in columns]
     for row in rows:
         widths = [max(w, cell_len(cell)) for w, cell in zip(widths, row, strict=True)]
-    text = Text(title + "\n", style="italic")
+    text = Text()
+    text.append(title + "\n", style="italic")
     text.append(_rule("┏", "━", "┳", "┓", widths) + "\n")
     text.append(_line("┃", columns, widths) + "\n", style="bold")
     text.append(_rule("┡", "━", "╇", "┩", widths) + "\n")

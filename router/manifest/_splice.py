@@ -92,6 +92,8 @@ def _route_blocks(text: str) -> list[tuple[int, int]] | None:
         elif line and not line.startswith((" ", "#")):
             end = number  # the next top-level key
             break
+    if not starts:
+        return None
     bounds = [*starts[1:], end]
     return [(s, _last_content(lines, s, e)) for s, e in zip(starts, bounds, strict=True)]
 
