@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
@@ -178,25 +177,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def run_bench(count: int, repeat: int, flips: int) -> None:
+def run_bench(count: int, repeat: int, flips: int, *, cli: bool = True) -> None:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         workdir = Path(tmp)
         (workdir / "bench_handlers.py").write_text(HANDLERS, encoding="utf-8")
         base = manifest_text(count, revision=0, flipped=False)
-        for name, argv, goal in (
-            ("migrate routes", ["routes"], "< 2 s"),
-            ("migrate render", ["render"], ""),
-        ):
-            (workdir / "migration.yaml").write_text(base, encoding="utf-8")
-            rows.append((name, _secs([timed(argv, workdir) for _ in range(repeat)]), goal))
-        promote = ["route", "promote", "r5", "--function", "bench_handlers.ok"]
-        times = []
-        for _ in range(repeat):
-            (workdir / "migration.yaml").write_text(base, encoding="utf-8")
-            shutil.rmtree(workdir / "migration.history.jsonl", ignore_errors=True)
-            times.append(timed(promote, workdir))
-        rows.append(("migrate route promote", _secs(times), "< 2 s"))
+        if cli:
+            rows.extend(_cli_rows(workdir, base, repeat))
         (workdir / "migration.yaml").write_text(base, encoding="utf-8")
         with gateway(workdir) as (port, started):
             rows.append(("migrate serve: start to first answer", _secs([started]), ""))
@@ -209,6 +197,24 @@ def run_bench(count: int, repeat: int, flips: int) -> None:
     width = max(len(r[0]) for r in rows)
     for name, value, goal in rows:
         print(f"  {name:<{width}}  {value:>24}  {goal}")
+
+
+def _cli_rows(workdir: Path, base: str, repeat: int) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    for name, argv, goal in (
+        ("migrate routes", ["routes"], "< 2 s"),
+        ("migrate render", ["render"], ""),
+    ):
+        (workdir / "migration.yaml").write_text(base, encoding="utf-8")
+        rows.append((name, _secs([timed(argv, workdir) for _ in range(repeat)]), goal))
+    promote = ["route", "promote", "r5", "--function", "bench_handlers.ok"]
+    times = []
+    for _ in range(repeat):
+        (workdir / "migration.yaml").write_text(base, encoding="utf-8")
+        (workdir / "migration.history.jsonl").unlink(missing_ok=True)
+        times.append(timed(promote, workdir))
+    rows.append(("migrate route promote", _secs(times), "< 2 s"))
+    return rows
 
 
 def _secs(values: list[tuple[float, float]]) -> str:
@@ -236,8 +242,9 @@ def main() -> None:
     parser.add_argument("--routes", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each CLI command")
     parser.add_argument("--reloads", type=int, default=6, help="manifest replacements")
+    parser.add_argument("--gateway-only", action="store_true", help="skip the CLI commands")
     args = parser.parse_args()
-    run_bench(args.routes, args.repeat, args.reloads)
+    run_bench(args.routes, args.repeat, args.reloads, cli=not args.gateway_only)
 
 
 if __name__ == "__main__":

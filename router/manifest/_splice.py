@@ -5,10 +5,12 @@ over 10 s for a one-route promote. An edit that changes only existing routes (sa
 ids, same order) and the revision is spliced into the old text instead: each changed
 route's block (from its ``- `` line to its last non-comment line) goes through
 ruamel.yaml on its own, which keeps its comments and key order, and the ``revision:``
-line is rewritten. The result is then read back with libyaml and must equal the
-intended data exactly; on any doubt (another layout, other keys changed, many routes
-changed, a mismatch) ``splice_routes`` returns None and the caller writes the whole
-document through ruamel.yaml as before. This module must not read or write files.
+line is rewritten. Each replaced block is read with libyaml before and after: it must
+be exactly the old route and then exactly the new one (and the one ``revision:``
+line must hold the old revision). On any doubt (another layout, other keys changed,
+many routes changed, a mismatch) ``splice_routes`` returns None and the caller
+writes the whole document through ruamel.yaml as before. This module must not read
+or write files.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from router.manifest._fast import fast_data
 __all__ = ["MAX_SPLICED_ROUTES", "splice_routes"]
 
 MAX_SPLICED_ROUTES = 50  # more changed routes: one whole-document write is as quick
-_REVISION = re.compile(r"^(revision:[ \t]*)[0-9]+(?=[ \t]|$)", re.MULTILINE)
+_REVISION = re.compile(r"^(revision:[ \t]*)([0-9]+)(?=[ \t]|$)", re.MULTILINE)
 _ROUTES = re.compile(r"^routes:[ \t]*(#.*)?$", re.MULTILINE)
 _ITEM = "  - "
 
@@ -49,13 +51,27 @@ def splice_routes(
     lines = text.split("\n")
     for index in reversed(changed):
         start, end = blocks[index]
-        block = "routes:\n" + "\n".join(lines[start:end]) + "\n"
-        lines[start:end] = _strip_header(redump(block, new["routes"][index]))
-    spliced = _REVISION.sub(rf"\g<1>{new['revision']}", "\n".join(lines), count=1)
-    expected = {**data, "revision": new["revision"], "routes": list(routes)}
-    for index in changed:
-        expected["routes"][index] = new["routes"][index]
-    return spliced if fast_data(spliced) == expected else None
+        block = _routes_text(lines[start:end])
+        if fast_data(block) != {"routes": [routes[index]]}:
+            return None  # the lines are not exactly that route
+        redumped = redump(block, new["routes"][index])
+        same_layout = redumped.startswith(block[: len("routes:\n") + len(_ITEM)])
+        if not same_layout or fast_data(redumped) != {"routes": [new["routes"][index]]}:
+            return None
+        lines[start:end] = _strip_header(redumped)
+    return _bump_revision("\n".join(lines), data.get("revision"), new["revision"])
+
+
+def _routes_text(lines: list[str]) -> str:
+    return "routes:\n" + "\n".join(lines) + "\n"
+
+
+def _bump_revision(text: str, old: Any, new: int) -> str | None:
+    """``text`` with its one top-level ``revision: old`` line saying ``new``."""
+    found = list(_REVISION.finditer(text))
+    if len(found) != 1 or found[0].group(2) != str(old):
+        return None
+    return text[: found[0].start(2)] + str(new) + text[found[0].end(2) :]
 
 
 def _changed_routes(old: dict[str, Any], new: dict[str, Any]) -> list[int] | None:

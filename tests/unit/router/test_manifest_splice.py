@@ -103,3 +103,13 @@ def test_a_splice_that_does_not_read_back_as_intended_is_refused(tmp_path: Path)
     new = {**old, "revision": 8, "routes": [{**old["routes"][0], "memory": 256}, old["routes"][1]]}
     wrong = "routes:\n  - id: get-user\n    method: GET\n    path: /elsewhere\n"
     assert splice_routes(loaded.text, loaded.data, old, new, lambda _b, _r: wrong) is None
+
+
+def test_a_manifest_without_a_revision_line_is_written_whole(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    path.write_text(path.read_text().replace("revision: 7   # bumped by every change\n", ""))
+    with ManifestStore(path).edit() as draft:
+        draft.routes[1].memory = 256
+    model = load_manifest(path).model
+    assert model.revision == 1 and model.routes[1].memory == 256
+    assert "revision: 1" in path.read_text()
