@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_gateway.py
 	$(BIN)/python bench/bench_stats.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

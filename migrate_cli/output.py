@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from router.errors import StranglerError
+from router.render.quota import resource_quota_warning
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -29,6 +30,7 @@ __all__ = [
     "err_console",
     "handle_errors",
     "print_json",
+    "warn_resource_quota",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -45,6 +47,17 @@ R = TypeVar("R")
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+
+
+def warn_resource_quota(document: Mapping[str, Any]) -> None:
+    """On stderr, when the API nears API Gateway's resources-per-API quota."""
+    message = resource_quota_warning(document)
+    if message is not None:
+        warn(message)
 
 
 def report_error(exc: StranglerError) -> None:

@@ -32,6 +32,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "canary_percent": {"before": plan.canary_percent[0], "after": plan.canary_percent[1]},
         "steps": [step.describe() for step in plan.steps],
         "notes": list(plan.notes),
+        "warnings": list(plan.warnings),
     }
 
 
@@ -44,6 +45,8 @@ def print_plan(plan: Plan) -> None:
     console.print(f"[bold]plan for {escape(where)}[/]")
     for line in plan.drift:
         console.print(f"  [red]drift:[/] {escape(line)}")
+    for line in plan.warnings:
+        console.print(f"  [yellow]warning:[/] {escape(line)}")
     for change in plan.route_changes:
         console.print(f"  [yellow]~[/] {escape(change.describe())}")
     for change in plan.canary_changes:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 __all__ = [
     "PathSyntaxError",
@@ -46,8 +47,12 @@ class Segment:
         return "{" + self.value + ("+" if self.kind is SegmentKind.GREEDY else "") + "}"
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_path(path: str) -> tuple[Segment, ...]:
-    """Split a resource path into segments, raising PathSyntaxError when invalid."""
+    """Split a resource path into segments, raising PathSyntaxError when invalid.
+
+    Cached: a 5,000-route manifest parses every path in validation, uniqueness checks,
+    rendering and the gateway's table; the segments are immutable."""
     if not path.startswith("/"):
         raise PathSyntaxError(f"path {path!r} must start with '/'")
     if path == "/":

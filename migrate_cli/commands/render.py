@@ -9,9 +9,16 @@ from typing import Annotated
 import typer
 
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
-from migrate_cli.output import EXIT_FAILED, console, err_console, handle_errors, print_json
+from migrate_cli.output import (
+    EXIT_FAILED,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    warn_resource_quota,
+)
 from router.manifest.store import atomic_write
-from router.render import render_template_text
+from router.render import render_openapi, render_template_text
 
 __all__ = ["register"]
 
@@ -37,7 +44,9 @@ def render(
     """
     factory = Factory(manifest)
     target = out or factory.template_path()
-    text = render_template_text(factory.store().read())
+    model = factory.store().read()
+    text = render_template_text(model)
+    warn_resource_quota(render_openapi(model, lambda_uri=lambda _route: "", view="stable"))
     current = target.read_text(encoding="utf-8") if target.exists() else None
     stale = current != text
     if as_json:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from migrate_cli.bigtable import LONG_TABLE_ROWS, long_table
 from migrate_cli.commands.deploy import ForceOpt, YesOpt
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
@@ -109,25 +111,32 @@ def _route_row(route: Route, changed: str | None) -> dict[str, object]:
     }
 
 
-def _routes_table(rows: list[dict[str, object]], revision: int) -> Table:
-    table = Table(title=f"routes (manifest revision {revision})")
-    for column in ("id", "method", "path", "target", "weight", "function", "last change"):
+_COLUMNS = ("id", "method", "path", "target", "weight", "function", "last change")
+
+
+def _routes_table(rows: list[dict[str, object]], revision: int) -> RenderableType:
+    title = f"routes (manifest revision {revision})"
+    cells = [_cells(row) for row in rows]
+    styles = [_style(row) for row in rows]
+    if len(rows) >= LONG_TABLE_ROWS:
+        return long_table(title, _COLUMNS, cells, styles)
+    table = Table(title=title)
+    for column in _COLUMNS:
         table.add_column(column)
-    for row in rows:
-        style = (
-            "green" if row["target"] == "lambda" else ("dim" if row["status"] != "active" else "")
-        )
-        cells = [
-            row["id"],
-            row["method"],
-            row["path"],
-            row["target"],
-            f"{row['weight']}%",
-            row["function"] or "",
-            row["last_change"] or "",
-        ]
-        table.add_row(*(Text(str(c)) for c in cells), style=style)
+    for row_cells, style in zip(cells, styles, strict=True):
+        table.add_row(*(Text(c) for c in row_cells), style=style)
     return table
+
+
+def _style(row: dict[str, object]) -> str:
+    return "green" if row["target"] == "lambda" else ("dim" if row["status"] != "active" else "")
+
+
+def _cells(row: dict[str, object]) -> list[str]:
+    return [
+        str(row["id"]), str(row["method"]), str(row["path"]), str(row["target"]),
+        f"{row['weight']}%", str(row["function"] or ""), str(row["last_change"] or ""),
+    ]  # fmt: skip
 
 
 @handle_errors

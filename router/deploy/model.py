@@ -116,6 +116,7 @@ class Plan:
     notes: tuple[str, ...]
     steps: tuple[Step, ...]
     desired: Desired = field(compare=False, hash=False, repr=False)
+    warnings: tuple[str, ...] = ()  # e.g. near API Gateway's resources-per-API quota
 
     @property
     def has_changes(self) -> bool:

@@ -22,6 +22,7 @@ from router.deploy.steps import compute_steps, served_views
 from router.deploy.view import diff_views, view_of_methods
 from router.manifest.model import Manifest
 from router.render.openapi import partition_for
+from router.render.quota import resource_quota_warning
 from router.render.sam import access_log_group_name
 
 __all__ = ["Planner", "log_group_arn"]
@@ -69,6 +70,7 @@ class Planner:
             notes=tuple(self._notes(desired)),
             steps=tuple(steps),
             desired=desired,
+            warnings=_warnings(desired),
         )
 
     def _notes(self, desired: Desired) -> list[str]:
@@ -78,6 +80,11 @@ class Planner:
                 "deployment; `migrate serve` applies the canary weight locally"
             ]
         return []
+
+
+def _warnings(desired: Desired) -> tuple[str, ...]:
+    quota = resource_quota_warning(desired.stable_document)
+    return (quota,) if quota else ()
 
 
 def log_group_arn(manifest: Manifest, account: str) -> str:

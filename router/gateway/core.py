@@ -117,6 +117,7 @@ class LocalGateway:
         shadow: ShadowTap | None = None,
     ) -> None:
         self._state = _State(snapshot, ApiInfo.from_manifest(snapshot.manifest))
+        self._retired: Snapshot | None = None
         self.shadow = shadow
         self._proxy, self._invoker = proxy, invoker
         self.sink: Sink = sink if sink is not None else NullSink()
@@ -130,9 +131,15 @@ class LocalGateway:
         return self._state.snapshot
 
     def swap(self, snapshot: Snapshot) -> None:
-        """Serve ``snapshot`` from now on; handlers it newly names are re-imported."""
+        """Serve ``snapshot`` from now on; handlers it newly names are re-imported.
+
+        The replaced snapshot is kept until the next swap, so the request that last
+        used it never frees its thousands of objects on the event loop; the caller's
+        thread (the reload worker) frees it at the next swap.
+        """
         old = self._state.snapshot
         self._invoker.registry.invalidate(snapshot.functions - old.functions)
+        self._retired = old
         self._state = _State(snapshot, ApiInfo.from_manifest(snapshot.manifest))
 
     async def handle_request(self, request: GatewayRequest) -> GatewayResponse:

@@ -9,12 +9,13 @@ This module must not decide *what* changes (see ``router.routes``).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from router.errors import InputError, LockTimeout, ManifestError
+from router.manifest._fast import fast_data
 from router.manifest._locate import describe_errors
+from router.manifest._splice import splice_routes
 from router.manifest.model import Manifest
 
 __all__ = ["LoadedManifest", "ManifestStore", "atomic_write", "dump_manifest", "load_manifest"]
@@ -33,9 +36,20 @@ __all__ = ["LoadedManifest", "ManifestStore", "atomic_write", "dump_manifest", "
 
 @dataclass
 class LoadedManifest:
+    """A validated manifest and its text; ``raw`` (ruamel's comment-keeping document,
+    slow to build for thousands of routes) is parsed on first use."""
+
     path: Path
     model: Manifest
-    raw: CommentedMap
+    text: str
+    data: dict[str, Any] | None = field(default=None, repr=False)  # as libyaml read it
+    _raw: CommentedMap | None = field(default=None, repr=False)
+
+    @property
+    def raw(self) -> CommentedMap:
+        if self._raw is None:
+            self._raw = _parse_raw(self.path, self.text)
+        return self._raw
 
 
 def _yaml() -> YAML:
@@ -46,16 +60,25 @@ def _yaml() -> YAML:
 
 
 def load_manifest(path: Path) -> LoadedManifest:
-    """Read and validate a manifest; InputError/ManifestError name the problem."""
-    raw = _read_raw(path)
+    """Read and validate a manifest; InputError/ManifestError name the problem.
+
+    The data is read with libyaml (``_fast``) when that is certain to read it as
+    ruamel.yaml would; otherwise, and to word any error, with ruamel.yaml.
+    """
+    text = _read_text(path)
+    data = fast_data(text)
+    if data is not None:
+        with contextlib.suppress(ValidationError):  # ruamel's document locates the error
+            return LoadedManifest(path, Manifest.model_validate(data), text, data)
+    raw = _parse_raw(path, text)
     try:
         model = Manifest.model_validate(_plain(raw))
     except ValidationError as exc:
         raise ManifestError(str(path), describe_errors(exc, raw)) from exc
-    return LoadedManifest(path, model, raw)
+    return LoadedManifest(path, model, text, None, raw)
 
 
-def _read_raw(path: Path) -> CommentedMap:
+def _read_text(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -64,6 +87,10 @@ def _read_raw(path: Path) -> CommentedMap:
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read manifest: {exc}") from exc
+    return text
+
+
+def _parse_raw(path: Path, text: str) -> CommentedMap:
     try:
         raw = _yaml().load(text)
     except YAMLError as exc:
@@ -208,8 +235,27 @@ class ManifestStore:
         if draft == loaded.model:
             return False
         draft.revision = loaded.model.revision + 1
-        atomic_write(self.path, dump_manifest(draft, loaded.raw))
+        atomic_write(self.path, _edited_text(loaded, draft))
         return True
+
+
+def _edited_text(loaded: LoadedManifest, draft: Manifest) -> str:
+    """The new file: only the changed routes re-emitted when that is safe (``_splice``),
+    else the whole document merged into ruamel's."""
+    if loaded.data is not None:
+        old, new = to_document(loaded.model), to_document(draft)
+        text = splice_routes(loaded.text, loaded.data, old, new, _redump)
+        if text is not None:
+            return text
+    return dump_manifest(draft, loaded.raw)
+
+
+def _redump(block: str, route: dict[str, Any]) -> str:
+    doc = _yaml().load(block)
+    _merge_map(doc, {"routes": [route]})
+    buf = io.StringIO()
+    _yaml().dump(doc, buf)
+    return buf.getvalue()
 
 
 def _validated(path: Path, model: Manifest) -> Manifest:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from typer.testing import Result
 
-from tests.unit.migrate_cli.conftest import Project
+from tests.unit.migrate_cli.conftest import MANIFEST, Project
 
 
 def test_version(run: Callable[..., Result]) -> None:
@@ -127,3 +127,18 @@ def test_missing_manifest_exit_2(project: Project) -> None:
     result = project.run("routes")
     assert result.exit_code == 2
     assert "manifest not found" in result.stderr
+
+
+def test_render_warns_near_the_resource_quota_with_the_same_exit_codes(project: Project) -> None:
+    routes = "".join(
+        f"  - {{id: r{i}, method: GET, path: '/api/g{i}/{{id}}'}}\n" for i in range(150)
+    )
+    project.manifest.write_text(MANIFEST.split("routes:")[0] + "routes:\n" + routes)
+    written = project.run("render")
+    assert written.exit_code == 0, written.output
+    assert "warning:" in written.stderr and '"Resources per API"' in written.stderr
+    checked = project.run("render", "--check")
+    assert checked.exit_code == 0 and "Resources per API" in checked.stderr
+    project.manifest.write_text(MANIFEST)
+    quiet = project.run("render", "--check")
+    assert quiet.exit_code == 1 and "warning:" not in quiet.stderr  # stale, few resources

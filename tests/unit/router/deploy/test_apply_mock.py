@@ -126,3 +126,11 @@ def test_calls_per_apply_do_not_grow_with_routes(tmp_path: Path) -> None:
             s.service.apply(force=False, confirm=yes)
             counts[routes] = len(s.calls)
     assert counts[10] == counts[200] <= 5, counts
+
+
+def test_plan_warns_near_the_resource_quota(tmp_path: Path) -> None:
+    with mock_aws():
+        near = Setup(tmp_path, routes=150)  # /api, /api/rN, /api/rN/{id}: 303 resources
+        warnings = near.service.plan().warnings
+    assert len(warnings) == 1 and "303 resources, over" in warnings[0]
+    assert '"Resources per API"' in warnings[0]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,7 +15,7 @@ from typing import Any
 import pytest
 
 from router.errors import ManifestError
-from router.gateway.reload import ManifestWatcher
+from router.gateway.reload import RELOAD_SWITCH_INTERVAL_S, ManifestWatcher
 from router.gateway.snapshot import build_snapshot
 from router.manifest.model import Manifest
 from router.manifest.store import atomic_write, dump_manifest
@@ -105,3 +108,36 @@ def test_real_file_rename_swaps_the_gateway_snapshot(
     os.utime(path, ns=(1, 1))
     assert not watcher.poll()
     assert header(r.call("GET", "/a"), "X-Migrate-Target") == ["lambda"]
+
+
+def test_the_loop_keeps_answering_while_a_slow_reload_builds() -> None:
+    """The reload runs in a worker thread: the loop ticks while the loader is stuck."""
+    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
+    release, observed = threading.Event(), {}
+
+    def slow_load(path: Path) -> Manifest:
+        if fake.loads:  # every load after the first (start-up) one is a slow reload
+            observed["switch_interval"] = sys.getswitchinterval()
+            observed["gc_enabled"] = gc.isenabled()
+            assert release.wait(10), "the loop never ran while the reload was building"
+        return fake.load(path)
+
+    watcher = ManifestWatcher(Path("m.yaml"), seen.append, loader=slow_load, stat=fake.stat)
+    watcher.load()
+
+    async def scenario() -> int:
+        fake.signature = (2, 100, 7)
+        task = asyncio.create_task(watcher.run(0.001))
+        ticks = 0
+        while not seen:  # the loop answers (ticks) while the worker waits for them
+            await asyncio.sleep(0.001)
+            ticks += 1
+            if ticks == 20:
+                release.set()
+        task.cancel()
+        return ticks
+
+    before = sys.getswitchinterval()
+    assert asyncio.run(scenario()) >= 20 and len(seen) == 1
+    assert observed == {"switch_interval": RELOAD_SWITCH_INTERVAL_S, "gc_enabled": False}
+    assert sys.getswitchinterval() == before and gc.isenabled()  # both restored
