@@ -5,8 +5,11 @@ ruamel.yaml's round-trip loader keeps comments for edits but is pure Python: a
 so ``fast_data`` composes the document with libyaml, resolving plain scalars with
 ruamel's own YAML 1.2 patterns (``on``/``yes`` stay strings, as ruamel reads them),
 and builds plain dicts and lists. Wherever the two readers could disagree it gives up
-and returns None: anchors and aliases, tags, ``%`` directives, duplicate keys,
-numbers other than plain decimals, timestamps, or any syntax error. The caller then
+and returns None: anchors and aliases, tags (any ``!``), ``%`` directives, duplicate or
+non-string keys, numbers other than plain decimals, timestamps, tabs, line breaks
+other than ``\n``, a block scalar header run into a comment (``|#``), or any syntax
+error (libyaml reads ``key: <tab>`` as null where ruamel refuses it, and ``key: !`` as
+``''`` where ruamel reads null: found by the property test). The caller then
 reads the file with ruamel, which also words the errors (with line numbers).
 This module must not validate the data, read files or write anything.
 """
@@ -24,6 +27,7 @@ __all__ = ["fast_data"]
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+_UNSURE = re.compile("[\t\r\x85\u2028\u2029!]|[|>]#")  # see the docstring
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _TAG = "tag:yaml.org,2002:"
@@ -46,7 +50,7 @@ for _versions, _tag, _regexp, _first in implicit_resolvers:
 
 def fast_data(text: str) -> dict[str, Any] | None:
     """The document as plain data, or None where only the ruamel reader may be trusted."""
-    if _DIRECTIVE.search(text):
+    if _UNSURE.search(text) or _DIRECTIVE.search(text):
         return None
     try:
         node = yaml.compose(text, Loader=_Yaml12Loader)
@@ -78,7 +82,7 @@ class _Builder:
         if node.tag != _TAG + "map":
             raise _GiveUp(node.tag)
         data = {self.value(key): self.value(value) for key, value in node.value}
-        if len(data) != len(node.value):
+        if len(data) != len(node.value) or not all(isinstance(k, str) for k in data):
             raise _GiveUp("duplicate key")
         return data
 
