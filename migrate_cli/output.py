@@ -12,12 +12,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from router.errors import StranglerError
+from router.fsio import write_error
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -51,8 +53,17 @@ def report_error(exc: StranglerError) -> None:
         err_console.print(f"[yellow]hint:[/] {exc.hint}")
 
 
+def _os_error(exc: OSError) -> StranglerError:
+    if exc.filename is not None:
+        return write_error(Path(os.fsdecode(exc.filename)), exc, "read or write")
+    return StranglerError(f"{exc.strerror or exc}", hint="fix the cause above, then retry")
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn project errors into a message on stderr and the error's exit code."""
+    """Turn project errors into a message on stderr and the error's exit code.
+
+    An ``OSError`` that was not mapped where it happened exits 1 with a message too.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -61,5 +72,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except StranglerError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from exc
+        except OSError as exc:  # one not mapped where it happened: still no traceback
+            report_error(_os_error(exc))
+            raise typer.Exit(EXIT_FAILED) from exc
 
     return wrapper

@@ -8,6 +8,7 @@
     │   └── UsageError              a bad option value (weight, window, ...)
     ├── StateError                  the files on disk are not in a usable state
     │   └── LockTimeout             another operator holds the manifest lock
+    ├── WriteError                  a file could not be written (disk full, permissions, ...)
     └── AWSError                    an AWS call failed (mapped from botocore at the boundary)
 
 Third-party exceptions (pydantic, ruamel.yaml, filelock, botocore) are mapped to
@@ -27,6 +28,7 @@ __all__ = [
     "StateError",
     "StranglerError",
     "UsageError",
+    "WriteError",
 ]
 
 
@@ -73,6 +75,10 @@ class StateError(StranglerError):
 
 class LockTimeout(StateError):
     pass
+
+
+class WriteError(StranglerError):
+    """An OS error on a write, mapped where it happens; the files are left as they were."""
 
 
 class AWSError(StranglerError):
