@@ -181,10 +181,15 @@ class HistoryLog:
         return None
 
     def _append(self, data: bytes, *, sync: bool = True) -> int:
+        existed = os.path.lexists(self.path)
         with os_errors(self.path, "append to the history"):
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 return self._append_fd(fd, data, sync)
+            except BaseException:
+                if not existed:  # leave no empty file behind
+                    self.path.unlink(missing_ok=True)
+                raise
             finally:
                 os.close(fd)
 
