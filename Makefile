@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/bench_gateway.py
 	$(BIN)/python bench/bench_stats.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_manifest_limits.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

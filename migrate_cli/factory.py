@@ -16,8 +16,8 @@ import typer
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.deploy.service import DeployService, build_deploy_service
-from router.history import HistoryLog, history_path_for
-from router.manifest.store import ManifestStore
+from router.history import HistoryLog
+from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class Factory:
     """Everything a command needs, built from the manifest path."""
 
     def __init__(self, manifest: Path, *, aws: AwsContext | None = None) -> None:
-        self.manifest_path = manifest
+        self.manifest_path = real_path(manifest)  # sidecar files sit beside the real file
         self._store: ManifestStore | None = None
         self._aws = aws
 
@@ -61,7 +61,7 @@ class Factory:
         return self._store
 
     def history(self) -> HistoryLog:
-        return HistoryLog(history_path_for(self.manifest_path))
+        return self.store().history
 
     def route_service(self) -> RouteService:
         return RouteService(self.store(), self.history(), code_root=self.project_root)

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from router.errors import StranglerError
+from router.fsio import write_error
 from router.render.quota import resource_quota_warning
 
 __all__ = [
@@ -66,8 +68,17 @@ def report_error(exc: StranglerError) -> None:
         err_console.print(f"[yellow]hint:[/] {escape(exc.hint)}")
 
 
+def _os_error(exc: OSError) -> StranglerError:
+    if exc.filename is not None:
+        return write_error(Path(os.fsdecode(exc.filename)), exc, "read or write")
+    return StranglerError(f"{exc.strerror or exc}", hint="fix the cause above, then retry")
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn project errors into a message on stderr and the error's exit code."""
+    """Turn project errors into a message on stderr and the error's exit code.
+
+    An ``OSError`` that was not mapped where it happened exits 1 with a message too.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -76,5 +87,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except StranglerError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from exc
+        except OSError as exc:  # one not mapped where it happened: still no traceback
+            report_error(_os_error(exc))
+            raise typer.Exit(EXIT_FAILED) from exc
 
     return wrapper

@@ -8,6 +8,7 @@
     │   └── UsageError              a bad option value (weight, window, ...)
     ├── StateError                  the files on disk are not in a usable state
     │   └── LockTimeout             another operator holds the manifest lock
+    ├── WriteError                  a file could not be written (disk full, permissions, ...)
     ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
     ├── UnsafePlan                  the deployed API drifted from the last apply; --force overrides
     ├── Declined                    the user did not confirm a plan: nothing was changed
@@ -49,6 +50,7 @@ __all__ = [
     "StranglerError",
     "UnsafePlan",
     "UsageError",
+    "WriteError",
 ]
 
 
@@ -95,6 +97,10 @@ class StateError(StranglerError):
 
 class LockTimeout(StateError):
     pass
+
+
+class WriteError(StranglerError):
+    """An OS error on a write, mapped where it happens; the files are left as they were."""
 
 
 class AWSError(StranglerError):

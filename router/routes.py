@@ -175,7 +175,7 @@ class RouteService:
 
     def _append(self, draft: Manifest, entries: list[HistoryEntry]) -> None:
         if entries:
-            self.store.after_commit(lambda: self.history.append(entries))
+            self.store.record(entries)
 
 
 def _entry(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from router.history import HistoryLog, history_path_for
 from router.inventory import inventory_app
 from router.manifest.model import Legacy, Manifest
 from router.manifest.store import ManifestStore
@@ -51,7 +50,7 @@ def create_project(root: Path, legacy_url: str) -> DemoProject:
     store = ManifestStore(manifest)
     legacy = Legacy(url=legacy_url, app="legacy_app:create_app")
     store.create(Manifest(legacy=legacy))
-    service = RouteService(store, HistoryLog(history_path_for(manifest)), code_root=root)
+    service = RouteService(store, store.history, code_root=root)
     service.init(inventory_app(app), legacy)
     (root / "demo_handlers.py").write_text(_HANDLERS, encoding="utf-8")
     reports = root / "reports"

@@ -120,8 +120,8 @@ class DeployService:
             raise Declined("nothing was changed (the plan was not confirmed)")
         result = self.executor_for(self._save).apply(plan, manifest, state, force=force)
         entry = _apply_entry(manifest, plan, result, load_state(self.state_path).api_id)
-        if deferred:  # after the route change's own entry, once the manifest is written
-            self.store.after_commit(lambda: self.history.append([entry]))
+        if deferred:  # after the route change's own entry, committed with the manifest
+            self.store.record([entry])
         else:
             self.history.append([entry])
         return plan, result

@@ -2,8 +2,9 @@
 
 Reads go through ``load_manifest``; every change goes through
 ``ManifestStore.edit()``, which holds a file lock, re-reads the file, lets the
-caller change the model, validates it, bumps ``revision`` and writes the file
-atomically (temp file + rename). An invalid file is never rewritten.
+caller change the model, validates it, bumps ``revision`` and commits the file
+and its history entries as one unit (entries written ahead, then the rename; see
+``ManifestStore._write``). An invalid file is never rewritten.
 This module must not decide *what* changes (see ``router.routes``).
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,23 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from router.errors import InputError, LockTimeout, ManifestError
+from router.fsio import atomic_write, os_errors, write_error, write_temp
+from router.fsio import replace as fsio_replace
+from router.history import HistoryEntry, HistoryLog, Writer, history_path_for
 from router.manifest._fast import fast_data
+from router.manifest._limits import MAX_MANIFEST_BYTES, check_aliases, check_size
 from router.manifest._locate import describe_errors
 from router.manifest._splice import splice_routes
 from router.manifest.model import Manifest
 
-__all__ = ["LoadedManifest", "ManifestStore", "atomic_write", "dump_manifest", "load_manifest"]
+__all__ = [
+    "LoadedManifest",
+    "ManifestStore",
+    "atomic_write",
+    "dump_manifest",
+    "load_manifest",
+    "real_path",
+]
 
 
 @dataclass
@@ -78,18 +90,6 @@ def load_manifest(path: Path) -> LoadedManifest:
     return LoadedManifest(path, model, text, None, raw)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(
-            f"{path}: manifest not found", hint="create it with `migrate init --app MODULE:ATTR`"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read manifest: {exc}") from exc
-    return text
-
-
 def _parse_raw(path: Path, text: str) -> CommentedMap:
     try:
         raw = _yaml().load(text)
@@ -99,7 +99,21 @@ def _parse_raw(path: Path, text: str) -> CommentedMap:
         raise ManifestError(
             str(path), ["the top level must be a mapping (api, legacy, routes, ...)"]
         )
+    check_aliases(path, raw)
     return raw
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            check_size(path, os.fstat(handle.fileno()).st_size)
+            return handle.read(MAX_MANIFEST_BYTES + 1).decode("utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{path}: manifest not found", hint="create it with `migrate init --app MODULE:ATTR`"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read manifest: {exc}") from exc
 
 
 def _plain(node: Any) -> Any:
@@ -163,67 +177,75 @@ def _merge_routes(seq: CommentedSeq, routes: list[dict[str, Any]]) -> CommentedS
     return seq
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename; a crash leaves the old file."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ManifestStore:
-    """The one way to change a manifest: ``with store.edit() as manifest: ...``."""
+    """The one way to change a manifest: ``with store.edit() as manifest: ...``.
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0) -> None:
-        self.path = path
-        self.lock_path = path.with_name(path.name + ".lock")
+    ``path`` is resolved once: a symlinked manifest is written through to its real
+    file, and the lock and history sit beside that file. ``writer`` (``os.write``)
+    is injectable to test a full disk.
+    """
+
+    def __init__(
+        self, path: Path, *, lock_timeout: float = 30.0, writer: Writer = os.write
+    ) -> None:
+        self.path = real_path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._lock = filelock.FileLock(str(self.lock_path), timeout=lock_timeout)
-        self._after_commit: list[Callable[[], None]] = []
+        self._writer = writer
+        self.history = HistoryLog(
+            history_path_for(self.path), manifest_revision=self._revision, writer=writer
+        )
+        self._records: list[HistoryEntry] = []
 
     def read(self) -> Manifest:
         return load_manifest(self.path).model
+
+    def _revision(self) -> int:
+        return self.read().revision
 
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the manifest lock (reentrant within this process)."""
         try:
-            with self._lock:
-                yield
+            self._lock.acquire()
         except filelock.Timeout as exc:
             raise LockTimeout(
                 f"{self.path}: another operator holds {self.lock_path.name}",
                 hint="wait for the other command to finish, then retry",
             ) from exc
+        except OSError as exc:
+            raise write_error(self.lock_path, exc, "create the lock file") from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @contextmanager
     def edit(self) -> Iterator[Manifest]:
-        """Lock, load, yield a copy to change, validate, bump revision, write atomically.
+        """Lock, load, yield a copy to change, validate, bump revision, commit.
 
-        Callbacks registered with ``after_commit`` during the edit run after the
-        write, still under the lock; they are dropped when the edit fails.
+        History entries passed to ``record`` during the edit are committed with the
+        manifest (``_commit``); they are dropped when the edit fails or changes nothing.
         """
         with self.locked():
-            self._after_commit = []
+            self._records = []
             try:
                 loaded = load_manifest(self.path)
+                self.history.recover(loaded.model.revision)
                 draft = loaded.model.model_copy(deep=True)
                 yield draft
-                if self._commit(loaded, draft):
-                    for callback in self._after_commit:
-                        callback()
+                self._commit(loaded, draft)
             finally:
-                self._after_commit = []
+                self._records = []
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        self._after_commit.append(callback)
+    def recover(self) -> None:
+        """Settle what a crash left (what the next ``edit`` does first)."""
+        with self.locked():
+            self.history.recover(self.read().revision)
+
+    def record(self, entries: list[HistoryEntry]) -> None:
+        """History entries of the change being edited, committed together with it."""
+        self._records.extend(entries)
 
     def create(self, model: Manifest) -> None:
         """Write a new manifest (``migrate init`` on a missing file)."""
@@ -235,8 +257,38 @@ class ManifestStore:
         if draft == loaded.model:
             return False
         draft.revision = loaded.model.revision + 1
-        atomic_write(self.path, _edited_text(loaded, draft))
+        txn = uuid.uuid4().hex
+        entries = [replace(e, revision=draft.revision, txn=txn) for e in self._records]
+        self._write(_edited_text(loaded, draft), entries)
         return True
+
+    def _write(self, text: str, entries: list[HistoryEntry]) -> None:
+        """Temp file, history written ahead, rename, commit marker: one unit.
+
+        A crash before the rename leaves the old manifest and entries that
+        ``HistoryLog.recover`` aborts; after it, entries that it commits. Any error
+        before the rename undoes the history entries and leaves the old manifest.
+        """
+        with os_errors(self.path):
+            tmp = write_temp(self.path, text, writer=self._writer)
+        try:
+            mark = self.history.write_ahead(entries)
+            try:
+                with os_errors(self.path):
+                    fsio_replace(tmp, self.path)
+            except BaseException:
+                if tmp.exists():  # not renamed: the change did not happen
+                    self.history.undo(mark)
+                raise
+        finally:
+            tmp.unlink(missing_ok=True)
+        if entries:
+            self.history.seal(entries[0])
+
+
+def real_path(path: Path) -> Path:
+    """The file a manifest path names, symlinks followed (it need not exist yet)."""
+    return path.resolve()
 
 
 def _edited_text(loaded: LoadedManifest, draft: Manifest) -> str:

@@ -204,7 +204,7 @@ class ShadowService:
             route=route,
             details=details,
         )
-        self.store.after_commit(lambda: self.history.append([entry]))
+        self.store.record([entry])
 
     def _wait(self, run: ShadowRun, observer: Observer | None) -> bool:
         """Sleep until ``until``; True when interrupted (Ctrl-C)."""

@@ -83,7 +83,7 @@ def test_atomic_write_failure_keeps_old_file(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_text("old")
 
-    with pytest.raises(TypeError):
+    with pytest.raises(AttributeError):
         atomic_write(path, 42)  # type: ignore[arg-type]
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]

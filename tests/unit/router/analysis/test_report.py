@@ -21,6 +21,7 @@ from router.analysis.report import (
     write_html,
 )
 from router.analysis.verdict import compare
+from router.errors import WriteError
 
 from ._synthetic import pair
 
@@ -156,7 +157,7 @@ def test_html_is_written_atomically(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match="disk full"):
         write_html(failing, *sides, target)
     assert target.read_text(encoding="utf-8") == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # temp file removed

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.stub import ANY
 
 from router.deploy.desired import desired_state
 from router.deploy.state import DeploymentRecord, DeployState, load_state
 from router.errors import UsageError
+from router.history import HistoryLog
 from tests.unit.router.deploy.conftest import ACCOUNT, API_ID, Wired
 
 USERS = "GET /api/users/{id}"
@@ -158,13 +157,10 @@ def test_canary_changed_by_hand_is_drift(wired: Wired) -> None:
 
 def test_history_records_the_canary(wired: Wired) -> None:
     test_promote_with_weight_creates_a_canary_deployment(wired)
-    entries = [
-        json.loads(x) for x in (wired.root / "migration.history.jsonl").read_text().splitlines()
-    ]
-    apply_entry = entries[-1]
-    assert apply_entry["action"] == "apply"
-    assert apply_entry["details"]["canary_deployment_id"] == "C1"
-    assert apply_entry["details"]["canary_percent"] == 25.0
+    apply_entry = HistoryLog(wired.root / "migration.history.jsonl").entries()[-1]
+    assert apply_entry.action == "apply"
+    assert apply_entry.details["canary_deployment_id"] == "C1"
+    assert apply_entry.details["canary_percent"] == 25.0
 
 
 def test_to_revision_of_a_canary_says_so_and_lists_restorable_revisions(wired: Wired) -> None:
