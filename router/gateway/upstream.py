@@ -174,8 +174,13 @@ class _Connection(asyncio.Protocol):
 
     # body access
     def take_body(self) -> bytes:
+        """The whole buffered body; reading resumes (a pooled connection must not stay
+        paused: a response over the high-water mark pauses it in ``on_body``)."""
         body = b"".join(self.chunks)
         self.chunks.clear()
+        self.buffered = 0
+        if self.transport is not None:
+            self.transport.resume_reading()
         return body
 
     async def next_chunk(self) -> bytes:
