@@ -73,7 +73,8 @@ class UpstreamTransport(Protocol):
     async def send(
         self, base: LegacyBase, request: UpstreamRequest, timeout: float
     ) -> UpstreamResponse:
-        """Send ``request``; TimeoutError past ``timeout`` (to the head), else UpstreamError."""
+        """Send ``request``; TimeoutError past ``timeout`` (to the whole response), else
+        UpstreamError."""
         ...
 
     async def close(self) -> None:

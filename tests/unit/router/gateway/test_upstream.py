@@ -249,17 +249,13 @@ def test_close_mode_is_only_for_a_monolith_on_this_machine() -> None:
     assert not is_loopback("192.168.0.10") and is_loopback("LOCALHOST")
 
 
-def test_a_large_body_from_a_closing_server_streams_whole(loop_factory: LoopFactory) -> None:
+def test_a_large_body_from_a_closing_server_arrives_whole(loop_factory: LoopFactory) -> None:
     size = 3 * 1024 * 1024  # over the 1 MiB read pause: read resumes after the close
 
     async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
         for _ in range(2):  # a plain request, then one in close mode
             response = await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 5.0)
-            assert response.stream is not None and response.length == size
-            received = 0
-            async for chunk in response.stream:
-                received += len(chunk)
-            assert received == size
+            assert response.stream is None and len(response.body) == size
         assert [s.close_asked for s in monolith.seen] == [False, True]
 
     run(check, Monolith(big=size), loop_factory)
@@ -273,10 +269,7 @@ def test_a_keep_alive_answer_over_1_mib_is_served_on_one_pooled_connection(
     async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
         for _ in range(3):
             response = await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 3.0)
-            body = response.body
-            if response.stream is not None:
-                body = b"".join([chunk async for chunk in response.stream])
-            assert len(body) == size
+            assert len(response.body) == size
         assert monolith.connections == 1  # the same pooled connection answered all three
 
     run(check, Monolith(keep_alive=True, big=size), loop_factory)
@@ -324,3 +317,33 @@ def test_a_body_over_1_mib_read_whole_before_the_caller_leaves_the_connection_re
         assert pool._idle_connection(conn.key, None) is conn
 
     asyncio.run(main())
+
+
+def test_a_body_that_stalls_after_the_head_times_out_at_the_deadline(
+    loop_factory: LoopFactory,
+) -> None:
+    """API Gateway buffers the integration's response: a stalled body is a 504 at the
+    integration timeout, not a reply that finishes whenever the monolith resumes."""
+    resume = asyncio.Event()
+
+    async def stalling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"z" * 300_000)
+        await writer.drain()
+        await resume.wait()  # the other 700,000 bytes never come in time
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(stalling, "127.0.0.1", 0)
+        base = LegacyBase("http", "127.0.0.1", server.sockets[0].getsockname()[1], "")
+        pool, loop = UpstreamPool(), asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(TimeoutError):
+            await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 0.3)
+        assert loop.time() - start < 2.0
+        resume.set()
+        await pool.close()
+        server.close()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())
