@@ -40,7 +40,14 @@ from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
 from router.shadow.writer import ResultsWriter
 
-__all__ = ["DEFAULT_THREADS", "GatewayServer", "ServeOptions", "build_gateway", "run"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "GatewayServer",
+    "ServeOptions",
+    "build_gateway",
+    "loop_factory",
+    "run",
+]
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +205,7 @@ def run(
     otherwise wait for them, until SIGKILL."""
     soft = raise_fd_limit()
     log.debug("file-descriptor limit %d: up to %d clients", soft, options.limits.connections())
-    runner = asyncio.Runner(loop_factory=_loop_factory())
+    runner = asyncio.Runner(loop_factory=loop_factory())
     deadline = None
     with runner, contextlib.suppress(KeyboardInterrupt):
         deadline = runner.run(_serve(options, sink_factory))
@@ -222,7 +229,8 @@ def _others() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t is not main and not t.daemon]
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop factory when it is installed, else None (the asyncio loop)."""
     try:
         import uvloop
     except ImportError:

@@ -16,7 +16,7 @@ from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
 from router.gateway.limits import Limits
 from router.gateway.proxy import LegacyProxy
-from router.gateway.runtime import GatewayServer
+from router.gateway.runtime import GatewayServer, loop_factory
 from router.gateway.snapshot import build_snapshot
 from router.gateway.upstream import UpstreamPool
 from tests.unit.router.conftest import build_manifest
@@ -44,7 +44,8 @@ def serve(test: Callable[[int], Awaitable[None]], limits: Limits = QUICK) -> Non
                 await server.stop(grace=1.0)
                 legacy.close()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:  # uvloop, as migrate serve
+        runner.run(main())
 
 
 async def answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
