@@ -70,12 +70,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def started(argv: list[str], env: dict[str, str], log: Path, ready: str) -> Iterator[int]:
+def started(
+    argv: list[str], env: dict[str, str], log: Path, ready: str, *, cwd: Path | None = None,
+    any_status: bool = False,
+) -> Iterator[int]:  # fmt: skip
     """A subprocess in its own process group (yields its pid); SIGTERM, then SIGKILL."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=out, start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=out, stderr=out, start_new_session=True
+        )
     try:
-        wait_ready(ready, proc, log)
+        wait_ready(ready, proc, log, any_status=any_status)
         yield proc.pid
     finally:
         stop(proc)
@@ -91,13 +96,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], log: Path, *, any_status: bool = False
+) -> None:
+    """Until ``url`` answers 200 (any status with ``any_status``); exit if ``proc`` ends."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             sys.exit(f"{proc.args!r} exited {proc.returncode}:\n{log.read_text()[-2000:]}")
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200 or any_status:
                 return
         except httpx.TransportError:
             time.sleep(0.1)

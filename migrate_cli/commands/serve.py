@@ -51,6 +51,29 @@ def serve(
             "(frees gunicorn sync workers sooner). Off if it takes a client's FIN for an abort.",
         ),
     ] = True,
+    grace: Annotated[
+        float,
+        typer.Option("--grace", min=0, help="Seconds in-flight requests get on SIGTERM/Ctrl-C."),
+    ] = 10.0,
+    header_timeout: Annotated[
+        float, typer.Option("--header-timeout", min=0.01, help="Seconds to send a request head.")
+    ] = 60.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option("--body-timeout", min=0.01, help="Seconds between two reads of a body."),
+    ] = 60.0,
+    keepalive_timeout: Annotated[
+        float,
+        typer.Option("--keepalive-timeout", min=0.01, help="Seconds an idle connection stays."),
+    ] = 75.0,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections",
+            min=0,
+            help="Clients served at once; more get 503 (0: from the file-descriptor limit).",
+        ),
+    ] = 0,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the manifest's routes locally, exactly as its API Gateway would.
@@ -61,12 +84,17 @@ def serve(
 
     Example: [bold]migrate serve --port 8080 --manifest migration.yaml[/]
     """
+    from router.gateway.limits import Limits
     from router.gateway.runtime import ServeOptions, run  # httptools/uvloop: only for serve
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    limits = Limits(
+        header_timeout=header_timeout, body_timeout=body_timeout,
+        keepalive_timeout=keepalive_timeout, max_connections=max_connections,
+    )  # fmt: skip
     options = ServeOptions(
-        manifest, host=host, port=port, threads=threads, seed=seed, legacy_url=legacy_url,
-        half_close=half_close,
+        manifest, host=host, port=port, threads=threads, seed=seed, grace=grace,
+        legacy_url=legacy_url, half_close=half_close, limits=limits,
     )  # fmt: skip
     run(options, sink_factory=_sink)
 

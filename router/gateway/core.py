@@ -8,6 +8,9 @@ forward to the monolith (``proxy``), add ``X-Migrate-Target``/``X-Migrate-Route`
 hand a ``RequestRecord`` to the sink. ``swap`` replaces the routing snapshot atomically
 (hot reload); a request keeps the snapshot it started with.
 
+The request path is normalised once (``normalise``: ``%2F``, empty and dot segments)
+before matching; that path is matched, recorded and sent to the monolith.
+
 ``X-Migrate-Route`` is the manifest route id, or ``legacy-catch-all`` for requests only
 the catch-all resources (``ANY /``, ``ANY /{proxy+}``) match; the record then has
 ``route_id=None`` and the catch-all resource as ``resource_path``.
@@ -44,7 +47,8 @@ from router.gateway.messages import (
     GatewayResponse,
     json_error,
 )
-from router.gateway.proxy import LegacyProxy, split_target, upstream_path
+from router.gateway.normalise import legacy_path, normalise_path
+from router.gateway.proxy import LegacyProxy, split_target
 from router.gateway.records import NullSink, RequestRecord, Sink
 from router.gateway.shadow import ShadowCopy, ShadowTap
 from router.gateway.snapshot import CATCH_ALL_ID, RouteTarget, Snapshot
@@ -146,6 +150,8 @@ class LocalGateway:
         start = self._clock()
         state = self._state  # one snapshot for the whole request
         split = split_target(request.target)
+        if split is not None:  # routed, recorded and forwarded: the same normalised path
+            split = normalise_path(split[0]), split[1]
         found = state.snapshot.table.match(request.method, split[0]) if split else None
         if split is None or found is None:
             return self._unmatched(request, start, split)
@@ -180,7 +186,7 @@ class LocalGateway:
         self, exchange: _Exchange, query: str, found: Match[RouteTarget], state: _State
     ) -> tuple[GatewayResponse, float]:
         target = exchange.target
-        path = upstream_path(target.upstream, found.path_parameters)
+        path = legacy_path(target.upstream, exchange.path)
         full = f"{path}?{query}" if query else path
         legacy = state.snapshot.legacy
         return await self._proxy.forward(exchange.request, legacy, full, target.legacy_timeout_s)

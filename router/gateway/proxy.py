@@ -1,10 +1,10 @@
 """Forward a legacy route to the monolith: safe upstream URL, header rules, error mapping.
 
 The upstream target is always the legacy base path + the matched resource's path
-template with the captured (re-encoded) parameters, exactly like API Gateway's
-``http_proxy`` integration ``uri``: the request path can never pick another host
-(``//evil.example/x``, ``/%2F%2Fevil``, ``..`` segments and absolute-form targets all
-stay on the monolith). Hop-by-hop headers are dropped both ways; ``X-Forwarded-*``
+template with the raw segments of the normalised request path (``normalise``), like
+API Gateway's ``http_proxy`` integration ``uri``: the request path can never pick
+another host (``//evil.example/x``, ``/%2F%2Fevil``, ``..`` segments and absolute-form
+targets all stay on the monolith). Hop-by-hop headers are dropped both ways; ``X-Forwarded-*``
 are set. The bytes on the wire belong to an ``UpstreamTransport`` (``upstream``).
 This module must not open sockets or know about Lambda.
 """
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import quote
 
 from router.gateway.messages import (
     ENDPOINT_TIMED_OUT,
@@ -26,8 +25,7 @@ from router.gateway.messages import (
     Headers,
     json_error,
 )
-from router.gateway.snapshot import LegacyBase, UpstreamPart
-from router.paths import SegmentKind
+from router.gateway.snapshot import LegacyBase
 
 __all__ = [
     "HOP_BY_HOP",
@@ -39,7 +37,6 @@ __all__ = [
     "forward_headers",
     "response_headers",
     "split_target",
-    "upstream_path",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,7 +45,6 @@ HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"}
 )  # plus every "proxy-*" header and the names listed in Connection
 _REPLACED = frozenset({"host", "content-length", "expect", "x-forwarded-proto", "x-forwarded-host"})
-_PCHAR_SAFE = "-._~!$&'()*+,;=:@"  # RFC 3986 pchar without "/" and "%"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -77,7 +73,8 @@ class UpstreamTransport(Protocol):
     async def send(
         self, base: LegacyBase, request: UpstreamRequest, timeout: float
     ) -> UpstreamResponse:
-        """Send ``request``; TimeoutError past ``timeout`` (to the head), else UpstreamError."""
+        """Send ``request``; TimeoutError past ``timeout`` (to the whole response), else
+        UpstreamError."""
         ...
 
     async def close(self) -> None:
@@ -95,32 +92,6 @@ def split_target(target: str) -> tuple[str, str] | None:
         target = "/" + rest.partition("/")[2]
     path, _, query = target.partition("?")
     return path, query
-
-
-def upstream_path(template: tuple[UpstreamPart, ...], params: Mapping[str, str]) -> str:
-    """The resource template with ``params`` encoded; dot segments resolved, never above /."""
-    parts: list[str] = []
-    for kind, text in template:
-        if kind is SegmentKind.LITERAL:
-            parts.append(text)
-        elif kind is SegmentKind.GREEDY:
-            parts.extend(quote(s, safe=_PCHAR_SAFE) for s in params.get(text, "").split("/") if s)
-        else:
-            parts.append(quote(params.get(text, ""), safe=_PCHAR_SAFE))
-    return "/" + "/".join(_without_dots(parts))
-
-
-def _without_dots(parts: list[str]) -> list[str]:
-    if "." not in parts and ".." not in parts:
-        return parts
-    out: list[str] = []
-    for part in parts:
-        if part == "..":
-            if out:
-                out.pop()
-        elif part != ".":
-            out.append(part)
-    return out
 
 
 def _dropped(headers: Headers) -> frozenset[str]:

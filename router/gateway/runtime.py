@@ -2,11 +2,12 @@
 
 ``build_gateway`` wires the collaborators (upstream pool, handler registry + thread
 pool, sink, RNG) around the manifest file; ``GatewayServer`` binds the socket, runs
-the manifest watcher and shuts down gracefully (stop accepting, finish in-flight
-requests for up to ``grace`` seconds, close the pool and the sink). ``run`` is the
-blocking entry point for ``migrate serve``: uvloop when installed, SIGINT/SIGTERM stop
-it. The shadow tap writes its results beside the manifest (``router.shadow.files``).
-This module must not parse command-line options or print.
+the manifest watcher and the client-deadline sweeper, and shuts down gracefully (stop
+accepting, finish in-flight requests for up to ``grace`` seconds, close the pool and
+the sink). ``run`` is the blocking entry point for ``migrate serve``: uvloop when
+installed, SIGINT/SIGTERM stop it, and the process ends within the grace period even
+when a handler thread hangs. The shadow tap writes its results beside the manifest
+(``router.shadow.files``). This module must not parse command-line options or print.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import random
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
+from router.gateway.limits import DEFAULT_LIMITS, Limits, raise_fd_limit
 from router.gateway.proxy import LegacyProxy, UpstreamTransport
 from router.gateway.records import NullSink, Sink
 from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
@@ -35,7 +40,14 @@ from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
 from router.shadow.writer import ResultsWriter
 
-__all__ = ["DEFAULT_THREADS", "GatewayServer", "ServeOptions", "build_gateway", "run"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "GatewayServer",
+    "ServeOptions",
+    "build_gateway",
+    "loop_factory",
+    "run",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +71,7 @@ class ServeOptions:
     poll_interval: float = POLL_INTERVAL_S
     legacy_url: str | None = None  # overrides the manifest's legacy.url
     half_close: bool = True  # close mode for Connection: close monoliths (upstream doc)
+    limits: Limits = DEFAULT_LIMITS  # client head sizes, timeouts, connections (limits doc)
 
 
 def build_gateway(
@@ -97,25 +110,33 @@ def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: LambdaInvoke
 
 
 class GatewayServer:
-    """The listening socket, its connections and the watcher task."""
+    """The listening socket, its connections, the deadline sweeper and the watcher task."""
 
-    def __init__(self, gateway: LocalGateway, watcher: ManifestWatcher | None = None) -> None:
+    def __init__(
+        self,
+        gateway: LocalGateway,
+        watcher: ManifestWatcher | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.gateway = gateway
         self._watcher = watcher
+        self._limits = limits
         self._connections: set[HttpServerProtocol] = set()
         self._server: asyncio.Server | None = None
-        self._watch: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, host: str, port: int, poll_interval: float = POLL_INTERVAL_S) -> int:
         """Listen on (host, port); the bound port (useful with port 0)."""
         loop = asyncio.get_running_loop()
-        handler = self.gateway.handle_request
+        handler, limits = self.gateway.handle_request, self._limits
+        most = limits.connections()
         self._server = await loop.create_server(
-            lambda: HttpServerProtocol(handler, self._connections),
+            lambda: HttpServerProtocol(handler, self._connections, limits, most),
             host, port, reuse_address=True, backlog=1024,
         )  # fmt: skip
+        self._tasks.append(loop.create_task(self._sweep()))
         if self._watcher is not None:
-            self._watch = loop.create_task(self._watcher.run(poll_interval))
+            self._tasks.append(loop.create_task(self._watcher.run(poll_interval)))
         bound: int = self._server.sockets[0].getsockname()[1]
         return bound
 
@@ -123,12 +144,21 @@ class GatewayServer:
         """Stop accepting, let in-flight requests finish (up to ``grace`` s), close all."""
         if self._server is not None:
             self._server.close()
-        if self._watch is not None:
-            self._watch.cancel()
+        for task in self._tasks:
+            task.cancel()
         await self._drain(grace)
         for conn in list(self._connections):
             conn.close()
         await self.gateway.close()
+
+    async def _sweep(self) -> None:
+        """Time out slow and idle clients (``HttpServerProtocol.sweep``)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self._limits.sweep_interval)
+            now = loop.time()
+            for conn in list(self._connections):
+                conn.sweep(now)
 
     async def _drain(self, grace: float) -> None:
         loop = asyncio.get_running_loop()
@@ -141,10 +171,11 @@ class GatewayServer:
             await asyncio.sleep(0.05)
 
 
-async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> None:
+async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> float:
+    """Serve until SIGINT/SIGTERM; the ``time.monotonic()`` by which the process must end."""
     gateway, watcher, executor = build_gateway(options, sink_factory=sink_factory)
     gc.freeze()  # start-up objects (CLI, pydantic, YAML) never again scanned by the GC
-    server = GatewayServer(gateway, watcher)
+    server = GatewayServer(gateway, watcher, options.limits)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -155,19 +186,51 @@ async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> Non
         await stop.wait()
         log.info("shutting down")
     finally:
+        deadline = time.monotonic() + options.grace
         await server.stop(options.grace)
         gateway.sink.close()
         executor.shutdown(wait=False, cancel_futures=True)
+    return deadline
 
 
-def run(options: ServeOptions, *, sink_factory: SinkFactory | None = None) -> None:
-    """Serve until SIGINT/SIGTERM (blocking)."""
-    runner = asyncio.Runner(loop_factory=_loop_factory())
+def run(
+    options: ServeOptions,
+    *,
+    sink_factory: SinkFactory | None = None,
+    exit_now: Callable[[int], object] = os._exit,
+) -> None:
+    """Serve until SIGINT/SIGTERM (blocking); return within ``options.grace`` seconds of
+    the signal. Handler threads still running then (a hung handler, or a thread a handler
+    started) are abandoned through ``exit_now`` (``os._exit``): the interpreter would
+    otherwise wait for them, until SIGKILL."""
+    soft = raise_fd_limit()
+    log.debug("file-descriptor limit %d: up to %d clients", soft, options.limits.connections())
+    runner = asyncio.Runner(loop_factory=loop_factory())
+    deadline = None
     with runner, contextlib.suppress(KeyboardInterrupt):
-        runner.run(_serve(options, sink_factory))
+        deadline = runner.run(_serve(options, sink_factory))
+    if deadline is not None and not _threads_done(deadline):
+        logging.shutdown()  # flush the logs: os._exit skips it
+        exit_now(0)
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def _threads_done(deadline: float) -> bool:
+    """Wait until ``deadline`` for non-daemon threads; whether all of them ended."""
+    for thread in _others():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in _others() if t.is_alive()]
+    if stuck:
+        log.warning("exiting with %d thread(s) still running: %s", len(stuck), ", ".join(stuck))
+    return not stuck
+
+
+def _others() -> list[threading.Thread]:
+    main = threading.main_thread()
+    return [t for t in threading.enumerate() if t is not main and not t.daemon]
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop factory when it is installed, else None (the asyncio loop)."""
     try:
         import uvloop
     except ImportError:

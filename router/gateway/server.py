@@ -4,8 +4,12 @@ Parses requests (keep-alive, pipelining served in order, ``Expect: 100-continue`
 bodies capped at 10 MB: a larger one is dropped and answered 413 by the core), hands
 each to ``LocalGateway.handle_request`` and writes the response (Content-Length, or
 chunked for a streamed body of unknown length, with write backpressure). TCP_NODELAY
-(the loop's default), no access log. This module must not route, proxy or invoke:
-that is ``core``'s job.
+(the loop's default), no access log. The ``limits`` module's limits apply here: request
+line 414, head 431, HTTP/1.1 without exactly one ``Host`` 400 (RFC 9112 3.2), header
+and body read timeouts 408, idle keep-alive close, 503 over the connection budget,
+and a lingering close after every error answer. ``sweep`` enforces the deadlines (the
+server calls it a few times a second: no timer per connection on the hot path). This
+module must not route, proxy or invoke: that is ``core``'s job.
 
 Why this stack (wrk on loopback, 2 cores shared with the monolith's 2 sync gunicorn
 workers, ``GET /api/users/5``; direct: p50 0.49-0.59 ms at 1 connection, 2,600-3,000
@@ -41,6 +45,7 @@ from typing import cast
 
 import httptools
 
+from router.gateway.limits import DEFAULT_LIMITS, Limits
 from router.gateway.messages import (
     INTERNAL_ERROR,
     MAX_REQUEST_BYTES,
@@ -57,6 +62,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[GatewayRequest], Awaitable[GatewayResponse]]
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _MAX_PIPELINED = 16
+_IDLE, _HEAD, _BODY, _BUSY, _LINGER = range(5)  # what a connection waits for
 
 
 def encode_head(status: int, headers: Headers, framing: str, keep_alive: bool) -> bytes:
@@ -75,20 +81,30 @@ def encode_head(status: int, headers: Headers, framing: str, keep_alive: bool) -
 class HttpServerProtocol(asyncio.Protocol):
     """One client connection; requests are answered one at a time, in order."""
 
-    def __init__(self, handler: Handler, connections: set[HttpServerProtocol]) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        connections: set[HttpServerProtocol],
+        limits: Limits = DEFAULT_LIMITS,
+        max_connections: int = 1 << 30,
+    ) -> None:
         self._handler = handler
         self._connections = connections
+        self._limits, self._max_connections = limits, max_connections
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._peer = "127.0.0.1"
         self._pending: deque[tuple[GatewayRequest, bool]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._drained: asyncio.Future[None] | None = None
-        self._url = b""
+        self._url: list[bytes] = []
         self._headers: Headers = []
         self._body: list[bytes] = []
-        self._size = 0
+        self._size = self._head_seen = self._url_bytes = self._head_bytes = self._hosts = 0
         self._too_large = self._dispatched = False
+        self._state, self._in_head = _IDLE, True
+        self._deadline = self._linger_end = 0.0
+        self._loop = asyncio.get_event_loop()
 
     @property
     def busy(self) -> bool:
@@ -101,17 +117,33 @@ class HttpServerProtocol(asyncio.Protocol):
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's isn't a subclass
-        self._connections.add(self)  # TCP_NODELAY: asyncio and uvloop set it by default
         peer = transport.get_extra_info("peername")
         self._peer = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
+        if len(self._connections) >= self._max_connections:
+            _refused(self._max_connections)
+            self._transport.write(_error_bytes(503, "Service Unavailable: too many connections"))
+            self._transport.close()  # not lingering: no descriptor to spare
+            return
+        self._connections.add(self)  # TCP_NODELAY: asyncio and uvloop set it by default
+        self._deadline = self._loop.time() + self._limits.header_timeout
 
     def data_received(self, data: bytes) -> None:
+        if self._state == _LINGER:  # after an error answer: read and drop
+            self._deadline = min(self._linger_end, self._loop.time() + self._limits.linger_timeout)
+            return
+        if self._in_head:
+            self._head_seen += len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._reject(400, "Upgrade is not supported")
         except httptools.HttpParserError as exc:
             self._reject(400, f"Bad request: {exc}")
+        if self._in_head and self._head_seen > self._limits.head_cap:
+            self._reject(431, "Request Header Fields Too Large")  # a field still arriving
+
+    def eof_received(self) -> bool | None:
+        return None  # close: also ends a lingering close as soon as the client is done
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
@@ -126,16 +158,38 @@ class HttpServerProtocol(asyncio.Protocol):
 
     # httptools callbacks
     def on_message_begin(self) -> None:
-        self._url, self._headers, self._body = b"", [], []
+        self._url, self._headers, self._body = [], [], []
         self._size, self._too_large, self._dispatched = 0, False, False
+        self._head_seen = self._url_bytes = self._head_bytes = self._hosts = 0
+        self._in_head = True
+        if self._state != _BUSY:
+            self._state, self._deadline = _HEAD, self._loop.time() + self._limits.header_timeout
 
     def on_url(self, url: bytes) -> None:
-        self._url += url
+        self._url.append(url)
+        self._url_bytes += len(url)
+        if self._url_bytes > self._limits.max_url_bytes:
+            self._reject(414, "Request-URI Too Long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self._head_bytes += len(name) + len(value)
+        if len(name) == 4 and name.lower() == b"host":
+            self._hosts += 1
+        limits = self._limits
+        too_many = len(self._headers) > limits.max_headers
+        if too_many or self._head_bytes > limits.max_header_bytes:
+            self._reject(431, "Request Header Fields Too Large")
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        if self._state == _LINGER:
+            return
+        if self._hosts > 1 or (self._hosts == 0 and self._parser.get_http_version() != "1.0"):
+            self._reject(400, "Bad Request: HTTP/1.1 needs exactly one Host header")
+            return
+        if self._state != _BUSY:
+            self._state, self._deadline = _BODY, self._loop.time() + self._limits.body_timeout
         length = self._declared_length()
         if length is not None and length > MAX_REQUEST_BYTES:
             self._too_large = True
@@ -144,6 +198,8 @@ class HttpServerProtocol(asyncio.Protocol):
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
+        if self._state == _BODY:
+            self._deadline = self._loop.time() + self._limits.body_timeout
         self._size += len(body)
         if self._size > MAX_REQUEST_BYTES:
             self._too_large, self._body = True, []
@@ -151,14 +207,14 @@ class HttpServerProtocol(asyncio.Protocol):
             self._body.append(body)
 
     def on_message_complete(self) -> None:
-        if not self._dispatched:
+        if not self._dispatched and self._state != _LINGER:
             self._dispatch()
 
     def _dispatch(self) -> None:
-        self._dispatched = True
+        self._dispatched, self._state = True, _BUSY
         request = GatewayRequest(
             self._parser.get_method().decode("ascii", "replace"),
-            self._url.decode("latin-1"),
+            b"".join(self._url).decode("latin-1"),
             self._headers,
             b"".join(self._body),
             self._peer,
@@ -179,6 +235,9 @@ class HttpServerProtocol(asyncio.Protocol):
     def _next(self) -> None:
         if not self._pending or self._transport is None or self._transport.is_closing():
             self._task = None
+            if self._in_head and self._state == _BUSY:  # a pipelined head is arriving
+                self._state = _HEAD
+                self._deadline = self._loop.time() + self._limits.header_timeout
             return
         request, keep_alive = self._pending.popleft()
         loop = asyncio.get_running_loop()
@@ -202,12 +261,15 @@ class HttpServerProtocol(asyncio.Protocol):
         if transport is None:
             return
         if not keep_alive:
-            transport.close()
             self._task = None
+            self._linger()  # the client may still be sending (a 413's body): no reset
             return
         if len(self._pending) < _MAX_PIPELINED and not transport.is_closing():
             transport.resume_reading()
         self._next()
+        if self._task is None and not self._in_head:
+            self._state = _IDLE
+            self._deadline = self._loop.time() + self._limits.keepalive_timeout
 
     async def _write(
         self, request: GatewayRequest, response: GatewayResponse, keep_alive: bool
@@ -260,14 +322,56 @@ class HttpServerProtocol(asyncio.Protocol):
         )
 
     def _reject(self, status: int, message: str) -> None:
-        if self._transport is None or self._transport.is_closing():
+        if self._transport is None or self._transport.is_closing() or self._state == _LINGER:
             return
-        response = json_error(status, message)
-        framing = f"Content-Length: {len(response.body)}\r\n"
-        self._transport.write(encode_head(status, response.headers, framing, False) + response.body)
-        self._transport.close()
+        self._transport.write(_error_bytes(status, message))
+        self._linger()
+
+    def _linger(self) -> None:
+        """Half-close, then read and drop the client's data until it closes, is quiet
+        for ``linger_timeout`` or ``linger_time`` passes (nginx's lingering close)."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        self._state, self._url, self._headers, self._body = _LINGER, [], [], []
+        now = self._loop.time()
+        self._linger_end = now + self._limits.linger_time
+        self._deadline = min(self._linger_end, now + self._limits.linger_timeout)
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.resume_reading()
+
+    def sweep(self, now: float) -> None:
+        """Act on a passed deadline: 408 to a slow head or body, close an idle or
+        lingering connection. Called periodically by the server."""
+        if self._state == _BUSY or now < self._deadline or self._transport is None:
+            return
+        if self._state in (_HEAD, _BODY):  # a request was under way
+            self._reject(408, "Request Timeout")
+        else:
+            self._transport.close()
 
     def _wake_writer(self) -> None:
         drained, self._drained = self._drained, None
         if drained is not None and not drained.done():
             drained.set_result(None)
+
+
+def _error_bytes(status: int, message: str) -> bytes:
+    """A whole ``Connection: close`` error response."""
+    response = json_error(status, message)
+    framing = f"Content-Length: {len(response.body)}\r\n"
+    return encode_head(status, response.headers, framing, False) + response.body
+
+
+_last_refusal = [0.0]
+
+
+def _refused(limit: int) -> None:
+    """Log a refused connection, at most once every 10 s."""
+    now = asyncio.get_running_loop().time()
+    if now - _last_refusal[0] >= 10.0:
+        _last_refusal[0] = now
+        log.warning("%d connections open (the limit): answering 503 to new clients", limit)

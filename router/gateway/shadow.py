@@ -33,7 +33,8 @@ from typing import Any
 from router.gateway.events import ApiInfo, EventInput, LambdaContext, build_event
 from router.gateway.lambda_ import LambdaInvoker
 from router.gateway.messages import GatewayRequest, GatewayResponse
-from router.gateway.proxy import LegacyProxy, upstream_path
+from router.gateway.normalise import legacy_path
+from router.gateway.proxy import LegacyProxy
 from router.gateway.snapshot import LegacyBase, RouteTarget, ShadowSpec
 from router.history import now_iso
 from router.shadow.files import results_path
@@ -257,7 +258,7 @@ class ShadowTap:
 
     async def _secondary(self, job: _Job) -> Captured:
         copy = job.copy
-        path = upstream_path(copy.target.upstream, copy.path_parameters)
+        path = legacy_path(copy.target.upstream, copy.path)
         full = f"{path}?{copy.query}" if copy.query else path
         request = _marked(copy.request, "secondary")
         timeout = copy.target.legacy_timeout_s

@@ -24,10 +24,12 @@ the ephemeral ports. A server that takes a client's FIN for an abort (nginx with
 ``proxy_ignore_client_abort``, in front of a close-only backend) needs
 ``half_close=False`` (``migrate serve --no-half-close``).
 
-A body declared at most 256 KiB (or already complete) comes back as bytes; a longer one
-as a stream with backpressure (reading pauses above 1 MiB buffered). asyncio and uvloop
-set TCP_NODELAY on TCP sockets themselves. Timeouts cover connect + response head. This
-module must not know about routes, Lambda or the manifest.
+The whole response is read before it is returned, as API Gateway buffers an
+integration's response: the timeout covers connect, head and body (a body that stalls
+is a 504 at the integration timeout, never a reply that hangs on), and a body over 10 MB
+is an UpstreamError (502). While a long body arrives, reading pauses above 1 MiB not
+yet taken. asyncio and uvloop set TCP_NODELAY on TCP sockets themselves. This module
+must not know about routes, Lambda or the manifest.
 """
 
 from __future__ import annotations
@@ -36,18 +38,19 @@ import asyncio
 import functools
 import ipaddress
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, cast
 
 import httptools
 
-from router.gateway.messages import Headers
+from router.gateway.messages import MAX_REQUEST_BYTES, Headers
 from router.gateway.proxy import UpstreamError, UpstreamRequest, UpstreamResponse
 from router.gateway.snapshot import LegacyBase
 
 __all__ = ["UpstreamPool"]
 
 _HIGH_WATER = 1024 * 1024
+MAX_RESPONSE_BYTES = MAX_REQUEST_BYTES  # API Gateway's 10 MB payload quota, both ways
 _BUFFER_UP_TO = 256 * 1024  # a declared body this small is read whole, not streamed
 REPROBE_S = 5.0  # close mode lasts this long before a keep-alive request asks again
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
@@ -141,7 +144,7 @@ class _Connection(asyncio.Protocol):
             self._resolve()
             self.abort()
         elif self.length is None or self.length > _BUFFER_UP_TO:
-            self._resolve()  # stream it; a small body resolves at message complete instead
+            self._resolve()  # taken chunk by chunk; a small body resolves when complete
 
     def on_body(self, body: bytes) -> None:
         if self.head_only:
@@ -174,8 +177,13 @@ class _Connection(asyncio.Protocol):
 
     # body access
     def take_body(self) -> bytes:
+        """The whole buffered body; reading resumes (a pooled connection must not stay
+        paused: a response over the high-water mark pauses it in ``on_body``)."""
         body = b"".join(self.chunks)
         self.chunks.clear()
+        self.buffered = 0
+        if self.transport is not None:
+            self.transport.resume_reading()
         return body
 
     async def next_chunk(self) -> bytes:
@@ -221,12 +229,18 @@ class _Connection(asyncio.Protocol):
         return None
 
 
-async def _body_stream(conn: _Connection) -> AsyncIterator[bytes]:
-    try:
-        while chunk := await conn.next_chunk():
-            yield chunk
-    finally:
-        conn.finished()  # closes it unless the body was read to the end
+async def _whole_body(conn: _Connection) -> bytes:
+    """The rest of the body (the caller's deadline covers it); UpstreamError over 10 MB."""
+    if conn.length is not None and conn.length > MAX_RESPONSE_BYTES:
+        raise UpstreamError(f"the monolith declared {conn.length} bytes (over 10 MB)")
+    chunks = [conn.take_body()]
+    total = len(chunks[0])
+    while chunk := await conn.next_chunk():
+        total += len(chunk)
+        if total > MAX_RESPONSE_BYTES:
+            raise UpstreamError(f"the monolith's response is over {MAX_RESPONSE_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class UpstreamPool:
@@ -321,18 +335,18 @@ class UpstreamPool:
             idle.append(conn)
 
     async def _response(self, conn: _Connection) -> UpstreamResponse:
+        """The whole response: API Gateway buffers it, and answers 504 when its body too
+        is not in by the integration timeout (``send``'s deadline covers this)."""
         try:
             await conn.head
+            body = conn.take_body() if conn.complete else await _whole_body(conn)
         except BaseException:
             conn.abort()
             raise
-        if conn.complete:  # length: a HEAD response's Content-Length is the GET's size
-            response = UpstreamResponse(
-                conn.status, conn.headers, conn.take_body(), length=conn.length
-            )
-            conn.finished()
-            return response
-        return UpstreamResponse(conn.status, conn.headers, b"", _body_stream(conn), conn.length)
+        # length: a HEAD response's Content-Length is the GET's size
+        response = UpstreamResponse(conn.status, conn.headers, body, length=conn.length)
+        conn.finished()
+        return response
 
     def _idle_connection(self, key: tuple[str, int], max_age: float | None) -> _Connection | None:
         """The most recently used live idle connection, if idle at most ``max_age`` s."""

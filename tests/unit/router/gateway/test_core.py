@@ -127,3 +127,33 @@ def test_swap_serves_the_new_snapshot(rig: Callable[..., Rig]) -> None:
 
 def test_invalid_request_target_is_400(rig: Callable[..., Rig]) -> None:
     assert rig(route("GET", "/a")).call("OPTIONS", "*").status == 400
+
+
+def test_dot_segments_are_resolved_before_matching(rig: Callable[..., Rig]) -> None:
+    r = rig(lam("GET", "/api/users/{id}"), route("GET", "/api/users/{id}/orders"))
+    for path in ["/api/users/1/x/..", "/api/users/1/x/%2e%2E/", "/api/users/7/../1/."]:
+        resp = r.call("GET", path)
+        assert header(resp, "X-Migrate-Route") == ["get-api-users-id"], path
+        assert json.loads(resp.body)["event"]["pathParameters"] == {"id": "1"}
+    assert r.upstream.sent == []  # the Lambda route's monolith endpoint was never called
+    assert {rec.path for rec in r.sink.records} == {"/api/users/1"}
+
+
+def test_an_encoded_slash_separates_segments_before_matching(rig: Callable[..., Rig]) -> None:
+    r = rig(lam("GET", "/api/users/{id}"), route("GET", "/api/users/{id}/orders"))
+    resp = r.call("GET", "/api/users/2/..%2f3")
+    assert header(resp, "X-Migrate-Route") == ["get-api-users-id"]
+    assert json.loads(resp.body)["event"]["pathParameters"] == {"id": "3"}
+    resp = r.call("GET", "/api/users/4%2Forders")
+    assert header(resp, "X-Migrate-Route") == ["get-api-users-id-orders"]
+    assert r.upstream.sent[0][1].target == "/api/users/4/orders"
+
+
+def test_path_bytes_reach_the_monolith_as_sent(rig: Callable[..., Rig]) -> None:
+    r = rig(route("GET", "/api/users/{id}"))
+    resp = r.call("GET", "/api/users/%ff%fe%20x?q=%ff")
+    assert header(resp, "X-Migrate-Route") == ["get-api-users-id"]
+    r.call("GET", "/files/%ff/a%2eb/%25")
+    assert [sent.target for _, sent, _ in r.upstream.sent] == [
+        "/api/users/%ff%fe%20x?q=%ff", "/files/%ff/a%2eb/%25"
+    ]  # fmt: skip

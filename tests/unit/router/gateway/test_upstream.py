@@ -18,7 +18,7 @@ pytest.importorskip("httptools")  # a dependency of `migrate serve`
 
 from router.gateway.proxy import UpstreamError, UpstreamRequest
 from router.gateway.snapshot import LegacyBase
-from router.gateway.upstream import UpstreamPool, encode_request, is_loopback
+from router.gateway.upstream import UpstreamPool, _Connection, encode_request, is_loopback
 
 EOF_WAIT_S = 0.3  # how long the server waits for a FIN before answering anyway
 
@@ -249,17 +249,101 @@ def test_close_mode_is_only_for_a_monolith_on_this_machine() -> None:
     assert not is_loopback("192.168.0.10") and is_loopback("LOCALHOST")
 
 
-def test_a_large_body_from_a_closing_server_streams_whole(loop_factory: LoopFactory) -> None:
+def test_a_large_body_from_a_closing_server_arrives_whole(loop_factory: LoopFactory) -> None:
     size = 3 * 1024 * 1024  # over the 1 MiB read pause: read resumes after the close
 
     async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
         for _ in range(2):  # a plain request, then one in close mode
             response = await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 5.0)
-            assert response.stream is not None and response.length == size
-            received = 0
-            async for chunk in response.stream:
-                received += len(chunk)
-            assert received == size
+            assert response.stream is None and len(response.body) == size
         assert [s.close_asked for s in monolith.seen] == [False, True]
 
     run(check, Monolith(big=size), loop_factory)
+
+
+def test_a_keep_alive_answer_over_1_mib_is_served_on_one_pooled_connection(
+    loop_factory: LoopFactory,
+) -> None:
+    size = 2 * 1024 * 1024  # over the 1 MiB read pause
+
+    async def check(pool: UpstreamPool, base: LegacyBase, monolith: Monolith) -> None:
+        for _ in range(3):
+            response = await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 3.0)
+            assert len(response.body) == size
+        assert monolith.connections == 1  # the same pooled connection answered all three
+
+    run(check, Monolith(keep_alive=True, big=size), loop_factory)
+
+
+class RecordingTransport:
+    """Just enough of a transport to see whether reading is paused."""
+
+    def __init__(self) -> None:
+        self.reading, self.closed = True, False
+
+    def write(self, data: bytes) -> None:
+        return None
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_body_over_1_mib_read_whole_before_the_caller_leaves_the_connection_reading() -> None:
+    """uvloop reads up to 32 times per loop turn: a 2 MiB answer can be complete (and
+    reading paused above 1 MiB) before the task awaiting its head runs."""
+    size = 2 * 1024 * 1024
+
+    async def main() -> None:
+        pool = UpstreamPool()
+        conn = _Connection(pool, ("127.0.0.1", 1), b"", head_only=False)
+        transport = RecordingTransport()
+        conn.connection_made(transport)  # type: ignore[arg-type]
+        conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+        for _ in range(8):
+            conn.data_received(b"z" * (size // 8))  # all in the same loop turn
+        assert conn.complete and not transport.reading  # paused above 1 MiB
+        response = await pool._response(conn)
+        assert len(response.body) == size
+        assert transport.reading and not transport.closed  # pooled, and reading again
+        assert pool._idle_connection(conn.key, None) is conn
+
+    asyncio.run(main())
+
+
+def test_a_body_that_stalls_after_the_head_times_out_at_the_deadline(
+    loop_factory: LoopFactory,
+) -> None:
+    """API Gateway buffers the integration's response: a stalled body is a 504 at the
+    integration timeout, not a reply that finishes whenever the monolith resumes."""
+    resume = asyncio.Event()
+
+    async def stalling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"z" * 300_000)
+        await writer.drain()
+        await resume.wait()  # the other 700,000 bytes never come in time
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(stalling, "127.0.0.1", 0)
+        base = LegacyBase("http", "127.0.0.1", server.sockets[0].getsockname()[1], "")
+        pool, loop = UpstreamPool(), asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(TimeoutError):
+            await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 0.3)
+        assert loop.time() - start < 2.0
+        resume.set()
+        await pool.close()
+        server.close()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())

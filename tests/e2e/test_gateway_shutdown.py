@@ -1,0 +1,117 @@
+"""End-to-end: ``migrate serve`` ends within its grace period after SIGTERM, whatever a
+Lambda handler does: hang in its thread, or start a non-daemon thread of its own."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from router.manifest.model import Manifest
+from router.manifest.store import dump_manifest
+from tests.e2e.test_gateway_serve import child_env, free_port, launch, stop, wait_ready
+
+pytestmark = pytest.mark.e2e
+pytest.importorskip("httptools")  # a dependency of `migrate serve`
+
+GRACE_S = 1.0
+HANDLERS = """
+import threading
+from pathlib import Path
+
+
+def ok(event, context):
+    return {"statusCode": 200, "body": "ok"}
+
+
+def hang(event, context):
+    Path(__file__).with_name("hang.started").touch()
+    threading.Event().wait()
+
+
+def spawn(event, context):
+    threading.Thread(target=threading.Event().wait, name="spawned-by-handler").start()
+    return {"statusCode": 200, "body": "spawned"}
+"""
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for proc in procs:
+        stop(proc)  # SIGTERM, then SIGKILL: never left running
+
+
+def serve(tmp_path: Path, procs: list[subprocess.Popen[bytes]]) -> tuple[str, Path]:
+    (tmp_path / "hangers.py").write_text(HANDLERS, encoding="utf-8")
+    routes = [
+        {"id": name, "method": "GET", "path": f"/{name}", "target": "lambda",
+         "function": f"hangers.{name}"}
+        for name in ("ok", "hang", "spawn")
+    ]  # fmt: skip
+    dead = f"http://127.0.0.1:{free_port()}"  # no legacy route is called
+    manifest = Manifest.model_validate({"legacy": {"url": dead}, "routes": routes})
+    path = tmp_path / "migration.yaml"
+    path.write_text(dump_manifest(manifest), encoding="utf-8")
+    port = free_port()
+    argv = [sys.executable, "-m", "migrate_cli", "serve", "--port", str(port),
+            "--manifest", str(path), "--grace", str(GRACE_S)]  # fmt: skip
+    log = tmp_path / "gateway.log"
+    proc = launch(argv, child_env("sqlite://"), log, procs)
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(f"{url}/ok", proc, log)
+    return url, log
+
+
+def wait_for(path: Path, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.02)
+
+
+def exits_within_grace(proc: subprocess.Popen[bytes], log: Path) -> None:
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=GRACE_S + 5)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running {GRACE_S + 5:g} s after SIGTERM:\n{log.read_text()}")
+    took = time.monotonic() - sent
+    assert code == 0, log.read_text()
+    assert took < GRACE_S + 2.0, f"took {took:.2f} s"
+
+
+def test_sigterm_ends_the_gateway_with_a_hung_handler(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    url, log = serve(tmp_path, started)
+
+    def call() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the gateway goes away under it
+            httpx.get(f"{url}/hang", timeout=GRACE_S + 5)
+
+    client = threading.Thread(target=call, daemon=True)
+    client.start()
+    wait_for(tmp_path / "hang.started")
+    exits_within_grace(started[0], log)
+    assert "still running: lambda" in log.read_text()
+    client.join(5)
+
+
+def test_sigterm_ends_the_gateway_when_a_handler_left_a_thread(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    url, log = serve(tmp_path, started)
+    assert httpx.get(f"{url}/spawn", timeout=5).text == "spawned"
+    exits_within_grace(started[0], log)
+    assert "spawned-by-handler" in log.read_text()
