@@ -80,7 +80,7 @@ def latency_evidence(
     pair = raw_pair(before, after)
     if pair is None:
         return _aggregate_evidence(_aggregate(before), _aggregate(after))
-    b, a = (np.asarray(side.latencies_ms, dtype=np.float64) for side in pair)
+    b, a = pair[0].latency_array, pair[1].latency_array
     ranks = _mann_whitney(b, a, min(factors))
     found = {
         metric: _percentile(b, a, q, rng, (level, n_resamples, ranks), factors)

@@ -16,12 +16,14 @@ statistics, read or write files, or know about AWS or the CLI.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
 from router.manifest.model import DEFAULT_THRESHOLDS, Thresholds
 
@@ -92,10 +94,9 @@ class SampleSet:
             )
         if self.cold is not None and len(self.cold) != len(self.statuses):
             raise ValueError(f"{len(self.cold)} cold flags but {len(self.statuses)} statuses")
-        latencies = np.asarray(self.latencies_ms, dtype=np.float64)
+        latencies, statuses = self.latency_array, self.status_array
         if not (np.isfinite(latencies).all() and (latencies >= 0).all()):
             raise ValueError("latencies must be finite and >= 0 ms")
-        statuses = np.asarray(self.statuses, dtype=np.int64)
         if not ((statuses >= 100).all() and (statuses <= 599).all()):
             raise ValueError("statuses must be HTTP status codes (100-599)")
         _check_window(self.window)
@@ -104,6 +105,16 @@ class SampleSet:
     def count(self) -> int:
         return len(self.statuses)
 
+    @functools.cached_property
+    def latency_array(self) -> NDArray[np.float64]:
+        """``latencies_ms`` as a numpy array (made once; treat it as read-only)."""
+        return np.asarray(self.latencies_ms, dtype=np.float64)
+
+    @functools.cached_property
+    def status_array(self) -> NDArray[np.int64]:
+        """``statuses`` as a numpy array (made once; treat it as read-only)."""
+        return np.asarray(self.statuses, dtype=np.int64)
+
     @property
     def total(self) -> int:
         """Requests seen in the window (``requests`` when thinned, else ``count``)."""
@@ -111,7 +122,7 @@ class SampleSet:
 
     def errors(self, status_class: int) -> int:
         """Requests answered with a ``status_class``XX status (4 or 5)."""
-        classes = np.asarray(self.statuses, dtype=np.int64) // 100
+        classes = self.status_array // 100
         return int(np.count_nonzero(classes == status_class))
 
 

@@ -199,9 +199,11 @@ def _factors(before: Figures, after: Figures) -> tuple[Factors, Factors]:
     if pair is None:
         return (1.0, 1.0), (1.0, 1.0)
     b, a = pair
-    latency = (dependence_factor(b.latencies_ms), dependence_factor(a.latencies_ms))
-    flags = [[s >= 500 for s in side.statuses] for side in pair]
-    errors = (dependence_factor(flags[0], False), dependence_factor(flags[1], False))
+    latency = (dependence_factor(b.latency_array), dependence_factor(a.latency_array))
+    errors = (
+        dependence_factor(b.status_array >= 500, False),
+        dependence_factor(a.status_array >= 500, False),
+    )
     return latency, errors
 
 

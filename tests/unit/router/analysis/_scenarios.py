@@ -184,13 +184,6 @@ CASES: tuple[Case, ...] = (
         "fail",
     ),
     Case("A/A, 2% background 5XX", *a_a(errors=0.02), "pass"),
-    *(
-        Case(
-            f"A/A, {rate:.0%} background 5XX, {n:,} a side", *a_a(n=n, errors=rate), "fail-at-most"
-        )
-        for rate in (0.01, 0.02, 0.05)
-        for n in (500, 2_000)
-    ),
     Case("5XX 0.5% -> 5%", Side(), Side(errors=0.05), "fail"),
     Case("5XX 0.5% -> 2.5%, 2,000 a side", Side(n=2_000), Side(n=2_000, errors=0.025), "fail"),
     Case("new 502s at 0.5%, 2,000 a side", Side(n=2_000), Side(n=2_000, new_502=0.005), "reported"),
@@ -213,6 +206,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case("A/A bursty (AR(1) 0.8 on log latency)", *a_a(bursty), "pass"),
     Case("A/A aggregates only, 100 a side", *a_a(n=100), "pass", aggregates=True),
+)
+
+# The full compare at the error rule's calibration points (the rule alone is tested
+# over 2,000 seeds in test_simulations): printed by bench/bench_stats.py only.
+CALIBRATION_CASES: tuple[Case, ...] = tuple(
+    Case(f"A/A, {rate:.0%} background 5XX, {n:,} a side", *a_a(n=n, errors=rate), "fail-at-most")
+    for rate in (0.01, 0.02, 0.05)
+    for n in (500, 2_000)
+    if (rate, n) != (0.02, 500)  # the "A/A, 2% background 5XX" case above
 )
 
 
