@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from rich.console import Console
 
 from router.analysis.confounding import confounders
 from router.analysis.model import Limits, SampleSet
+from router.analysis.report import comparison_to_json, render_table, write_html
 from router.analysis.verdict import compare
 from router.manifest.model import Thresholds
 
@@ -68,3 +72,18 @@ def test_the_comparison_notes_a_confounder_but_keeps_its_verdict() -> None:
     assert baseline.verdict is concurrent.verdict
     assert any(note.startswith("CONFOUNDED: request rate x1.15") for note in baseline.notes)
     assert not concurrent.confounders
+
+
+def test_json_table_and_html_say_so(tmp_path: Path) -> None:
+    before, after = side(500, START), side(575, START + HOUR)
+    comparison = compare(before, after, mode="baseline")
+    data = comparison_to_json(comparison)
+    assert data["confounded"] is True
+    assert [c["name"] for c in data["confounders"] if c["beyond"]] == ["request_rate_ratio"]
+    console = Console(record=True, width=200)
+    console.print(render_table(comparison))
+    assert "WARNING: confounded (request_rate_ratio)" in console.export_text()
+    html = write_html(comparison, before, after, tmp_path / "r.html").read_text()
+    assert "<h2>Confounding</h2>" in html and "BEYOND" in html
+    calm = comparison_to_json(compare(before, side(500, START + HOUR), mode="baseline"))
+    assert calm["confounded"] is False
