@@ -1,11 +1,13 @@
 """Benchmark and honesty matrix of the comparison engine (``router.analysis``).
 
 Run: ``python bench/bench_stats.py [SEEDS]``. Prints the time of one ``compare`` as it
-ships (2,000 bootstrap resamples) at several sample sizes, then, for synthetic
-lognormal traffic (median 80 ms, spread 0.5 or 0.8, 0.5% 5XX), the share of seeds
-ending PASS / FAIL / INCONCLUSIVE under the default thresholds (+20% p50/p90,
-+1 pp 5XX, alpha 0.05): A/A, sub-threshold shifts, a +30% shift, a tail-only shift,
-a 5XX rise, and the same at 200 and 60 requests per side.
+ships (2,000 bootstrap resamples) at several sample sizes, then, for every case of
+the README's "Honesty" table (``tests/unit/router/analysis/_scenarios.py``: the
+shapes, sizes and what a user expects), the share of seeds ending PASS / FAIL /
+INCONCLUSIVE under the default thresholds, the share giving what a user expects,
+and the same samples judged by the two anchors of ``_anchors.py``: a Kayenta-style
+Mann-Whitney judge (98% confidence) and a Flagger-style fixed SLO (p99 <= 500 ms,
+success >= 99%), as the share of seeds they FAIL.
 """
 
 from __future__ import annotations
@@ -22,25 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from router.analysis.model import SampleSet, Verdict
 from router.analysis.verdict import compare
+from tests.unit.router.analysis._anchors import flagger, kayenta
+from tests.unit.router.analysis._scenarios import CALIBRATION_CASES, CASES, Case, met
 
 SIZES = (60, 200, 500, 2_000, 20_000)
 REPEATS = 7
 
 
-def side(
-    rng: np.random.Generator,
-    n: int,
-    *,
-    scale: float = 1.0,
-    tail: float = 1.0,
-    errors: float = 0.005,
-    sigma: float = 0.5,
-) -> SampleSet:
-    """Lognormal latencies; ``tail`` stretches the slowest quarter away from its p75."""
-    latencies = rng.lognormal(np.log(80.0), sigma, n) * scale
-    cut = np.quantile(latencies, 0.75)
-    latencies = np.where(latencies > cut, cut + (latencies - cut) * tail, latencies)
-    statuses = np.where(rng.random(n) < errors, 503, 200)
+def side(rng: np.random.Generator, n: int, scale: float = 1.0) -> SampleSet:
+    latencies = rng.lognormal(np.log(80.0), 0.5, n) * scale
+    statuses = np.where(rng.random(n) < 0.005, 503, 200)
     return SampleSet("side", tuple(latencies.tolist()), tuple(statuses.tolist()), "access-log")
 
 
@@ -57,40 +50,36 @@ def timing() -> None:
         print(f"  n={n:>6} per side: {statistics.median(runs) * 1000:8.1f} ms")
 
 
-SCENARIOS: list[tuple[str, int, dict[str, float]]] = [
-    ("A/A", 500, {}),
-    ("A/A, spread 0.8", 500, {"sigma": 0.8}),
-    ("all latencies x1.05", 500, {"scale": 1.05}),
-    ("all latencies x1.10", 500, {"scale": 1.10}),
-    ("all latencies x1.15", 500, {"scale": 1.15}),
-    ("all latencies x1.30", 500, {"scale": 1.30}),
-    ("x1.30, spread 0.8", 500, {"scale": 1.30, "sigma": 0.8}),
-    ("tail x2.14 (p90 +30%, p50 same)", 500, {"tail": 2.14}),
-    ("5XX 0.5% -> 5%", 500, {"errors": 0.05}),
-    ("A/A", 200, {}),
-    ("A/A, no 5XX", 200, {"before_errors": 0.0, "errors": 0.0}),
-    ("all latencies x1.05", 200, {"scale": 1.05}),
-    ("all latencies x1.30", 200, {"scale": 1.30}),
-    ("A/A", 60, {}),
-    ("all latencies x1.30", 60, {"scale": 1.30}),
-]
+def judged(case: Case, seeds: int) -> tuple[Counter[Verdict], int, Counter[str]]:
+    verdicts: Counter[Verdict] = Counter()
+    anchors: Counter[str] = Counter()
+    hits = 0
+    for seed in range(seeds):
+        before, after = case.sides(seed)
+        comparison = compare(
+            before, after, mode=case.mode, rng=np.random.default_rng(10_000 + seed)
+        )
+        verdicts[comparison.verdict] += 1
+        hits += met(case, comparison)
+        anchors["kayenta"] += kayenta(before, after) is Verdict.FAIL
+        anchors["flagger"] += flagger(after) is Verdict.FAIL
+    return verdicts, hits, anchors
 
 
 def honesty(seeds: int) -> None:
-    print(f"\nverdicts over {seeds} seeds (pass / fail / inconclusive)")
-    for name, n, spec in SCENARIOS:
-        counts: Counter[Verdict] = Counter()
-        for seed in range(seeds):
-            rng = np.random.default_rng(seed)
-            sigma = spec.get("sigma", 0.5)
-            before = side(rng, n, sigma=sigma, errors=spec.get("before_errors", 0.005))
-            after_spec = {k: v for k, v in spec.items() if k != "before_errors"}
-            after = side(rng, n, **after_spec)
-            counts[compare(before, after, rng=np.random.default_rng(10_000 + seed)).verdict] += 1
+    print(f"\nverdicts over {seeds} seeds: pass / fail / inconclusive, expected, anchors' fail")
+    for case in (*CASES, *CALIBRATION_CASES):
+        verdicts, hits, anchors = judged(case, seeds)
         shares = " / ".join(
-            f"{counts[v] / seeds:6.1%}" for v in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE)
+            f"{verdicts[v] / seeds:6.1%}"
+            for v in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE)
         )
-        print(f"  {name:34} n={n:>4}: {shares}")
+        kay = "   n/a" if case.aggregates else f"{anchors['kayenta'] / seeds:6.1%}"
+        print(
+            f"  {case.name:52} {shares}  {case.expect:15} {hits / seeds:6.1%}"
+            f"  kayenta {kay}  flagger {anchors['flagger'] / seeds:6.1%}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

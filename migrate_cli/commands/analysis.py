@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
-from router.analysis.model import Mode
+from router.analysis.model import Comparison, Figures, Mode
 from router.analysis.report import (
     comparison_to_json,
     render_sparklines,
@@ -22,10 +22,17 @@ from router.analysis.report import (
 from router.analysis.service import CompareResult
 from router.analysis.timespec import parse_instant, parse_window
 from router.errors import UsageError
+from router.routes import resolve_route
 
 __all__ = ["register"]
 
 RouteArg = Annotated[str, typer.Argument(help='Route id or "METHOD /path".')]
+FileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Samples file (JSONL or .csv: latency_ms, status[, cold, time_ms]).", dir_okay=False
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +75,11 @@ def baseline(
 
 @handle_errors
 def compare(
-    route: RouteArg,
+    route: Annotated[
+        str | None, typer.Argument(help='Route id or "METHOD /path" (optional with --before).')
+    ] = None,
+    before: FileOpt = None,
+    after: FileOpt = None,
     since: Annotated[
         str | None, typer.Option("--since", help="After-window start (default: the last promote).")
     ] = None,
@@ -92,10 +103,17 @@ def compare(
 
     Exit 0 pass, 1 fail, 3 inconclusive (too little traffic), 2 bad input: cron and
     CI can gate on it. During a canary the Lambda share is judged against the
-    monolith share of the same window (mode concurrent).
+    monolith share of the same window (mode concurrent). With --before and --after
+    it judges two files of exported samples instead (a load test, an Athena query),
+    with the route's thresholds when ROUTE is given, else the defaults.
 
     Example: [bold]migrate compare "GET /api/users/{id}" --window 15m --json[/]
+    Example: [bold]migrate compare --before legacy.jsonl --after lambda.csv[/]
     """
+    if before is not None or after is not None:
+        _compare_files(route, (before, after), mode, html, manifest, as_json)
+    if route is None:
+        raise UsageError("give a ROUTE, or --before FILE and --after FILE")
     if since is not None and window is not None:
         raise UsageError("give --since or --window, not both")
     if mode not in ("auto", "baseline", "concurrent"):
@@ -113,6 +131,40 @@ def compare(
     raise typer.Exit(code)
 
 
+def _compare_files(
+    route: str | None,
+    files: tuple[Path | None, Path | None],
+    mode: str,
+    html: Path | None,
+    manifest: Path,
+    as_json: bool,
+) -> None:
+    """``--before``/``--after``: judge two sample files; exits with the verdict's code."""
+    from router.analysis.samplefile import read_samples
+    from router.analysis.verdict import compare as judge
+
+    first, second = files
+    if first is None or second is None:
+        raise UsageError("give both --before FILE and --after FILE")
+    thresholds = None
+    if route is not None:
+        model = Factory(manifest).store().read()
+        thresholds = model.thresholds_for(resolve_route(model, route))
+    sides = read_samples(first, "before"), read_samples(second, "after")
+    chosen: Mode = "concurrent" if mode == "concurrent" else "baseline"
+    comparison = judge(*sides, thresholds, mode=chosen)
+    if html is not None:
+        write_html(comparison, *sides, html)
+    if as_json:
+        files_json = {"before_file": str(first), "after_file": str(second)}
+        print_json(
+            {**files_json, **comparison_to_json(comparison), "html": str(html) if html else None}
+        )
+    else:
+        _print_comparison(comparison, sides, html)
+    raise typer.Exit(comparison.exit_code)
+
+
 def _show(result: CompareResult, as_json: bool, html: Path | None, rolled_back: bool) -> None:
     if html is not None:
         write_html(result.comparison, result.before, result.after, html)
@@ -121,14 +173,20 @@ def _show(result: CompareResult, as_json: bool, html: Path | None, rolled_back: 
         extra = {"html": str(html) if html else None, "rolled_back": rolled_back}
         print_json({"route": result.route.id, **data, **extra})
         return
-    console.print(render_table(result.comparison))
-    sparklines = render_sparklines(result.before, result.after)
+    _print_comparison(result.comparison, (result.before, result.after), html)
+    if rolled_back:
+        console.print(f"[red]rolled back[/] {escape(result.route.id)} to the monolith")
+
+
+def _print_comparison(
+    comparison: Comparison, sides: tuple[Figures, Figures], html: Path | None
+) -> None:
+    console.print(render_table(comparison))
+    sparklines = render_sparklines(*sides)
     if sparklines is not None:
         console.print(sparklines)
     if html is not None:
         console.print(f"HTML report: {html}", markup=False)
-    if rolled_back:
-        console.print(f"[red]rolled back[/] {escape(result.route.id)} to the monolith")
 
 
 def _rollback(factory: Factory, result: CompareResult) -> bool:

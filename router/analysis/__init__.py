@@ -1,8 +1,10 @@
 """Before/after analysis of a cutover: the statistics, the verdict and the report.
 
 ``compare(before, after, thresholds)`` judges per-request samples (``SampleSet``) or
-pre-aggregated figures (``AggregateFigures``) and returns a ``Comparison``; the
-report functions turn it into JSON, a rich table or a self-contained HTML file.
+pre-aggregated figures (``AggregateFigures``) and returns a ``Comparison``;
+``judge_samples`` does the same on plain arrays of latencies and statuses (the
+stable public API for samples users exported themselves). The report functions turn
+a ``Comparison`` into JSON, a rich table or a self-contained HTML file.
 
 Importing the package is cheap: the data model loads eagerly, while ``compare``
 (scipy) and the report functions load on first use, so code that only builds
@@ -31,6 +33,7 @@ from router.analysis.model import (
 )
 
 if TYPE_CHECKING:
+    from router.analysis.api import judge_samples
     from router.analysis.report import (
         comparison_to_json,
         render_sparklines,
@@ -55,6 +58,7 @@ __all__ = [
     "compare",
     "comparison_to_json",
     "exit_code",
+    "judge_samples",
     "render_sparklines",
     "render_table",
     "sparkline",
@@ -63,6 +67,7 @@ __all__ = [
 
 _LAZY = {
     "compare": "router.analysis.verdict",
+    "judge_samples": "router.analysis.api",
     "comparison_to_json": "router.analysis.report",
     "render_sparklines": "router.analysis.report",
     "render_table": "router.analysis.report",

@@ -15,7 +15,7 @@ from html import escape
 from router.analysis.chart import latency_chart_png
 from router.analysis.formatting import format_window
 from router.analysis.model import Comparison, Figures, SideSummary, Verdict
-from router.analysis.report import table_cells
+from router.analysis.report import confounding, table_cells
 
 __all__ = ["render_html"]
 
@@ -64,6 +64,7 @@ def render_html(comparison: Comparison, before: Figures, after: Figures) -> str:
         _list("Reasons", comparison.reasons),
         _sides(comparison),
         _list("Notes", comparison.notes),
+        _confounders(comparison),
         _chart(before, after),
         _table(comparison),
         _method(comparison),
@@ -106,6 +107,21 @@ def _side_row(name: str, side: SideSummary) -> str:
     return "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>"
 
 
+def _confounders(comparison: Comparison) -> str:
+    """Baseline mode: the rate, clock and age checks, the ones past their limits first."""
+    if not comparison.confounders:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(c.name)}</td><td>{c.value:.2f}</td><td>{c.limit:g}</td>"
+        f"<td>{'BEYOND' if c.beyond else 'within'}</td>"
+        f'<td class="reason">{escape(c.note)}</td></tr>'
+        for c in sorted(comparison.confounders, key=lambda c: not c.beyond)
+    )
+    head = "<tr><th>check</th><th>value</th><th>limit</th><th></th><th>note</th></tr>"
+    warning = "".join(f"<p><b>{escape(line)}</b></p>" for line in confounding(comparison))
+    return f"<h2>Confounding</h2>{warning}<table>{head}{rows}</table>"
+
+
 def _chart(before: Figures, after: Figures) -> str:
     png = base64.b64encode(latency_chart_png(before, after)).decode("ascii")
     alt = "latency distribution before and after: CDF and histogram, log scale"
@@ -133,6 +149,9 @@ def _method(comparison: Comparison) -> str:
         f"({comparison.n_resamples} resamples) for latency, Wilson/Newcombe for rates. "
         f"Tests are one-sided (after greater) at alpha={limits.alpha}. Limits: p50 "
         f"+{limits.p50:.0%}, p90 +{limits.p90:.0%}, 5XX rate +{limits.error_rate * 100:.2f} pp, "
-        f"at least {limits.min_samples} requests per side. p99, mean and 4XX are reported only."
+        f"p99 +{limits.p99:.0%} (fails on decisive evidence only), trimmed mean "
+        f"+{limits.trimmed_mean:.0%}, at least {limits.min_samples} requests per side. "
+        "Tests are corrected for autocorrelation (effective sample size). "
+        "The mean and 4XX are reported only."
     )
     return f'<h2>Method</h2><p class="muted">{escape(text)}</p>'

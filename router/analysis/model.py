@@ -16,10 +16,14 @@ statistics, read or write files, or know about AWS or the CLI.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
 
 from router.manifest.model import DEFAULT_THRESHOLDS, Thresholds
 
@@ -27,6 +31,8 @@ __all__ = [
     "MODES",
     "AggregateFigures",
     "Comparison",
+    "Confounder",
+    "ErrorClass",
     "Figures",
     "Interval",
     "Limits",
@@ -74,15 +80,24 @@ class SampleSet:
     source: str  # "access-log" | "metrics": where the figures came from
     window: tuple[int, int] | None = None  # epoch ms [start, end)
     target: str | None = None  # "legacy" | "lambda"
+    # Requests the route saw in the window (before any thinning; for the request
+    # rate of a baseline-mode comparison). None: ``count``.
+    requests: int | None = None
+    # Per request: did it start a cold execution environment (Lambda ``Init
+    # Duration``)? None: not known. Samples are in arrival order (for dependence).
+    cold: tuple[bool, ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.latencies_ms) != len(self.statuses):
             raise ValueError(
                 f"{len(self.latencies_ms)} latencies but {len(self.statuses)} statuses"
             )
-        if not all(math.isfinite(x) and x >= 0 for x in self.latencies_ms):
+        if self.cold is not None and len(self.cold) != len(self.statuses):
+            raise ValueError(f"{len(self.cold)} cold flags but {len(self.statuses)} statuses")
+        latencies, statuses = self.latency_array, self.status_array
+        if not (np.isfinite(latencies).all() and (latencies >= 0).all()):
             raise ValueError("latencies must be finite and >= 0 ms")
-        if not all(100 <= s <= 599 for s in self.statuses):
+        if not ((statuses >= 100).all() and (statuses <= 599).all()):
             raise ValueError("statuses must be HTTP status codes (100-599)")
         _check_window(self.window)
 
@@ -90,9 +105,25 @@ class SampleSet:
     def count(self) -> int:
         return len(self.statuses)
 
+    @functools.cached_property
+    def latency_array(self) -> NDArray[np.float64]:
+        """``latencies_ms`` as a numpy array (made once; treat it as read-only)."""
+        return np.asarray(self.latencies_ms, dtype=np.float64)
+
+    @functools.cached_property
+    def status_array(self) -> NDArray[np.int64]:
+        """``statuses`` as a numpy array (made once; treat it as read-only)."""
+        return np.asarray(self.statuses, dtype=np.int64)
+
+    @property
+    def total(self) -> int:
+        """Requests seen in the window (``requests`` when thinned, else ``count``)."""
+        return self.count if self.requests is None else self.requests
+
     def errors(self, status_class: int) -> int:
         """Requests answered with a ``status_class``XX status (4 or 5)."""
-        return sum(1 for s in self.statuses if s // 100 == status_class)
+        classes = self.status_array // 100
+        return int(np.count_nonzero(classes == status_class))
 
 
 @dataclass(frozen=True)
@@ -110,6 +141,10 @@ class AggregateFigures:
     label: str = ""
     window: tuple[int, int] | None = None
     target: str | None = None
+
+    @property
+    def total(self) -> int:
+        return self.count
 
     def __post_init__(self) -> None:
         if self.count < 0 or not 0 <= self.errors_4xx + self.errors_5xx <= self.count:
@@ -141,15 +176,32 @@ class Interval:
         return Interval(self.low + offset, self.high + offset, self.level)
 
 
+# Defaults of the thresholds the manifest may leave unset (kept here, not in the
+# manifest's DEFAULT_THRESHOLDS, so existing manifests are written unchanged).
+P99_MAX_INCREASE = 0.5
+TRIMMED_MEAN_MAX_INCREASE = 0.2
+MAX_RATE_RATIO = 1.1
+MAX_HOURS_APART = 2.0
+MAX_AGE_HOURS = 24.0 * 7
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Thresholds with every field resolved (defaults filled in)."""
+    """Thresholds with every field resolved (defaults filled in; cold-start bounds
+    stay None unless set: then those rows are reported, not deciding)."""
 
     p50: float
     p90: float
     error_rate: float
     min_samples: int
     alpha: float
+    p99: float = P99_MAX_INCREASE
+    trimmed_mean: float = TRIMMED_MEAN_MAX_INCREASE
+    cold_share: float | None = None
+    cold_added_ms: float | None = None
+    rate_ratio: float = MAX_RATE_RATIO
+    hours_apart: float = MAX_HOURS_APART
+    age_hours: float = MAX_AGE_HOURS
 
     @classmethod
     def resolve(cls, thresholds: Thresholds | None) -> Limits:
@@ -160,7 +212,18 @@ class Limits:
             error_rate=_required(merged.error_rate_max_increase),
             min_samples=int(_required(merged.min_samples)),
             alpha=_required(merged.alpha),
+            p99=_or(merged.latency_p99_max_increase, P99_MAX_INCREASE),
+            trimmed_mean=_or(merged.latency_trimmed_mean_max_increase, TRIMMED_MEAN_MAX_INCREASE),
+            cold_share=merged.cold_start_max_share,
+            cold_added_ms=merged.cold_start_max_added_ms,
+            rate_ratio=_or(merged.baseline_max_rate_ratio, MAX_RATE_RATIO),
+            hours_apart=_or(merged.baseline_max_hours_apart, MAX_HOURS_APART),
+            age_hours=_or(merged.baseline_max_age_hours, MAX_AGE_HOURS),
         )
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
 def _required(value: float | None) -> float:
@@ -205,6 +268,30 @@ class SideSummary:
 
 
 @dataclass(frozen=True)
+class Confounder:
+    """A difference between the two windows of a baseline-mode comparison that can
+    move latency by itself (load, time of day, age of the baseline)."""
+
+    name: str  # request_rate_ratio | hours_apart | baseline_age_hours
+    before: float | None
+    after: float | None
+    value: float  # the ratio / the hours
+    limit: float
+    beyond: bool  # past the limit: the comparison may measure the window, not the code
+    note: str
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    """A status code that the after side answers and the before side never did."""
+
+    status: int
+    count: int
+    rate: float
+    p_value: float
+
+
+@dataclass(frozen=True)
 class Comparison:
     mode: Mode
     verdict: Verdict
@@ -216,6 +303,9 @@ class Comparison:
     n_resamples: int
     reasons: tuple[str, ...]
     notes: tuple[str, ...]
+    confounders: tuple[Confounder, ...] = ()
+    new_error_classes: tuple[ErrorClass, ...] = ()
+    effective_samples: tuple[float, float] | None = None  # after the dependence correction
 
     @property
     def exit_code(self) -> int:

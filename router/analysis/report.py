@@ -12,6 +12,7 @@ This module must not judge (``verdict`` does), print, or know about AWS or the C
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -29,6 +30,7 @@ from router.analysis.formatting import (
 )
 from router.analysis.model import (
     Comparison,
+    Confounder,
     Figures,
     Interval,
     MetricRow,
@@ -75,11 +77,38 @@ def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
             "error_rate_max_increase": limits.error_rate,
             "min_samples": limits.min_samples,
             "alpha": limits.alpha,
+            "latency_p99_max_increase": limits.p99,
+            "latency_trimmed_mean_max_increase": limits.trimmed_mean,
+            "cold_start_max_share": limits.cold_share,
+            "cold_start_max_added_ms": limits.cold_added_ms,
+            "baseline_max_rate_ratio": limits.rate_ratio,
+            "baseline_max_hours_apart": limits.hours_apart,
+            "baseline_max_age_hours": limits.age_hours,
         },
         "ci_level": comparison.ci_level,
         "n_resamples": comparison.n_resamples,
         "rows": [_row_json(row) for row in comparison.rows],
+        "confounded": any(c.beyond for c in comparison.confounders),
+        "confounders": [_confounder_json(c) for c in comparison.confounders],
+        "new_error_classes": [dataclasses.asdict(c) for c in comparison.new_error_classes],
+        "effective_samples": _effective(comparison.effective_samples),
     }
+
+
+def _confounder_json(confounder: Confounder) -> dict[str, Any]:
+    return {
+        "name": confounder.name,
+        "before": _number(confounder.before),
+        "after": _number(confounder.after),
+        "value": _number(confounder.value),
+        "limit": confounder.limit,
+        "beyond": confounder.beyond,
+        "note": confounder.note,
+    }
+
+
+def _effective(sizes: tuple[float, float] | None) -> dict[str, float] | None:
+    return None if sizes is None else {"before": round(sizes[0], 1), "after": round(sizes[1], 1)}
 
 
 def _side_json(side: SideSummary) -> dict[str, Any]:
@@ -168,7 +197,18 @@ def _title(comparison: Comparison) -> Text:
 def _caption(comparison: Comparison) -> str:
     sides = (comparison.before, comparison.after)
     origin = "; ".join(f"{s.label or 'side'}: {s.source}, {format_window(s.window)}" for s in sides)
-    return "\n".join([*comparison.reasons, origin, *comparison.notes])
+    return "\n".join([*comparison.reasons, origin, *comparison.notes, *confounding(comparison)])
+
+
+def confounding(comparison: Comparison) -> list[str]:
+    """One line when a confounder is past its limit (the table and the HTML say it)."""
+    names = [c.name for c in comparison.confounders if c.beyond]
+    if not names:
+        return []
+    return [
+        f"WARNING: confounded ({', '.join(names)}): the windows differ beyond the limits, "
+        "so the verdict may measure the window rather than the code"
+    ]
 
 
 def render_sparklines(before: Figures, after: Figures, width: int = 40) -> Table | None:

@@ -10,6 +10,7 @@ result says which source every side came from. Must not print or change routes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,8 +126,10 @@ class AnalysisService:
         self, route: Route, span: Window, samples: list[RequestSample], target: str, label: str
     ) -> Figures:
         mine = [s for s in samples if _served_by(s, target, route)]
-        if mine:
-            return _sample_set(mine, label, span, target)
+        if mine:  # the rate of a baseline comparison is the route's, whoever served it
+            return dataclasses.replace(
+                _sample_set(mine, label, span, target), requests=len(samples)
+            )
         figures = self.metrics.fetch(route, span.start, span.end)
         aggregate = _aggregate(figures, label, span, target)
         return aggregate or SampleSet(label, (), (), "access-log", span.ms, target)
@@ -239,6 +242,7 @@ def _from_baseline(baseline: Baseline) -> Figures:
             "access-log",
             window,
             baseline.target,
+            requests=baseline.requests,
         )
     m = baseline.metrics
     return AggregateFigures(

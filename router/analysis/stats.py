@@ -222,8 +222,8 @@ def newcombe_interval(
 
 def summarize(samples: SampleSet) -> AggregateFigures:
     """The aggregate figures of raw samples (to compare them with aggregates)."""
-    values = samples.latencies_ms
-    empty = not values
+    values = samples.latency_array
+    empty = not values.size
     return AggregateFigures(
         count=samples.count,
         p50=0.0 if empty else percentile(values, 50),

@@ -1,45 +1,56 @@
 """The verdict of a cutover: compare before/after figures against a route's thresholds.
 
 ``compare(before, after, thresholds)`` returns a ``Comparison`` with one row per
-figure and an overall verdict. Each deciding row has a ``change`` (latency:
-``after/before - 1`` of the percentile; 5XX rate: ``rate_after - rate_before``,
-absolute) and a ``limit`` (``latency_p50/p90_max_increase``,
-``error_rate_max_increase``). With ``strict = alpha / STRONG_DIVISOR`` (alpha/5):
-
-* the increase is *significant* when the one-sided test (Mann-Whitney U for latency,
-  the two-proportion test for rates) has ``p < alpha`` **and** the interval of the
-  change lies above 0 (an intersection-union test: the distribution moved up *and*
-  this figure moved up), **or**, for a latency percentile, its own bootstrap
-  p-value is below ``strict``: a tail-only regression (cold starts) barely moves the
-  rank test but moves the p90, and strong percentile evidence alone suffices;
-* there is *strong* evidence of an increase that may be too large when the test has
-  ``p < strict``, the interval lies above 0 and reaches past the limit.
-
-The rules:
+figure and an overall verdict (``router.analysis.judge_samples`` is the same on plain
+arrays). Each deciding row has a ``change`` (latency: ``after/before - 1``; 5XX rate:
+``rate_after - rate_before``, absolute), a ``limit`` and a one-sided test of "after
+is greater" with its p-value ``p``. With ``strict = alpha / STRONG_DIVISOR`` (alpha/10):
 
 * **Too few samples.** Fewer than ``min_samples`` requests on either side makes every
   deciding row INCONCLUSIVE, whatever the data: no silent pass, no rollback on a
   handful of requests.
-* **FAIL** when ``change > limit`` and the increase is significant.
-* **INCONCLUSIVE** when ``change > limit`` but the increase is not significant (the
-  excess may be noise: collect more samples), or when ``change <= limit`` but there
-  is strong evidence of an increase whose interval reaches past the limit (a real
-  increase that may be too large).
-* **PASS** otherwise: the estimate is within the limit and the evidence does not
-  point past it. A significant but small increase passes (the threshold is the
-  practical-significance margin; the reason says "significant"). Blocking a pass on
-  mere significance at ``alpha`` would fail an A/A comparison about ``alpha`` of the
-  time by construction; at ``strict`` that cost stays near 1%, while a real
-  regression whose estimate fell under the limit by chance is still caught.
-* **Which rows decide:** samples, latency p50 and p90, the 5XX rate. The p99 and the
-  mean are reported (INFO): at a few hundred requests the p99 rests on a handful of
-  them and the mean follows single outliers. The 4XX rate (client errors) is INFO.
-* **Aggregates only** (a side without raw samples, e.g. CloudWatch metrics): no rank
-  test and no bootstrap are possible, so latency rows are judged on the effect size
-  (``change > limit`` fails); the error-rate test still runs. The notes say
+* **p50, p90, trimmed mean, 5XX rate** (raw samples): FAIL when ``change > limit``
+  and ``p < strict``; INCONCLUSIVE when ``change > limit`` and ``p < alpha`` (some
+  evidence, not enough: collect more samples); INCONCLUSIVE too when the change is
+  within the limit but ``p < strict`` and its interval lies above 0 and reaches past
+  the limit (a real increase that may be too large); PASS otherwise. A change past
+  the limit without a significant increase passes: it is within the noise (a
+  percentile on a gap between two modes, or on whole-ms ties, jumps while the
+  distribution stays put). Failing at ``strict`` keeps an A/A comparison's failure
+  rate near 0.5% per row, whatever the background error rate.
+* **The tests.** A percentile's ``p`` is the smaller of the exceedance test at the
+  pooled percentile (``robust.exceedance_test``: exact on gaps, ties and heavy
+  tails) and the Mann-Whitney U test (the most powerful for a shift), doubled
+  (Bonferroni); the
+  trimmed mean's (5% cut from each end: a cache-miss mixture shift moves it while
+  the p50 and p90 stay in their modes) is Yuen's; the 5XX rate's is the
+  two-proportion test (Fisher's exact for small counts). Every test and interval
+  is corrected for dependence: the effective sample size from the lag-1
+  autocorrelation in arrival order (``robust.dependence_factor``), so bursty
+  traffic does not inflate significance.
+* **p99 (the tail).** FAIL when ``change > latency_p99_max_increase`` and the
+  exceedance test at the pooled p99 has ``p < strict`` (a tail-only regression,
+  cold starts); PASS otherwise, never INCONCLUSIVE: at a few hundred requests the
+  p99 rests on a handful of them, so it fails on evidence or stays quiet.
+* **Cold starts** (sides carrying per-request cold flags): the cold-start share
+  and the cold requests' added latency are reported; each decides only when its
+  manifest bound is set (``findings`` states the rule).
+* **Reported only (INFO):** the mean (it follows single outliers) and the 4XX rate
+  (client errors).
+* **Aggregates only** (a side without raw samples, e.g. CloudWatch metrics): no
+  test on latency is possible, so a latency row FAILs only on a large effect
+  (``(1 + limit)^2 - 1``, e.g. +44% for +20%) beyond the approximate noise of the
+  counts (2 standard errors of the log percentile, the spread taken from the
+  p50/p90 gap); within the limit or within the noise it PASSes; in between it is
+  INCONCLUSIVE (the p99: PASS). The error-rate test still runs. The notes say
   ``NO_RAW_SAMPLES``.
 * **Overall:** any FAIL -> FAIL; else any INCONCLUSIVE -> INCONCLUSIVE; else PASS;
   ``Comparison.exit_code`` maps them to 0, 1 and 3.
+* **Reported with the verdict, never changing it:** in baseline mode the
+  confounders (``confounding``: request rate ratio, hours apart on the clock,
+  baseline age; beyond their limits they are notes starting ``CONFOUNDED``); error
+  statuses the after side answers and the before side never did (new error
+  classes); the effective sample sizes when traffic is bursty.
 
 Intervals are central ``1 - 2*alpha`` intervals, so each bound is a one-sided bound
 at ``alpha``. ``mode`` ("baseline": after vs a stored baseline; "concurrent": the
@@ -53,15 +64,23 @@ the CLI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from router.analysis import stats
-from router.analysis.evidence import LATENCY_METRICS, Evidence, latency_evidence, rate_evidence
-from router.analysis.formatting import format_change, format_interval, format_p
+from router.analysis.confounding import confounders
+from router.analysis.evidence import (
+    LATENCY_METRICS,
+    Evidence,
+    Factors,
+    latency_evidence,
+    rate_evidence,
+    raw_pair,
+)
+from router.analysis.findings import COLD_METRICS, cold_evidence, new_error_classes
 from router.analysis.model import (
     MODES,
     Comparison,
@@ -73,6 +92,19 @@ from router.analysis.model import (
     SideSummary,
     Verdict,
 )
+from router.analysis.robust import dependence_factor
+from router.analysis.rules import (
+    AGGREGATE_QUANTILES,
+    STRONG_DIVISOR,
+    Signals,
+    aggregate_noise,
+    judge,
+    judge_effect_only,
+    judge_tail,
+    overall,
+    signals,
+)
+from router.analysis.wording import NO_RAW_SAMPLES, notes, reason, reasons
 from router.errors import UsageError
 from router.manifest.model import Thresholds
 
@@ -88,22 +120,13 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 0
-STRONG_DIVISOR = 5.0  # "strong" evidence: p < alpha / STRONG_DIVISOR
-NO_RAW_SAMPLES = "no raw samples: effect size only (no Mann-Whitney U test, no bootstrap)"
 _INFO = {
-    "latency_p99": "reported only: the p99 rests on a handful of requests",
     "latency_mean": "reported only: the mean follows single outliers",
     "error_rate_4xx": "reported only: 4XX are client errors",
 }
-_TEST_NAMES = {
-    "mann-whitney-u": "Mann-Whitney",
-    "fisher-exact": "Fisher",
-    "pooled-z-test": "z-test",
-}
-_MODE_NOTES: dict[str, str] = {
-    "baseline": "baseline mode: after compared with a stored baseline of another window",
-    "concurrent": "concurrent mode: the Lambda share vs the monolith share, same window",
-}
+Rule = Callable[[float | None, float, Signals, bool], Verdict]
+_TAIL = {"latency_p99"}
+_OPTIONAL = {"latency_p99", "latency_trimmed_mean"}  # no figure on a side: reported only
 
 
 @dataclass(frozen=True)
@@ -111,14 +134,7 @@ class _Context:
     limits: Limits
     enough: bool
     level: float
-
-
-@dataclass(frozen=True)
-class Signals:
-    """What the tests say about an increase (``significant`` None: no test possible)."""
-
-    significant: bool | None
-    strong: bool
+    noise: dict[str, float] | None  # aggregates: the noise of each percentile's change
 
 
 def compare(
@@ -133,12 +149,17 @@ def compare(
     """Judge ``after`` against ``before`` (see the module docstring for the rules)."""
     ctx = _context(before, after, thresholds, mode, n_resamples)
     generator = rng if rng is not None else np.random.default_rng(DEFAULT_SEED)
+    latency, errors = _factors(before, after)
+    found = latency_evidence(before, after, generator, ctx.level, n_resamples, latency)
     rows = (
         _samples_row(before, after, ctx),
-        *_latency_rows(latency_evidence(before, after, generator, ctx.level, n_resamples), ctx),
-        *_rate_rows(before, after, ctx),
+        *_latency_rows(found, ctx),
+        *_rate_rows(before, after, ctx, errors),
+        *_cold_rows(before, after, ctx),
     )
     verdict = overall(rows)
+    confounded = confounders(before, after, ctx.limits, mode)
+    classes = new_error_classes(before, after, ctx.limits.alpha)
     return Comparison(
         mode=mode,
         verdict=verdict,
@@ -148,8 +169,11 @@ def compare(
         limits=ctx.limits,
         ci_level=ctx.level,
         n_resamples=n_resamples,
-        reasons=_reasons(rows, verdict),
-        notes=_notes(before, after, mode),
+        reasons=reasons(rows, verdict),
+        notes=notes((before, after), mode, confounded, classes, latency),
+        confounders=confounded,
+        new_error_classes=classes,
+        effective_samples=(before.count * latency[0], after.count * latency[1]),
     )
 
 
@@ -162,43 +186,32 @@ def _context(
     if limits.alpha >= 0.5 or n_resamples < 1:
         raise UsageError(f"need alpha < 0.5 (got {limits.alpha}) and n_resamples >= 1")
     enough = min(before.count, after.count) >= limits.min_samples
-    return _Context(limits, enough, 1.0 - 2.0 * limits.alpha)
+    noise = None
+    if raw_pair(before, after) is None and before.count and after.count:
+        b, a = (stats.summarize(s) if isinstance(s, SampleSet) else s for s in (before, after))
+        noise = {m: aggregate_noise(b, a, q) for m, q in AGGREGATE_QUANTILES.items()}
+    return _Context(limits, enough, 1.0 - 2.0 * limits.alpha, noise)
 
 
-def signals(found: Evidence, limit: float, alpha: float) -> Signals:
-    """Is the increase significant; is there strong evidence of one that may pass ``limit``."""
-    if found.p_value is None or found.change_ci is None:
-        return Signals(significant=None, strong=False)
-    strict = alpha / STRONG_DIVISOR
-    above_zero = found.change_ci.low > 0
-    alone = found.bootstrap_p is not None and found.bootstrap_p < strict
-    strong = found.p_value < strict and above_zero and found.change_ci.high > limit
-    return Signals(significant=(found.p_value < alpha and above_zero) or alone, strong=strong)
-
-
-def judge(change: float | None, limit: float, evidence: Signals, enough: bool) -> Verdict:
-    """The rule of one deciding row (see the module docstring)."""
-    if not enough or change is None:
-        return Verdict.INCONCLUSIVE
-    if change > limit:
-        return Verdict.INCONCLUSIVE if evidence.significant is False else Verdict.FAIL
-    return Verdict.INCONCLUSIVE if evidence.strong else Verdict.PASS
-
-
-def overall(rows: Iterable[MetricRow]) -> Verdict:
-    """FAIL if any deciding row fails, else INCONCLUSIVE if any is, else PASS."""
-    verdicts = {row.verdict for row in rows if row.decides}
-    for verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE):
-        if verdict in verdicts:
-            return verdict
-    return Verdict.PASS
+def _factors(before: Figures, after: Figures) -> tuple[Factors, Factors]:
+    """Dependence factors of (before, after): latencies (ranks), 5XX indicators."""
+    pair = raw_pair(before, after)
+    if pair is None:
+        return (1.0, 1.0), (1.0, 1.0)
+    b, a = pair
+    latency = (dependence_factor(b.latency_array), dependence_factor(a.latency_array))
+    errors = (
+        dependence_factor(b.status_array >= 500, False),
+        dependence_factor(a.status_array >= 500, False),
+    )
+    return latency, errors
 
 
 def _samples_row(before: Figures, after: Figures, ctx: _Context) -> MetricRow:
     need = ctx.limits.min_samples
-    reason = f"at least {need} requests on each side"
+    why = f"at least {need} requests on each side"
     if not ctx.enough:
-        reason = f"too few samples: {before.count} before, {after.count} after; need {need} each"
+        why = f"too few samples: {before.count} before, {after.count} after; need {need} each"
     return MetricRow(
         metric="samples",
         title="samples",
@@ -215,24 +228,49 @@ def _samples_row(before: Figures, after: Figures, ctx: _Context) -> MetricRow:
         threshold=float(need),
         decides=True,
         verdict=Verdict.PASS if ctx.enough else Verdict.INCONCLUSIVE,
-        reason=reason,
+        reason=why,
     )
 
 
 def _latency_rows(evidence: dict[str, Evidence], ctx: _Context) -> list[MetricRow]:
-    limits = {"latency_p50": ctx.limits.p50, "latency_p90": ctx.limits.p90}
+    limits = {
+        "latency_p50": ctx.limits.p50,
+        "latency_p90": ctx.limits.p90,
+        "latency_p99": ctx.limits.p99,
+        "latency_trimmed_mean": ctx.limits.trimmed_mean,
+    }
+    rows = []
+    for metric, title in LATENCY_METRICS.items():
+        found, limit = evidence[metric], limits.get(metric)
+        if metric in _OPTIONAL and (found.change is None or _untested(metric, ctx)):
+            limit = None
+        rule = judge_tail if metric in _TAIL else judge
+        rows.append(_row(metric, title, "ms", found, limit, ctx, rule))
+    return rows
+
+
+def _untested(metric: str, ctx: _Context) -> bool:
+    """The trimmed mean needs raw samples: with aggregates it is reported only."""
+    return metric == "latency_trimmed_mean" and ctx.noise is not None
+
+
+def _rate_rows(before: Figures, after: Figures, ctx: _Context, factors: Factors) -> list[MetricRow]:
+    limits = {5: ctx.limits.error_rate, 4: None}
     return [
-        _row(metric, title, "ms", evidence[metric], limits.get(metric), ctx)
-        for metric, title in LATENCY_METRICS.items()
+        _row(f"error_rate_{c}xx", f"{c}XX rate", "rate", found, limit, ctx, judge)
+        for c, limit in limits.items()
+        for found in (rate_evidence(c, before, after, ctx.level, factors if c == 5 else (1, 1)),)
     ]
 
 
-def _rate_rows(before: Figures, after: Figures, ctx: _Context) -> list[MetricRow]:
-    limits = {5: ctx.limits.error_rate, 4: None}
+def _cold_rows(before: Figures, after: Figures, ctx: _Context) -> list[MetricRow]:
+    limits = (ctx.limits.cold_share, ctx.limits.cold_added_ms)
+    found = cold_evidence(before, after, limits)
+    if found is None:
+        return []
     return [
-        _row(f"error_rate_{c}xx", f"{c}XX rate", "rate", found, limit, ctx)
-        for c, limit in limits.items()
-        for found in (rate_evidence(c, before, after, ctx.level),)
+        _row(metric, title, unit, found[metric], limit, ctx, judge)  # type: ignore[arg-type]
+        for (metric, (title, unit)), limit in zip(COLD_METRICS.items(), limits, strict=True)
     ]
 
 
@@ -243,13 +281,15 @@ def _row(
     found: Evidence,
     limit: float | None,
     ctx: _Context,
+    rule: Rule,
 ) -> MetricRow:
-    kind: Literal["relative", "absolute"] = "relative" if unit == "ms" else "absolute"
-    verdict, reason = Verdict.INFO, _INFO.get(metric, "")
+    kind = _kind(metric, unit)
+    verdict, why = Verdict.INFO, _INFO.get(metric, "reported only")
     if limit is not None:
         evidence = signals(found, limit, ctx.limits.alpha)
-        verdict = judge(found.change, limit, evidence, ctx.enough)
-        reason = _reason(verdict, kind, limit, found, evidence, ctx)
+        verdict = _verdict(metric, found, limit, evidence, ctx, rule)
+        short = None if ctx.enough else ctx.limits.min_samples
+        why = reason(verdict, kind, limit, found, evidence, short)
     return MetricRow(
         metric=metric,
         title=title,
@@ -266,40 +306,23 @@ def _row(
         threshold=limit,
         decides=limit is not None,
         verdict=verdict,
-        reason=reason,
+        reason=why,
     )
 
 
-def _reason(
-    verdict: Verdict, kind: str, limit: float, found: Evidence, evidence: Signals, ctx: _Context
-) -> str:
-    if not ctx.enough:
-        return f"too few samples (need {ctx.limits.min_samples} on each side)"
-    if found.change is None:
-        return "no figure on one side"
-    relation = "is within" if found.change <= limit else "exceeds"
-    head = f"{format_change(found.change, kind)} {relation} {format_change(limit, kind)}"
-    if found.p_value is None:
-        return f"{head}; no raw samples: effect size only"
-    return f"{head}; {_finding(verdict, found.change > limit, evidence)} ({_tested(found, kind)})"
+def _kind(metric: str, unit: str) -> Literal["relative", "absolute", "none"]:
+    if metric in COLD_METRICS:
+        return "none"
+    return "relative" if unit == "ms" else "absolute"
 
 
-def _tested(found: Evidence, kind: str) -> str:
-    parts = [f"{_TEST_NAMES.get(found.test or '', 'test')} {format_p(found.p_value)}"]
-    if found.bootstrap_p is not None:
-        parts.append(f"bootstrap {format_p(found.bootstrap_p)}")
-    parts.append(f"change CI {format_interval(found.change_ci, kind)}")
-    return ", ".join(parts)
-
-
-def _finding(verdict: Verdict, exceeds: bool, evidence: Signals) -> str:
-    if verdict is Verdict.FAIL:
-        return "a significant increase"
-    if verdict is Verdict.INCONCLUSIVE and exceeds:
-        return "not significant: may be noise, collect more samples"
-    if verdict is Verdict.INCONCLUSIVE:
-        return "but a clear increase whose interval reaches past the limit"
-    return "a significant but tolerated increase" if evidence.significant else "no clear increase"
+def _verdict(
+    metric: str, found: Evidence, limit: float, evidence: Signals, ctx: _Context, rule: Rule
+) -> Verdict:
+    if ctx.noise is not None and metric in ctx.noise:
+        tail = metric in _TAIL
+        return judge_effect_only(found.change, limit, ctx.noise[metric], ctx.enough, tail)
+    return rule(found.change, limit, evidence, ctx.enough)
 
 
 def _side(figures: Figures) -> SideSummary:
@@ -311,28 +334,3 @@ def _side(figures: Figures) -> SideSummary:
         window=figures.window,
         target=figures.target,
     )
-
-
-def _notes(before: Figures, after: Figures, mode: Mode) -> tuple[str, ...]:
-    notes = [_MODE_NOTES[mode]]
-    if not (isinstance(before, SampleSet) and isinstance(after, SampleSet)):
-        notes.append(NO_RAW_SAMPLES)
-    if before.source != after.source:
-        notes.append(f"sources differ: before from {before.source}, after from {after.source}")
-    if mode == "concurrent" and _disjoint(before.window, after.window):
-        notes.append("concurrent mode, but the two windows do not overlap")
-    return tuple(notes)
-
-
-def _disjoint(first: tuple[int, int] | None, second: tuple[int, int] | None) -> bool:
-    if first is None or second is None:
-        return False
-    return first[1] <= second[0] or second[1] <= first[0]
-
-
-def _reasons(rows: Sequence[MetricRow], verdict: Verdict) -> tuple[str, ...]:
-    if verdict is Verdict.PASS:
-        return ("every deciding figure is within its threshold",)
-    if rows[0].verdict is Verdict.INCONCLUSIVE:  # the samples row
-        return (rows[0].reason,)
-    return tuple(f"{r.title}: {r.reason}" for r in rows if r.decides and r.verdict is verdict)

@@ -52,6 +52,17 @@ class Thresholds(_Strict):
     error_rate_max_increase: Annotated[float, Field(ge=0, le=1)] | None = None
     min_samples: Annotated[int, Field(ge=1)] | None = None
     alpha: Annotated[float, Field(gt=0, lt=1)] | None = None
+    # Tails, mixtures, cold starts and confounding (defaults in router.analysis.model):
+    latency_p99_max_increase: Annotated[float, Field(ge=0)] | None = None
+    latency_trimmed_mean_max_increase: Annotated[float, Field(ge=0)] | None = None
+    cold_start_max_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    cold_start_max_added_ms: Annotated[float, Field(ge=0)] | None = None
+    baseline_max_rate_ratio: Annotated[float, Field(ge=1)] | None = None
+    baseline_max_hours_apart: Annotated[float, Field(ge=0, le=12)] | None = None
+    baseline_max_age_hours: Annotated[float, Field(gt=0)] | None = None
+    # Progressive cutover: keep this monolith share (percent) for one more checked
+    # step before 100%, so the last step is judged against a concurrent control.
+    progressive_control_share: Annotated[int, Field(ge=1, le=5)] | None = None
 
     def merged_over(self, base: Thresholds) -> Thresholds:
         """These thresholds where set, ``base`` elsewhere."""

@@ -8,14 +8,18 @@ Every refusal is a ``UsageError`` (exit 2) naming the option. The rules:
 * steps are whole percents in 1..100, strictly increasing;
 * the last step may be below 100: the run stops there and leaves a canary;
 * a run that ends at 100 needs at least one step below 100, because the monolith
-  share of the step before 100 is the control of the 100% check.
+  share of the step before 100 is the control of the 100% check;
+* with a control share ``c`` (the route's ``progressive_control_share``, 1-5%), a
+  run ending at 100 gets a step at ``100 - c`` before it (unless a step already
+  sits there or above): the monolith keeps ``c``% of the traffic for one more
+  interval, the settling window, and that step is judged concurrently.
 
 This module must not move routes, read figures or write history.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -31,6 +35,7 @@ __all__ = [
     "check_option_mix",
     "parse_steps",
     "plan_from_options",
+    "with_control_share",
 ]
 
 DEFAULT_INTERVAL = "2m"
@@ -116,3 +121,13 @@ def plan_from_options(
         raise UsageError(f"--max-holds {holds}: must be 0 or more")
     span = parse_window(interval or DEFAULT_INTERVAL, option="--interval")
     return ProgressivePlan(route, parse_steps(steps), span, failed, holds, apply)
+
+
+def with_control_share(plan: ProgressivePlan, share: int | None) -> ProgressivePlan:
+    """``plan`` with a ``100 - share`` step before its 100% step (see the module doc)."""
+    if share is None or plan.steps[-1] != 100:
+        return plan
+    kept = 100 - share
+    if plan.steps[-2] >= kept:
+        return plan
+    return replace(plan, steps=(*plan.steps[:-1], kept, 100))

@@ -21,7 +21,7 @@ from router.manifest.store import ManifestStore
 from router.progressive.adapters import AnalysisChecker, AppliedMover, ManifestMover
 from router.progressive.journal import Journal, ResumePoint, resume_point
 from router.progressive.model import Mover, Observer, RunReport
-from router.progressive.plan import ProgressivePlan, plan_from_options
+from router.progressive.plan import ProgressivePlan, plan_from_options, with_control_share
 from router.progressive.runner import Clock, ProgressiveRunner, Sleep
 from router.routes import RouteService, resolve_route
 
@@ -76,7 +76,10 @@ def prepare(options: RunOptions, services: Services) -> Prepared:
             options.max_holds,
             apply=options.apply,
         )
-        return Prepared(replace(plan, route=_route_id(options, services)), None)
+        manifest = services.store.read()
+        route = resolve_route(manifest, options.route)
+        share = manifest.thresholds_for(route).progressive_control_share
+        return Prepared(with_control_share(replace(plan, route=route.id), share), None)
     route_id = _route_id(options, services)
     point = resume_point(route_id, services.journal().last_run(route_id))
     plan = replace(point.plan, apply=point.plan.apply or options.apply)

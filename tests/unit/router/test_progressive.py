@@ -32,6 +32,7 @@ from router.progressive.plan import (
     check_option_mix,
     parse_steps,
     plan_from_options,
+    with_control_share,
 )
 from router.progressive.runner import ProgressiveRunner
 
@@ -415,3 +416,19 @@ def test_defaults() -> None:
 def test_contradicting_options_are_refused(mix: OptionMix, option: str) -> None:
     with pytest.raises(UsageError, match=option):
         check_option_mix(mix)
+
+
+@pytest.mark.parametrize(
+    ("steps", "share", "expected"),
+    [
+        ((5, 50, 100), 2, (5, 50, 98, 100)),
+        ((5, 50, 100), None, (5, 50, 100)),
+        ((5, 97, 100), 5, (5, 97, 100)),  # a step already keeps that much
+        ((5, 50), 2, (5, 50)),  # the run ends on a canary
+    ],
+)
+def test_control_share_adds_a_concurrent_step_before_100(
+    steps: tuple[int, ...], share: int | None, expected: tuple[int, ...]
+) -> None:
+    plan = ProgressivePlan("r", steps, timedelta(minutes=1))
+    assert with_control_share(plan, share).steps == expected

@@ -131,3 +131,22 @@ def test_bad_input_exits_2_naming_the_option(
 def test_apply_without_yes_off_a_terminal_is_refused(project: Project) -> None:
     result = promote(project, "-f", project.handler, "--steps", "5,100", "--apply")
     assert result.exit_code == 2 and "--yes" in result.stderr
+
+
+def test_a_control_share_keeps_the_monolith_for_one_concurrent_step(project: Project) -> None:
+    text = project.manifest.read_text().replace(
+        "    target: legacy  # not yet migrated",
+        "    target: legacy  # not yet migrated\n"
+        "    thresholds:\n      progressive_control_share: 2",
+    )
+    project.manifest.write_text(text)
+    ScriptedChecker.verdicts = [Verdict.PASS] * 4
+    result = promote(project, "-f", project.handler, "--steps", "5,50,100", "--json")
+    assert result.exit_code == 0, result.output
+    checks = json.loads(result.stdout)["checks"]
+    assert [(c["weight"], c["mode"]) for c in checks] == [
+        (5, "concurrent"),
+        (50, "concurrent"),
+        (98, "concurrent"),  # the settling window: 2% stays on the monolith
+        (100, "previous-step"),  # judged against that 2%
+    ]

@@ -70,6 +70,10 @@ def test_json_shape(failing: Comparison) -> None:
         "ci_level",
         "n_resamples",
         "rows",
+        "confounded",
+        "confounders",
+        "new_error_classes",
+        "effective_samples",
     ]
     assert (data["verdict"], data["exit_code"], data["mode"]) == ("fail", 1, "baseline")
     assert data["before"]["raw_samples"] is True

@@ -29,11 +29,13 @@ METRICS = [
     "latency_p90",
     "latency_p99",
     "latency_mean",
+    "latency_trimmed_mean",
     "error_rate_5xx",
     "error_rate_4xx",
 ]
 QUIET = Signals(significant=False, strong=False)
 SIGNIFICANT = Signals(significant=True, strong=False)
+DECISIVE = Signals(significant=True, strong=False, decisive=True)
 UNTESTED = Signals(significant=None, strong=False)
 
 
@@ -57,11 +59,10 @@ def aggregate(
     [
         (0.05, QUIET, True, Verdict.PASS),
         (0.15, SIGNIFICANT, True, Verdict.PASS),  # significant but tolerated
-        (0.15, Signals(True, strong=True), True, Verdict.INCONCLUSIVE),
-        (0.30, SIGNIFICANT, True, Verdict.FAIL),
-        (0.30, QUIET, True, Verdict.INCONCLUSIVE),
-        (0.30, UNTESTED, True, Verdict.FAIL),  # aggregates: effect size decides
-        (0.05, UNTESTED, True, Verdict.PASS),
+        (0.15, Signals(True, strong=True, decisive=True), True, Verdict.INCONCLUSIVE),
+        (0.30, DECISIVE, True, Verdict.FAIL),
+        (0.30, SIGNIFICANT, True, Verdict.INCONCLUSIVE),  # some evidence, not enough
+        (0.30, QUIET, True, Verdict.PASS),  # past the limit, but within the noise
         (0.30, SIGNIFICANT, False, Verdict.INCONCLUSIVE),
         (-0.5, QUIET, False, Verdict.INCONCLUSIVE),
         (None, QUIET, True, Verdict.INCONCLUSIVE),
@@ -80,11 +81,10 @@ def evidence(p: float, low: float, high: float, bootstrap_p: float | None = None
     ("found", "expected"),
     [
         (evidence(0.01, 0.05, 0.4), Signals(True, strong=False)),
-        (evidence(0.001, 0.05, 0.4), Signals(True, strong=True)),
-        (evidence(0.001, 0.05, 0.15), Signals(True, strong=False)),  # within the limit
-        (evidence(0.01, -0.01, 0.4), Signals(False, strong=False)),  # interval says no
-        (evidence(0.2, 0.05, 0.4, 0.05), Signals(False, strong=False)),  # rank test says no
-        (evidence(0.2, 0.05, 0.4, 0.005), Signals(True, strong=False)),  # p90 alone, strongly
+        (evidence(0.001, 0.05, 0.4), Signals(True, strong=True, decisive=True)),
+        (evidence(0.001, 0.05, 0.15), Signals(True, strong=False, decisive=True)),  # within
+        (evidence(0.001, -0.01, 0.4), Signals(True, strong=False, decisive=True)),  # CI at 0
+        (evidence(0.2, 0.05, 0.4, 0.001), Signals(False, strong=False)),  # the row's own test
         (Evidence(1.0, 1.3, 0.3), Signals(None, strong=False)),  # no test possible
     ],
 )
@@ -97,10 +97,18 @@ def test_rows_and_shape() -> None:
     comparison = compare(before, after)
     assert [row.metric for row in comparison.rows] == METRICS
     decides = {row.metric for row in comparison.rows if row.decides}
-    assert decides == {"samples", "latency_p50", "latency_p90", "error_rate_5xx"}
+    assert decides == {
+        "samples",
+        "latency_p50",
+        "latency_p90",
+        "latency_p99",
+        "latency_trimmed_mean",
+        "error_rate_5xx",
+    }
     assert all(row.verdict is Verdict.INFO for row in comparison.rows if not row.decides)
     p90 = comparison.row("latency_p90")
-    assert p90.test == "mann-whitney-u"
+    assert p90.test in {"mann-whitney-u", "quantile-exceedance"}
+    assert comparison.row("latency_trimmed_mean").test == "yuen-trimmed-t"
     assert p90.after_ci is not None and p90.after_ci.contains(p90.after or 0)
     assert p90.change_ci is not None and p90.change_ci.level == pytest.approx(0.9)
     assert comparison.row("error_rate_5xx").test in {"fisher-exact", "pooled-z-test"}
@@ -118,6 +126,7 @@ def test_a_clear_regression_fails_with_reasons() -> None:
     assert {r.split(":")[0] for r in comparison.reasons} == {
         "latency p50",
         "latency p90",
+        "latency trimmed mean",
         "5XX rate",
     }
     assert "significant increase" in comparison.row("latency_p90").reason
@@ -158,7 +167,11 @@ def test_min_samples_comes_from_the_thresholds() -> None:
 def test_route_thresholds_are_honoured() -> None:
     before, after = pair(5, 2000, scale=1.3)
     assert compare(before, after).verdict is Verdict.FAIL
-    loose = Thresholds(latency_p50_max_increase=0.5, latency_p90_max_increase=0.5)
+    loose = Thresholds(
+        latency_p50_max_increase=0.5,
+        latency_p90_max_increase=0.5,
+        latency_trimmed_mean_max_increase=0.5,
+    )
     assert compare(before, after, loose).verdict is Verdict.PASS
     assert Limits.resolve(loose).p90 == 0.5 and Limits.resolve(loose).alpha == 0.05
 
