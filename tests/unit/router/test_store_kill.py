@@ -98,19 +98,41 @@ def test_a_thousand_kills_during_promote_and_rollback_lose_no_revision(manifest:
     assert driver.returncode == 0, driver.stderr
     assert json.loads(driver.stdout) == {"kills": 1000, "killed_by_sigkill": 1000}
     revision = assert_every_revision_once(manifest)
-    assert revision >= 100, "too few changes were committed to exercise the kills"
+    assert revision >= 50, "too few changes were committed to exercise the kills"
     ManifestStore(manifest).recover()  # what the next command does first
     assert_jsonl(manifest)
     assert assert_every_revision_once(manifest) == revision
 
 
+def _one_change_takes(manifest: Path) -> float:
+    """Seconds from fork to the end of one promote on this machine, as it is loaded now."""
+    times = []
+    for n in range(3):
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                service = Factory(manifest).route_service()
+                service.promote("r0", function="kill_handlers.fn", weight=n + 1, reason=None)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        times.append(time.monotonic() - start)
+    return sorted(times)[1]
+
+
 def main(manifest: Path, kills: int) -> None:
-    """Fork ``kills`` churning children, each SIGKILLed after a random delay."""
+    """Fork ``kills`` churning children, each SIGKILLed after a random delay.
+
+    The delays span 1.2 times what one change takes here (timed first), so the kills
+    land before, inside and after commits however loaded the machine is.
+    """
     check_handler("kill_handlers.fn", search_path=manifest.parent)  # imported once, here
     rng = random.Random(1012)
+    span = 1.2 * _one_change_takes(manifest)
     signals = []
     for n in range(kills):
-        signals.append(_fork_and_kill(manifest, n, rng.uniform(0.0, 0.06)))
+        signals.append(_fork_and_kill(manifest, n, rng.uniform(0.0, span)))
         if n % 100 == 99:  # readers are right between crashes, before any recovery
             assert_every_revision_once(manifest)
     killed = signals.count(signal.SIGKILL)
