@@ -24,7 +24,7 @@ from migrate_cli.main import app
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.errors import AWSError
-from router.local import LOCALHOST, LocalStack, child_env, free_port, group_pids, pid_alive
+from router.local import LOCALHOST, LocalStack, child_env, group_pids, pid_alive
 
 from .conftest import API, REGION, moto_client, serve_available, write_manifest
 
@@ -70,8 +70,8 @@ def _pump(up: Up) -> None:
 
 @pytest.fixture
 def migrate_up(tmp_path: Path) -> Iterator[Up]:
-    ports = {name: free_port() for name in ("--port", "--legacy-port", "--moto-port")}
-    manifest = write_manifest(tmp_path, f"http://{LOCALHOST}:{ports['--legacy-port']}")
+    ports = {name: 0 for name in ("--port", "--legacy-port", "--moto-port")}  # each its own
+    manifest = write_manifest(tmp_path, f"http://{LOCALHOST}:5000")  # the gateway is told
     argv = [sys.executable, "-m", "migrate_cli", "up", "--manifest", str(manifest),
             "--database-url", f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
             "--log-dir", str(tmp_path / "logs")]  # fmt: skip
@@ -151,7 +151,7 @@ def test_a_port_in_use_fails_with_exit_2_naming_the_option(tmp_path: Path) -> No
         port = busy.getsockname()[1]
         result = CliRunner().invoke(
             app, ["up", "--manifest", str(manifest), "--legacy-port", str(port),
-                  "--port", str(free_port()), "--moto-port", str(free_port())],
+                  "--port", "0", "--moto-port", "0"],
         )  # fmt: skip
     assert result.exit_code == 2
     assert f"--legacy-port {port}" in result.output and "in use" in result.output

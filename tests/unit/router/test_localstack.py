@@ -7,7 +7,6 @@ import re
 import socket
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,13 @@ from router.local import (
     child_env,
     free_port,
     group_pids,
+    http_status,
     local_aws_env,
     pid_alive,
     port_in_use,
 )
 from router.local.stack import SOURCE_ROOT
+from tests.polling import wait_until
 
 SERVER = textwrap.dedent(
     """
@@ -43,8 +44,9 @@ SERVER = textwrap.dedent(
     if "--ignore-term" in sys.argv:
         import signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    print("serving", flush=True)
-    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    print("serving at http://127.0.0.1:%d" % server.server_port, flush=True)
+    server.serve_forever()
     """
 )
 
@@ -75,6 +77,15 @@ def test_stop_kills_the_whole_process_group() -> None:
         assert pid_alive(child)
     assert not pid_alive(child)
     assert group_pids(pgid) == []
+
+
+def test_a_server_on_port_0_is_found_at_the_port_it_names() -> None:
+    argv = [sys.executable, "-c", SERVER, "0"]
+    announce = re.compile(r"serving at http://127\.0\.0\.1:(\d+)")
+    with ManagedProcess("tiny", argv, "http://127.0.0.1:{port}/", announce=announce) as proc:
+        assert proc.port is not None and proc.port > 0
+        assert proc.ready_url == f"http://127.0.0.1:{proc.port}/"
+        assert http_status(proc.ready_url) == 200
 
 
 def test_sigkill_after_the_timeout_when_sigterm_is_ignored() -> None:
@@ -126,9 +137,7 @@ def test_deadline_with_injected_clock_shows_output(tmp_path: Path) -> None:
 
 
 def _wait_for_output(proc: ManagedProcess) -> None:
-    deadline = time.monotonic() + 10
-    while not proc.tail() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(proc.tail, "output of the process")
 
 
 def test_a_failed_launch_leaves_no_process(tmp_path: Path) -> None:
