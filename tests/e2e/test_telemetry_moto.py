@@ -21,6 +21,7 @@ from router.aws.session import AwsContext
 from router.errors import AWSError
 from router.gateway.records import RequestRecord
 from router.gateway.telemetry import NAMESPACE, CloudWatchSink, TelemetryTarget
+from tests.polling import DEADLINE_S
 
 from .conftest import API, GatewayFactory, write_manifest
 
@@ -189,7 +190,9 @@ def test_the_gateway_publishes_what_it_serves(
     assert sum(series.values) == 4
 
 
-def _eventually(read: Callable[[], list[T]], expect: int, deadline_s: float = 10.0) -> list[T]:
+def _eventually(
+    read: Callable[[], list[T]], expect: int, deadline_s: float = DEADLINE_S
+) -> list[T]:
     """``read()`` until it returns ``expect`` items (an AWSError counts as none yet)."""
     deadline = time.monotonic() + deadline_s
     found: list[T] = []

@@ -25,6 +25,7 @@ from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.errors import AWSError
 from router.local import LOCALHOST, LocalStack, child_env, group_pids, pid_alive
+from tests.polling import DEADLINE_S
 
 from .conftest import API, REGION, moto_client, serve_available, write_manifest
 
@@ -127,7 +128,7 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(migrate_up: Up) -> None:
         assert group_pids(pid) == [], f"{name}'s process group still has members"
 
 
-def _access_logged(endpoint: str, resource: str, deadline_s: float = 10.0) -> bool:
+def _access_logged(endpoint: str, resource: str, deadline_s: float = DEADLINE_S) -> bool:
     """The gateway's telemetry wrote an access-log line for ``resource`` to moto."""
     ctx = AwsContext(
         REGION, endpoint_url=endpoint, client_factory=lambda s: moto_client(endpoint, s)
