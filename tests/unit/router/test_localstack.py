@@ -51,10 +51,13 @@ SERVER = textwrap.dedent(
 )
 
 
-def server(*flags: str, port: int | None = None) -> ManagedProcess:
-    port = port or free_port()
-    argv = [sys.executable, "-c", SERVER, str(port), *flags]
-    return ManagedProcess("tiny", argv, f"http://127.0.0.1:{port}/")
+ANNOUNCE = re.compile(r"serving at http://127\.0\.0\.1:(\d+)")
+
+
+def server(*flags: str) -> ManagedProcess:
+    """A tiny server on a port it binds itself (port 0), found from its output."""
+    argv = [sys.executable, "-c", SERVER, "0", *flags]
+    return ManagedProcess("tiny", argv, "http://127.0.0.1:{port}/", announce=ANNOUNCE)
 
 
 def test_ready_then_stopped_with_nothing_left() -> None:
@@ -80,9 +83,7 @@ def test_stop_kills_the_whole_process_group() -> None:
 
 
 def test_a_server_on_port_0_is_found_at_the_port_it_names() -> None:
-    argv = [sys.executable, "-c", SERVER, "0"]
-    announce = re.compile(r"serving at http://127\.0\.0\.1:(\d+)")
-    with ManagedProcess("tiny", argv, "http://127.0.0.1:{port}/", announce=announce) as proc:
+    with server() as proc:
         assert proc.port is not None and proc.port > 0
         assert proc.ready_url == f"http://127.0.0.1:{proc.port}/"
         assert http_status(proc.ready_url) == 200
@@ -95,7 +96,7 @@ def test_sigkill_after_the_timeout_when_sigterm_is_ignored() -> None:
 
 def test_early_exit_shows_the_last_output() -> None:
     argv = [sys.executable, "-c", "print('boom: no database'); raise SystemExit(3)"]
-    proc = ManagedProcess("broken", argv, f"http://127.0.0.1:{free_port()}/")
+    proc = ManagedProcess("broken", argv, "http://127.0.0.1:{port}/", announce=ANNOUNCE)
     with pytest.raises(ProcessError, match=r"broken exited with code 3") as caught:
         proc.launch(timeout_s=10)
     assert "boom: no database" in caught.value.message
