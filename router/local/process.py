@@ -199,12 +199,17 @@ class ManagedProcess:
         raise self._failure(f"not ready at {self.ready_url} within {timeout_s:.0f} s")
 
     def stop(self, timeout_s: float = 10.0) -> int | None:
-        """SIGTERM the group, wait, SIGKILL what is left; returns the exit code."""
+        """SIGTERM the group, wait, SIGKILL what is left; returns the exit code.
+
+        A group whose leader was reaped and that has no member left is not signalled:
+        its id is free, and another process may already lead a group of that id.
+        """
         proc = self._proc
         if proc is None or self._stopped:
             return None if proc is None else proc.returncode
         self._stopped = True
-        self._signal_group(signal.SIGTERM)
+        if proc.poll() is None or group_pids(proc.pid):  # else the id may be reused by now
+            self._signal_group(signal.SIGTERM)
         try:
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:

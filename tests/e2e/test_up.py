@@ -37,6 +37,7 @@ READY_DEADLINE_S = 60.0
 @dataclass
 class Up:
     process: subprocess.Popen[str]
+    workdir: Path
     lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
     output: list[str] = field(default_factory=list)
 
@@ -83,7 +84,7 @@ def migrate_up(tmp_path: Path) -> Iterator[Up]:
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=child_env(), cwd=tmp_path, start_new_session=True,
     )  # fmt: skip
-    up = Up(process)
+    up = Up(process, tmp_path)
     threading.Thread(target=_pump, args=(up,), daemon=True).start()
     try:
         yield up
@@ -100,8 +101,15 @@ def _stop(up: Up) -> None:
         except subprocess.TimeoutExpired:
             up.process.kill()
     for pid in up.pids().values():
-        if pid_alive(pid):
+        if pid_alive(pid) and _cwd(pid) == up.workdir.resolve():  # ours, not a reused pid
             os.killpg(pid, signal.SIGKILL)
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
 
 
 def test_up_serves_and_stops_cleanly_on_ctrl_c(migrate_up: Up) -> None:
