@@ -45,13 +45,13 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def up(
     port: Annotated[
-        int, typer.Option("--port", "-p", min=1, max=65535, help="Gateway port.")
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Gateway port (0: any free).")
     ] = 8080,
     legacy_port: Annotated[
-        int, typer.Option("--legacy-port", min=1, max=65535, help="Monolith port.")
+        int, typer.Option("--legacy-port", min=0, max=65535, help="Monolith port (0: any free).")
     ] = 5000,
     moto_port: Annotated[
-        int, typer.Option("--moto-port", min=1, max=65535, help="Local AWS endpoint (moto) port.")
+        int, typer.Option("--moto-port", min=0, max=65535, help="Local AWS endpoint (moto) port.")
     ] = 5001,
     database_url: Annotated[
         str | None,
@@ -97,12 +97,13 @@ def _up(config: StackConfig) -> None:
     log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="strangler-up-"))
     config = replace(config, region=model.api.region, log_dir=log_dir)
     stack = LocalStack(config)
-    if model.legacy.url != stack.urls.legacy:
-        _echo(f"note: legacy.url in the manifest is {model.legacy.url}; the gateway is given "
-              f"{stack.urls.legacy} ({LEGACY_URL_ENV})")  # fmt: skip
     with _interrupts_raise():
         try:
-            _announce(stack.start(), stack, config)
+            urls = stack.start()
+            if model.legacy.url != urls.legacy:
+                _echo(f"note: legacy.url in the manifest is {model.legacy.url}; the gateway is "
+                      f"given {urls.legacy} ({LEGACY_URL_ENV})")  # fmt: skip
+            _announce(urls, stack, config)
             _watch(stack)
         except KeyboardInterrupt:
             _echo("stopping ...")
@@ -118,6 +119,8 @@ def _check_ports(config: StackConfig) -> None:
         ports.append(("--port", config.gateway_port))
     seen: dict[int, str] = {}
     for option, number in ports:
+        if number == 0:  # the server binds a free port itself
+            continue
         if number in seen:
             raise UsageError(f"{option} {number} is also {seen[number]}; give distinct ports")
         if port_in_use(number):

@@ -4,7 +4,9 @@ A ``ManagedProcess`` runs in its own session and process group (so a terminal's
 Ctrl-C reaches only the supervisor, which stops children in order), writes its
 output to a log file, and is stopped with SIGTERM to the whole group, then SIGKILL
 after a timeout. Readiness is an HTTP poll with a deadline; on failure the error
-shows the last lines of the process's output.
+shows the last lines of the process's output. A server started on port 0 binds a
+port of the OS's choice and names it in its output (``announce``): no other process
+can take that port between a pick and the bind, as one picked by ``free_port`` can.
 
 This module must not know what the processes are (see ``router.local.stack``), and
 must not change ``os.environ`` or signal handlers.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -43,7 +46,11 @@ TAIL_LINES = 30
 
 
 def free_port(host: str = LOCALHOST) -> int:
-    """A TCP port nobody listens on right now (the OS's choice)."""
+    """A TCP port nobody listens on right now (the OS's choice).
+
+    Another process may take it before the caller binds it: prefer starting a server
+    on port 0 with ``ManagedProcess(announce=...)``.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -116,7 +123,9 @@ class ManagedProcess:
     """One server subprocess in its own process group; a context manager.
 
     ``with ManagedProcess(...) as proc:`` starts it and waits until ``ready_url``
-    answers with a status ``ready`` accepts; leaving the block stops it.
+    answers with a status ``ready`` accepts; leaving the block stops it. With
+    ``announce`` (a pattern whose group 1 is the port the server bound, found in its
+    output), ``ready_url`` holds ``{port}`` until that line appears; ``port`` is then set.
     """
 
     def __init__(
@@ -132,8 +141,11 @@ class ManagedProcess:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         probe: Callable[[str], int | None] = http_status,
+        announce: re.Pattern[str] | None = None,
     ) -> None:
         self.name, self.argv, self.ready_url = name, tuple(argv), ready_url
+        self.port: int | None = None
+        self._announce = announce
         self._env, self._cwd, self._ready = env, cwd, ready
         self._clock, self._sleep, self._probe = clock, sleep, probe
         self._owns_log = log_path is None
@@ -176,19 +188,24 @@ class ManagedProcess:
         while self._clock() < deadline:
             if not self.running:
                 raise self._failure(f"exited with code {self.returncode} before it was ready")
-            status = self._probe(self.ready_url)
+            status = self._probe(self.ready_url) if self._announced() else None
             if status is not None and self._ready(status):
                 return
             self._sleep(poll_s)
         raise self._failure(f"not ready at {self.ready_url} within {timeout_s:.0f} s")
 
     def stop(self, timeout_s: float = 10.0) -> int | None:
-        """SIGTERM the group, wait, SIGKILL what is left; returns the exit code."""
+        """SIGTERM the group, wait, SIGKILL what is left; returns the exit code.
+
+        A group whose leader was reaped and that has no member left is not signalled:
+        its id is free, and another process may already lead a group of that id.
+        """
         proc = self._proc
         if proc is None or self._stopped:
             return None if proc is None else proc.returncode
         self._stopped = True
-        self._signal_group(signal.SIGTERM)
+        if proc.poll() is None or group_pids(proc.pid):  # else the id may be reused by now
+            self._signal_group(signal.SIGTERM)
         try:
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
@@ -227,6 +244,21 @@ class ManagedProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _announced(self) -> bool:
+        """True once the port is known: fixed, or named by the process's output."""
+        if self._announce is None or self.port is not None:
+            return True
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        match = self._announce.search(text)
+        if match is None:
+            return False
+        self.port = int(match.group(1))
+        self.ready_url = self.ready_url.format(port=self.port)
+        return True
 
     def _failure(self, what: str) -> ProcessError:
         output = self.tail() or "(no output)"

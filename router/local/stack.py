@@ -1,7 +1,9 @@
 """The local stack: a moto server (AWS), the monolith (gunicorn) and the local gateway.
 
 ``start_moto``, ``start_legacy`` and ``start_gateway`` each launch one process on
-loopback and return it once it answers HTTP. ``LocalStack`` starts the three in that
+loopback and return it once it answers HTTP; port 0 lets the server bind a free port
+and read it from the server's own output (``proc.port``, ``proc.ready_url``).
+``LocalStack`` starts the three in that
 order, points the gateway at moto (``AWS_ENDPOINT_URL`` plus dummy credentials, in the
 gateway's environment only) and at the monolith (``MIGRATE_LEGACY_URL``), and stops
 them in reverse order, also on errors and Ctrl-C.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,8 +49,23 @@ _PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 _log = logging.getLogger(__name__)
 
 
+# How each server names the address it bound (its port is group 1).
+_MOTO_ANNOUNCE = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
+_GUNICORN_ANNOUNCE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+_GATEWAY_ANNOUNCE = re.compile(r"gateway listening on http://127\.0\.0\.1:(\d+)")
+
+
 def url(port: int) -> str:
     return f"http://{LOCALHOST}:{port}"
+
+
+def _readiness(
+    port: int, path: str, announce: re.Pattern[str]
+) -> tuple[str, re.Pattern[str] | None]:
+    """``(ready_url, announce)`` for a fixed port, or for port 0 (the port it names)."""
+    if port:
+        return f"{url(port)}{path}", None
+    return f"http://{LOCALHOST}:{{port}}{path}", announce
 
 
 def child_env(base: Mapping[str, str] | None = None, **overrides: str) -> dict[str, str]:
@@ -84,8 +102,9 @@ def start_moto(
 ) -> ManagedProcess:
     """A moto server on ``127.0.0.1:port``, ready when ``/moto-api/`` answers."""
     argv = [sys.executable, "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)]
+    ready_url, announce = _readiness(port, "/moto-api/", _MOTO_ANNOUNCE)
     proc = ManagedProcess(
-        "moto", argv, f"{url(port)}/moto-api/", env=child_env(env), log_path=log_path
+        "moto", argv, ready_url, env=child_env(env), log_path=log_path, announce=announce
     )
     return proc.launch(timeout_s)
 
@@ -110,9 +129,11 @@ def start_legacy(
             "--workers", str(workers), "--delay-ms", str(delay_ms)]  # fmt: skip
     if database_url:
         argv += ["--database-url", database_url]
+    ready_url, announce = _readiness(port, "/health", _GUNICORN_ANNOUNCE)
     proc = ManagedProcess(
-        "monolith", argv, f"{url(port)}/health", env=child_env(env), cwd=cwd, log_path=log_path
-    )
+        "monolith", argv, ready_url, env=child_env(env), cwd=cwd, log_path=log_path,
+        announce=announce,
+    )  # fmt: skip
     return proc.launch(timeout_s)
 
 
@@ -127,10 +148,12 @@ def start_gateway(
     """``migrate serve`` on ``127.0.0.1:port``; ready when ``/health`` gets any HTTP answer."""
     argv = [sys.executable, "-m", "migrate_cli", "serve", "--host", LOCALHOST,
             "--port", str(port), "--manifest", str(manifest.resolve())]  # fmt: skip
+    ready_url, announce = _readiness(port, "/health", _GATEWAY_ANNOUNCE)
     proc = ManagedProcess(
         "gateway",
         argv,
-        f"{url(port)}/health",
+        ready_url,
+        announce=announce,
         env=child_env(env),
         cwd=manifest.resolve().parent,
         ready=lambda status: True,
@@ -141,6 +164,8 @@ def start_gateway(
 
 @dataclass(frozen=True, slots=True)
 class StackConfig:
+    """Ports 0: each server binds a free port (``LocalStack.urls`` once started)."""
+
     manifest: Path
     region: str = "us-east-1"
     gateway_port: int = 8080
@@ -173,9 +198,15 @@ class LocalStack:
 
     @property
     def urls(self) -> StackUrls:
+        """The configured ports, or for port 0 the ones the started servers bound."""
         c = self.config
-        gateway = url(c.gateway_port) if c.with_gateway else None
-        return StackUrls(gateway, url(c.legacy_port), url(c.moto_port))
+        gateway = url(self._port("gateway", c.gateway_port)) if c.with_gateway else None
+        legacy, moto = self._port("monolith", c.legacy_port), self._port("moto", c.moto_port)
+        return StackUrls(gateway, url(legacy), url(moto))
+
+    def _port(self, name: str, configured: int) -> int:
+        proc = self.processes.get(name)
+        return configured if proc is None or proc.port is None else proc.port
 
     def gateway_env(self) -> dict[str, str]:
         """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL."""

@@ -1,5 +1,8 @@
 """Shared end-to-end fixtures: real moto, monolith and gateway processes on free ports.
 
+Each server binds port 0 and names the port it got (``router.local``), so no other
+process can take a port between a pick and the bind.
+
 * ``moto_server`` (session): a ``python -m moto.server``; yields its endpoint URL.
 * ``moto_ctx``: an ``AwsContext`` on that server with dummy credentials, after
   resetting moto so each test starts empty. No environment variable is changed.
@@ -10,6 +13,12 @@
 * ``gateway_factory``: ``gateway_factory(manifest, moto_url, legacy_url) -> base URL``
   starts ``migrate serve`` (skips the test when that command does not exist yet).
 * ``serve_available()``: whether ``migrate serve`` is registered.
+* ``served(directory, env, routes)``: a context manager running a monolith on
+  ``env["DATABASE_URL"]`` and a gateway in front of it (a ``Served``); both must exit
+  cleanly.
+* ``wait_for_target(gateway, path, target)``: polls the gateway until it serves
+  ``path`` from ``target``, i.e. until it has reloaded a route move (a CLI command
+  returns before the gateway's next manifest poll).
 
 Every process is stopped by the teardown of the fixture that started it.
 """
@@ -19,6 +28,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +43,6 @@ from router.local import (
     LocalStack,
     ManagedProcess,
     StackConfig,
-    free_port,
     local_aws_env,
     start_gateway,
     start_legacy,
@@ -41,8 +51,9 @@ from router.local import (
 from router.local.stack import DUMMY_CREDENTIALS
 from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
+from tests.polling import wait_until
 
-__all__ = ["REGION", "serve_available", "write_manifest"]
+__all__ = ["REGION", "Served", "serve_available", "served", "wait_for_target", "write_manifest"]
 
 REGION = "us-east-1"
 API = {"name": "e2e-api", "stage": "prod", "region": REGION}
@@ -81,6 +92,41 @@ def write_manifest(
     return path
 
 
+@dataclass(frozen=True)
+class Served:
+    legacy: str
+    gateway: str
+    manifest: Path
+    env: dict[str, str]
+
+
+@contextmanager
+def served(directory: Path, env: dict[str, str], routes: list[dict[str, Any]]) -> Iterator[Served]:
+    """The monolith (database ``env["DATABASE_URL"]``) and ``migrate serve`` before it."""
+    logs = {name: directory / f"{name}.log" for name in ("legacy", "gateway")}
+    legacy = start_legacy(0, env["DATABASE_URL"], cwd=directory, env=env, log_path=logs["legacy"])
+    try:
+        legacy_url = legacy.ready_url.removesuffix("/health")
+        manifest = write_manifest(directory, legacy_url, routes)
+        gateway = start_gateway(0, manifest, env, log_path=logs["gateway"])
+        try:
+            yield Served(legacy_url, gateway.ready_url.removesuffix("/health"), manifest, env)
+        finally:
+            assert gateway.stop() == 0, logs["gateway"].read_text()
+    finally:
+        assert legacy.stop() == 0, logs["legacy"].read_text()
+
+
+def wait_for_target(gateway: str, path: str, target: str) -> httpx.Response:
+    """``GET gateway+path`` until its ``X-Migrate-Target`` is ``target``; that response."""
+
+    def answer() -> httpx.Response | None:
+        resp = httpx.get(gateway + path, timeout=10)
+        return resp if resp.headers.get("x-migrate-target") == target else None
+
+    return wait_until(answer, f"{path} served from {target}")
+
+
 def run_migrate(
     *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -104,7 +150,7 @@ def moto_client(endpoint: str, service: str) -> Any:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    proc = start_moto(free_port())
+    proc = start_moto(0)
     try:
         yield proc.ready_url.removesuffix("/moto-api/")
     finally:
@@ -125,7 +171,7 @@ def moto_ctx(moto_server: str) -> AwsContext:
 def legacy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("legacy")
     database_url = f"sqlite:///{(workdir / 'legacy.db').as_posix()}"
-    proc = start_legacy(free_port(), database_url, cwd=workdir, log_path=workdir / "legacy.log")
+    proc = start_legacy(0, database_url, cwd=workdir, log_path=workdir / "legacy.log")
     try:
         yield proc.ready_url.removesuffix("/health")
     finally:
@@ -142,7 +188,7 @@ def gateway_factory() -> Iterator[GatewayFactory]:
         env = local_aws_env(moto_url, REGION)
         env[LEGACY_URL_ENV] = legacy_url
         log = manifest.parent / f"gateway-{len(started)}.log"
-        proc = start_gateway(free_port(), manifest, env, log_path=log)
+        proc = start_gateway(0, manifest, env, log_path=log)
         started.append(proc)
         return proc.ready_url.removesuffix("/health")
 
@@ -158,12 +204,11 @@ def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """The whole stack (moto, monolith, gateway) on free ports, like ``migrate up``."""
     if not serve_available():
         pytest.skip("`migrate serve` is not registered yet")
-    legacy_port = free_port()
     config = StackConfig(
-        manifest=write_manifest(tmp_path, f"http://127.0.0.1:{legacy_port}"),
-        gateway_port=free_port(),
-        legacy_port=legacy_port,
-        moto_port=free_port(),
+        manifest=write_manifest(tmp_path, "http://127.0.0.1:5000"),  # the gateway is told the URL
+        gateway_port=0,
+        legacy_port=0,
+        moto_port=0,
         database_url=f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
         log_dir=tmp_path / "logs",
     )

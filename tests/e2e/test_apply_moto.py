@@ -183,7 +183,8 @@ def test_two_operators_at_once(project: Project) -> None:
                 "--yes",
             ],
             cwd=project.root,
-            env=project.env,
+            # the second waits for the whole apply of the first, slow on a loaded machine
+            env={**project.env, "MIGRATE_LOCK_TIMEOUT": "240"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -192,7 +193,7 @@ def test_two_operators_at_once(project: Project) -> None:
             ("GET /api/products", "migrated_functions.products.list_products"),
         ]
     ]
-    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     routes = {r["id"]: r for r in json.loads(project.ok("routes", "--json"))["routes"]}
     assert routes["get-api-users-user-id"]["target"] == "lambda"

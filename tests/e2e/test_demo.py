@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,12 @@ def _processes_mentioning(text: str) -> list[int]:
 
 def test_demo_runs_the_whole_workflow_and_leaves_nothing_behind(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "migrate_cli", "demo", "--workdir", str(workdir), "--json"],
         capture_output=True,
         text=True,
         timeout=240,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads(result.stdout)  # the narration goes to stderr with --json
     assert "rolled-back" in result.stderr
@@ -50,5 +47,4 @@ def test_demo_runs_the_whole_workflow_and_leaves_nothing_behind(tmp_path: Path) 
     }
     for report in summary["reports"]:
         assert "<html" in Path(report).read_text().lower()
-    assert elapsed < 120
     assert _processes_mentioning(str(workdir)) == []

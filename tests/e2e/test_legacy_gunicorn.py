@@ -1,18 +1,15 @@
 """End-to-end: ``python -m legacy_app`` as a real gunicorn process on a free port.
 
 The server runs in a temporary working directory with a temporary SQLite
-database; it is always terminated and reaped in the fixture teardown.
+database, on a port it binds itself; it is always terminated and reaped (its whole
+process group) in the fixture teardown.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from router.local import start_legacy
+
 pytestmark = pytest.mark.e2e
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_DEADLINE_S = 30.0
 TABLES = ("users", "products", "product_tags", "orders", "order_items")
 
 
@@ -31,61 +28,19 @@ TABLES = ("users", "products", "product_tags", "orders", "order_items")
 class Server:
     base_url: str
     db_path: Path
-    process: subprocess.Popen[bytes]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def server_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LEGACY_DELAY_MS")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"server not healthy within {STARTUP_DEADLINE_S}s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> int:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("legacy_e2e")
     db_path, log = workdir / "data" / "e2e.db", workdir / "server.log"
-    port = free_port()
-    cmd = [sys.executable, "-m", "legacy_app", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "2", "--database-url", f"sqlite:///{db_path.as_posix()}"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, cwd=workdir, env=server_env(), stdout=out, stderr=out)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LEGACY_DELAY_MS")}
+    database_url = f"sqlite:///{db_path.as_posix()}"
+    proc = start_legacy(0, database_url, cwd=workdir, env=env, log_path=log)  # port: its own
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base_url, process, log)
-        yield Server(base_url, db_path, process)
+        yield Server(proc.ready_url.removesuffix("/health"), db_path)
     finally:
-        returncode = stop(process)
+        returncode = proc.stop()
     assert returncode == 0, log.read_text()
 
 

@@ -1,7 +1,12 @@
 """``migrate route promote --steps`` through the real path: a ``migrate`` process moves
 the manifest and reads access logs from a moto server, while a thread of the test
 plays the traffic, writing access-log lines for both targets at the weight the
-manifest holds at that moment."""
+manifest holds at that moment.
+
+The traffic is a rate (requests per second of the clock), not a count per tick of
+the thread: on a loaded machine the thread ticks less often, and a fixed count per
+tick then fell under ``min_samples`` in a check window (a hold instead of a verdict).
+"""
 
 from __future__ import annotations
 
@@ -31,11 +36,12 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 ROUTE = {"id": "get-api-users-id", "method": "GET", "path": "/api/users/{id}"}
 HANDLER = "migrated_functions.users.get_user"
-TICK_S, PER_TICK = 0.2, 20
+TICK_S, RATE_PER_S = 0.2, 200  # 300 of each target per 3 s window at 50%
 
 
 class Traffic(threading.Thread):
-    """Every tick, PER_TICK requests split by the manifest's current weight."""
+    """Every tick, RATE_PER_S requests a second since the last tick, split by the
+    manifest's current weight."""
 
     def __init__(self, manifest: Path, moto_url: str, lambda_scale: float) -> None:
         super().__init__(daemon=True)
@@ -56,9 +62,10 @@ class Traffic(threading.Thread):
             last_ms = now_ms
 
     def _events(self, weight: int, start_ms: int, end_ms: int) -> list[tuple[int, str]]:
-        n_lambda = round(PER_TICK * weight / 100)
-        times = np.sort(self.rng.integers(start_ms + 1, end_ms + 1, PER_TICK))
-        latencies = self.rng.lognormal(np.log(8.0), 0.35, PER_TICK)
+        count = max(1, round(RATE_PER_S * (end_ms - start_ms) / 1000))
+        n_lambda = round(count * weight / 100)
+        times = np.sort(self.rng.integers(start_ms + 1, end_ms + 1, count))
+        latencies = self.rng.lognormal(np.log(8.0), 0.35, count)
         events = []
         for i, (at, latency) in enumerate(zip(times, latencies, strict=True)):
             target = "lambda" if i < n_lambda else "legacy"

@@ -8,7 +8,9 @@ another process while a test thread sends ``GET /api/users/{id}`` traffic:
   (exit 1), and ``migrate route promote`` then refuses it unless ``--force``;
 * the faithful handler ``migrated_functions.users.get_user`` is parity (exit 0).
 
-Clients always get the monolith's bytes. Every process started is stopped.
+Clients always get the monolith's bytes. Every process started is stopped. A route
+move is seen by the gateway at its next manifest poll, after the CLI returned: each
+run first waits until the gateway serves the route from the monolith again.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from router.local import child_env, free_port, start_gateway, start_legacy
-from router.manifest.model import Manifest
-from router.manifest.store import dump_manifest, load_manifest
+from router.local import child_env
+from router.manifest.store import load_manifest
+from tests.e2e.conftest import Served, served, wait_for_target
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("httptools")  # a dependency of `migrate serve`
@@ -52,14 +53,6 @@ def wrong_email(event, context):
 
 
 @dataclass
-class Stack:
-    legacy: str
-    gateway: str
-    manifest: Path
-    env: dict[str, str]
-
-
-@dataclass
 class Traffic:
     gateway: str
     legacy: str
@@ -79,39 +72,24 @@ class Traffic:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("shadow_e2e")
     (tmp / "shadow_e2e_handlers.py").write_text(HANDLERS, encoding="utf-8")
     database = f"sqlite:///{(tmp / 'db.sqlite').as_posix()}"
     env = child_env(DATABASE_URL=database, MIGRATE_TELEMETRY="off", MIGRATE_USER="e2e")
-    legacy = start_legacy(free_port(), database, cwd=tmp, env=env, log_path=tmp / "legacy.log")
-    try:
-        legacy_url = legacy.ready_url.removesuffix("/health")
-        manifest = write_manifest(tmp / "migration.yaml", legacy_url)
-        gateway = start_gateway(free_port(), manifest, env, log_path=tmp / "gateway.log")
-        try:
-            yield Stack(legacy_url, gateway.ready_url.removesuffix("/health"), manifest, env)
-        finally:
-            assert gateway.stop() == 0, (tmp / "gateway.log").read_text()
-    finally:
-        legacy.stop()
+    with served(tmp, env, [{"id": ROUTE, "method": "GET", "path": "/api/users/{user_id}"}]) as s:
+        yield s
 
 
-def write_manifest(path: Path, legacy_url: str) -> Path:
-    routes = [{"id": ROUTE, "method": "GET", "path": "/api/users/{user_id}"}]
-    model = Manifest.model_validate({"legacy": {"url": legacy_url}, "routes": routes})
-    path.write_text(dump_manifest(model), encoding="utf-8")
-    return path
-
-
-def migrate(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+def migrate(stack: Served, *args: str) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "migrate_cli", *args, "--manifest", str(stack.manifest)]
     return subprocess.run(
         argv, env=stack.env, cwd=stack.manifest.parent, capture_output=True, text=True, timeout=60
     )
 
 
-def shadow_under_traffic(stack: Stack, function: str) -> tuple[int, dict[str, Any]]:
+def shadow_under_traffic(stack: Served, function: str) -> tuple[int, dict[str, Any]]:
+    wait_for_target(stack.gateway, "/api/users/1", "legacy")  # a previous rollback reloaded
     traffic = Traffic(stack.gateway, stack.legacy)
     worker = threading.Thread(target=traffic.run)
     worker.start()
@@ -127,7 +105,7 @@ def shadow_under_traffic(stack: Stack, function: str) -> tuple[int, dict[str, An
     return done.returncode, json.loads(done.stdout)
 
 
-def test_one_changed_field_is_caught_and_blocks_the_promotion(stack: Stack) -> None:
+def test_one_changed_field_is_caught_and_blocks_the_promotion(stack: Served) -> None:
     code, report = shadow_under_traffic(stack, WRONG_EMAIL)
     assert code == 1, report
     mismatches = report["mismatches"]
@@ -144,7 +122,7 @@ def test_one_changed_field_is_caught_and_blocks_the_promotion(stack: Stack) -> N
     assert migrate(stack, "rollback", ROUTE).returncode == 0
 
 
-def test_the_faithful_handler_is_parity(stack: Stack) -> None:
+def test_the_faithful_handler_is_parity(stack: Served) -> None:
     code, report = shadow_under_traffic(stack, FAITHFUL)
     assert code == 0, report
     assert report["outcome"] == "parity" and report["mismatches"] == []

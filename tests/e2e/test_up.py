@@ -24,7 +24,8 @@ from migrate_cli.main import app
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.errors import AWSError
-from router.local import LOCALHOST, LocalStack, child_env, free_port, group_pids, pid_alive
+from router.local import LOCALHOST, LocalStack, child_env, group_pids, pid_alive
+from tests.polling import DEADLINE_S
 
 from .conftest import API, REGION, moto_client, serve_available, write_manifest
 
@@ -36,6 +37,7 @@ READY_DEADLINE_S = 60.0
 @dataclass
 class Up:
     process: subprocess.Popen[str]
+    workdir: Path
     lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
     output: list[str] = field(default_factory=list)
 
@@ -70,8 +72,8 @@ def _pump(up: Up) -> None:
 
 @pytest.fixture
 def migrate_up(tmp_path: Path) -> Iterator[Up]:
-    ports = {name: free_port() for name in ("--port", "--legacy-port", "--moto-port")}
-    manifest = write_manifest(tmp_path, f"http://{LOCALHOST}:{ports['--legacy-port']}")
+    ports = {name: 0 for name in ("--port", "--legacy-port", "--moto-port")}  # each its own
+    manifest = write_manifest(tmp_path, f"http://{LOCALHOST}:5000")  # the gateway is told
     argv = [sys.executable, "-m", "migrate_cli", "up", "--manifest", str(manifest),
             "--database-url", f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
             "--log-dir", str(tmp_path / "logs")]  # fmt: skip
@@ -82,7 +84,7 @@ def migrate_up(tmp_path: Path) -> Iterator[Up]:
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=child_env(), cwd=tmp_path, start_new_session=True,
     )  # fmt: skip
-    up = Up(process)
+    up = Up(process, tmp_path)
     threading.Thread(target=_pump, args=(up,), daemon=True).start()
     try:
         yield up
@@ -99,8 +101,15 @@ def _stop(up: Up) -> None:
         except subprocess.TimeoutExpired:
             up.process.kill()
     for pid in up.pids().values():
-        if pid_alive(pid):
+        if pid_alive(pid) and _cwd(pid) == up.workdir.resolve():  # ours, not a reused pid
             os.killpg(pid, signal.SIGKILL)
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
 
 
 def test_up_serves_and_stops_cleanly_on_ctrl_c(migrate_up: Up) -> None:
@@ -127,7 +136,7 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(migrate_up: Up) -> None:
         assert group_pids(pid) == [], f"{name}'s process group still has members"
 
 
-def _access_logged(endpoint: str, resource: str, deadline_s: float = 10.0) -> bool:
+def _access_logged(endpoint: str, resource: str, deadline_s: float = DEADLINE_S) -> bool:
     """The gateway's telemetry wrote an access-log line for ``resource`` to moto."""
     ctx = AwsContext(
         REGION, endpoint_url=endpoint, client_factory=lambda s: moto_client(endpoint, s)
@@ -151,7 +160,7 @@ def test_a_port_in_use_fails_with_exit_2_naming_the_option(tmp_path: Path) -> No
         port = busy.getsockname()[1]
         result = CliRunner().invoke(
             app, ["up", "--manifest", str(manifest), "--legacy-port", str(port),
-                  "--port", str(free_port()), "--moto-port", str(free_port())],
+                  "--port", "0", "--moto-port", "0"],
         )  # fmt: skip
     assert result.exit_code == 2
     assert f"--legacy-port {port}" in result.output and "in use" in result.output

@@ -7,7 +7,6 @@ import re
 import socket
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,13 @@ from router.local import (
     child_env,
     free_port,
     group_pids,
+    http_status,
     local_aws_env,
     pid_alive,
     port_in_use,
 )
 from router.local.stack import SOURCE_ROOT
+from tests.polling import wait_until
 
 SERVER = textwrap.dedent(
     """
@@ -43,16 +44,20 @@ SERVER = textwrap.dedent(
     if "--ignore-term" in sys.argv:
         import signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    print("serving", flush=True)
-    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    print("serving at http://127.0.0.1:%d" % server.server_port, flush=True)
+    server.serve_forever()
     """
 )
 
 
-def server(*flags: str, port: int | None = None) -> ManagedProcess:
-    port = port or free_port()
-    argv = [sys.executable, "-c", SERVER, str(port), *flags]
-    return ManagedProcess("tiny", argv, f"http://127.0.0.1:{port}/")
+ANNOUNCE = re.compile(r"serving at http://127\.0\.0\.1:(\d+)")
+
+
+def server(*flags: str) -> ManagedProcess:
+    """A tiny server on a port it binds itself (port 0), found from its output."""
+    argv = [sys.executable, "-c", SERVER, "0", *flags]
+    return ManagedProcess("tiny", argv, "http://127.0.0.1:{port}/", announce=ANNOUNCE)
 
 
 def test_ready_then_stopped_with_nothing_left() -> None:
@@ -77,6 +82,13 @@ def test_stop_kills_the_whole_process_group() -> None:
     assert group_pids(pgid) == []
 
 
+def test_a_server_on_port_0_is_found_at_the_port_it_names() -> None:
+    with server() as proc:
+        assert proc.port is not None and proc.port > 0
+        assert proc.ready_url == f"http://127.0.0.1:{proc.port}/"
+        assert http_status(proc.ready_url) == 200
+
+
 def test_sigkill_after_the_timeout_when_sigterm_is_ignored() -> None:
     proc = server("--ignore-term").launch(timeout_s=10)
     assert proc.stop(timeout_s=0.3) == -9
@@ -84,7 +96,7 @@ def test_sigkill_after_the_timeout_when_sigterm_is_ignored() -> None:
 
 def test_early_exit_shows_the_last_output() -> None:
     argv = [sys.executable, "-c", "print('boom: no database'); raise SystemExit(3)"]
-    proc = ManagedProcess("broken", argv, f"http://127.0.0.1:{free_port()}/")
+    proc = ManagedProcess("broken", argv, "http://127.0.0.1:{port}/", announce=ANNOUNCE)
     with pytest.raises(ProcessError, match=r"broken exited with code 3") as caught:
         proc.launch(timeout_s=10)
     assert "boom: no database" in caught.value.message
@@ -126,9 +138,7 @@ def test_deadline_with_injected_clock_shows_output(tmp_path: Path) -> None:
 
 
 def _wait_for_output(proc: ManagedProcess) -> None:
-    deadline = time.monotonic() + 10
-    while not proc.tail() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(proc.tail, "output of the process")
 
 
 def test_a_failed_launch_leaves_no_process(tmp_path: Path) -> None:

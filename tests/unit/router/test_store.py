@@ -118,6 +118,7 @@ def test_concurrent_operators_lose_nothing(tmp_path: Path) -> None:
     path = _write(tmp_path, n_routes=8)
     (tmp_path / "hpkg.py").write_text("def fn(event, context):\n    return {}\n")
     env = {**os.environ, "MIGRATE_MANIFEST": str(path), "PYTHONPATH": str(tmp_path)}
+    env["MIGRATE_LOCK_TIMEOUT"] = "240"  # the last waits for seven others: slow under load
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "migrate_cli", "route", "promote", f"r{i}", "-f", "hpkg.fn"],
@@ -128,7 +129,7 @@ def test_concurrent_operators_lose_nothing(tmp_path: Path) -> None:
         )
         for i in range(8)
     ]
-    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, outputs
     model = load_manifest(path).model
     assert {r.target for r in model.routes} == {"lambda"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -158,17 +159,16 @@ def test_monolith_down_is_502() -> None:
     async def check(port: int, legacy_port: int) -> None:
         done = await exchange(port, b"GET /x HTTP/1.1\r\nHost: gw\r\n\r\n", 1)
         assert done[0][0] == 200
-        # a port nobody listens on: bind, note, release
-        probe = await asyncio.start_server(fake_monolith, "127.0.0.1", 0)
-        dead = probe.sockets[0].getsockname()[1]
-        probe.close()
-        await probe.wait_closed()
-        pool = UpstreamPool()
-        try:
-            await pool.send(LegacyBase("http", "127.0.0.1", dead, ""),
-                            UpstreamRequest("GET", "/", [], b""), 1.0)  # fmt: skip
-        except UpstreamError:
-            return
+        # a port bound but not listening: refused, and no other process can take it
+        with socket.socket() as held:
+            held.bind(("127.0.0.1", 0))
+            dead = held.getsockname()[1]
+            pool = UpstreamPool()
+            try:
+                await pool.send(LegacyBase("http", "127.0.0.1", dead, ""),
+                                UpstreamRequest("GET", "/", [], b""), 1.0)  # fmt: skip
+            except UpstreamError:
+                return
         raise AssertionError("expected UpstreamError")
 
     serve(check)
@@ -189,8 +189,8 @@ def test_slow_monolith_is_504_within_the_route_timeout() -> None:
         start = asyncio.get_running_loop().time()
         try:
             await pool.send(base, UpstreamRequest("GET", "/hang", [], b""), 0.1)
-        except TimeoutError:
-            assert asyncio.get_running_loop().time() - start < 1.0
+        except TimeoutError:  # well before the monolith's 5 s (a bound, not a speed claim)
+            assert asyncio.get_running_loop().time() - start < 4.0
             return
         finally:
             await pool.close()

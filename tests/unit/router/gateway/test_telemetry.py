@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pytest
 
@@ -17,6 +16,7 @@ from router.errors import AWSError, UsageError
 from router.gateway.records import NullSink
 from router.gateway.telemetry import NAMESPACE, CloudWatchSink, TelemetryTarget, build_sink
 from router.manifest.model import Manifest
+from tests.polling import wait_until
 from tests.unit.router.gateway.conftest import rec
 
 TARGET = TelemetryTarget("shop", "prod", "/strangler/shop/prod/access", "local-gateway-h-1")
@@ -128,28 +128,35 @@ def test_the_background_thread_flushes_within_the_interval() -> None:
     s = CloudWatchSink(TARGET, metrics, logs, flush_interval_s=0.02)
     try:
         s.record(rec())
-        assert _eventually(lambda: len(logs.events) == 1)
+        wait_until(lambda: len(logs.events) == 1, "a flush by the thread")
     finally:
         s.close()
 
 
 def test_record_does_not_wait_for_a_slow_publisher() -> None:
-    gate = threading.Event()
+    entered, gate = threading.Event(), threading.Event()
 
     class Slow(FakeMetrics):
+        inside = False
+
         def put_metric_data(self, namespace: str, data: Sequence[MetricDatum]) -> int:
-            gate.wait(5)
+            self.inside = True
+            entered.set()
+            gate.wait(30)
+            self.inside = False
             return super().put_metric_data(namespace, data)
 
-    s = CloudWatchSink(TARGET, Slow(), FakeLogs(), flush_interval_s=0.01)
-    s.record(rec())
-    time.sleep(0.05)  # the thread is now blocked in put_metric_data
-    started = time.perf_counter()
-    for _ in range(100):
+    slow = Slow()
+    s = CloudWatchSink(TARGET, slow, FakeLogs(), flush_interval_s=0.01)
+    try:
         s.record(rec())
-    assert time.perf_counter() - started < 0.05
-    gate.set()
-    s.close()
+        assert entered.wait(30)  # the thread is now blocked in put_metric_data
+        for _ in range(100):
+            s.record(rec())
+        assert slow.inside and s.stats().recorded == 101  # taken while it is blocked
+    finally:
+        gate.set()
+        s.close()
 
 
 def test_failures_are_logged_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
@@ -200,12 +207,3 @@ def test_target_for_manifest_uses_the_template_log_group() -> None:
     assert target == TelemetryTarget(
         "legacy-api", "prod", "/strangler/legacy-api/prod/access", "stream"
     )
-
-
-def _eventually(check: Callable[[], bool], timeout_s: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return check()

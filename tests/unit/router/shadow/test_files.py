@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from router.shadow.files import (
 )
 from router.shadow.record import Captured, RawSample, observe
 from router.shadow.writer import ResultsWriter
+from tests.polling import wait_until
 
 JSON = (("Content-Type", "application/json; charset=UTF-8"), ("X-Other", "1"))
 
@@ -79,9 +79,7 @@ def test_writer_flushes_while_running(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     writer = ResultsWriter(flush_every=0.02)
     writer.submit(path, raw())
-    deadline = time.monotonic() + 5
-    while not read_results(path).samples and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: read_results(path).samples, "a flush while running")
     assert len(read_results(path).samples) == 1
     writer.close()
 
