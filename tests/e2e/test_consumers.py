@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import random
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from router.local import ManagedProcess, free_port, start_gateway, start_legacy
+from router.local import ManagedProcess, start_gateway, start_legacy
 from router.local.stack import SOURCE_ROOT, url
 from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
@@ -77,12 +78,23 @@ class Stack:
     monolith: str
 
 
-def _serve(name: str, argv: list[str], ready: str, log_dir: Path) -> ManagedProcess:
+GUNICORN_ANNOUNCE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+UVICORN_ANNOUNCE = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+
+
+def _serve(
+    name: str, argv: list[str], ready: str, announce: re.Pattern[str], log_dir: Path
+) -> ManagedProcess:
+    """A server bound to port 0, ready at ``ready`` (a URL holding ``{port}``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MIGRATE_"))}
     env["PYTHONPATH"] = str(SOURCE_ROOT)
-    proc = ManagedProcess(name, argv, ready, env=env, cwd=SOURCE_ROOT,
+    proc = ManagedProcess(name, argv, ready, announce=announce, env=env, cwd=SOURCE_ROOT,
                           log_path=log_dir / f"{name}.log")  # fmt: skip
     return proc.launch(30)
+
+
+def _base(proc: ManagedProcess) -> str:
+    return url(proc.port or 0)
 
 
 @pytest.fixture(scope="module")
@@ -91,22 +103,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     database_url = f"sqlite:///{(tmp / 'legacy.db').as_posix()}"
     started: list[ManagedProcess] = []
     try:
-        ports = [free_port() for _ in range(4)]
-        started.append(start_legacy(ports[0], database_url, cwd=tmp, log_path=tmp / "m.log"))
-        gunicorn = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{ports[1]}", "-w", "1",
+        legacy = start_legacy(0, database_url, cwd=tmp, log_path=tmp / "m.log")
+        started.append(legacy)
+        gunicorn = [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "-w", "1",
                     f"{C}.flask_echo:app"]  # fmt: skip
-        started.append(_serve("echo", gunicorn, f"{url(ports[1])}/empty", tmp))
+        ready = "http://127.0.0.1:{port}"
+        echo = _serve("echo", gunicorn, ready + "/empty", GUNICORN_ANNOUNCE, tmp)
+        started.append(echo)
         uvicorn = [sys.executable, "-m", "uvicorn", f"{C}.asgi_app:app", "--host", "127.0.0.1",
-                   "--port", str(ports[2]), "--no-access-log"]  # fmt: skip
-        started.append(_serve("asgi", uvicorn, f"{url(ports[2])}/asgi-png", tmp))
+                   "--port", "0", "--no-access-log"]  # fmt: skip
+        asgi = _serve("asgi", uvicorn, ready + "/asgi-png", UVICORN_ANNOUNCE, tmp)
+        started.append(asgi)
         data = {"api": {"name": "consumers", "binary_media_types": BINARY_TYPES},
-                "legacy": {"url": url(ports[0])}, "routes": ROUTES}  # fmt: skip
+                "legacy": {"url": _base(legacy)}, "routes": ROUTES}  # fmt: skip
         manifest = tmp / "migration.yaml"
         manifest.write_text(dump_manifest(Manifest.model_validate(data)), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MIGRATE_"))}
         env.update(DATABASE_URL=database_url, MIGRATE_TELEMETRY="off")
-        started.append(start_gateway(ports[3], manifest, env, log_path=tmp / "gateway.log"))
-        yield Stack(url(ports[3]), url(ports[1]), url(ports[2]), url(ports[0]))
+        gateway = start_gateway(0, manifest, env, log_path=tmp / "gateway.log")
+        started.append(gateway)
+        yield Stack(_base(gateway), _base(echo), _base(asgi), _base(legacy))
     finally:
         for proc in reversed(started):
             proc.stop()

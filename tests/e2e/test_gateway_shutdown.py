@@ -4,8 +4,9 @@ Lambda handler does: hang in its thread, or start a non-daemon thread of its own
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -15,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from router.local import ManagedProcess, child_env
 from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
-from tests.e2e.test_gateway_serve import child_env, free_port, launch, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("httptools")  # a dependency of `migrate serve`
@@ -43,33 +44,38 @@ def spawn(event, context):
 """
 
 
+ANNOUNCE = re.compile(r"gateway listening on http://127\.0\.0\.1:(\d+)")
+
+
 @pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
+def started() -> Iterator[list[ManagedProcess]]:
+    procs: list[ManagedProcess] = []
     yield procs
     for proc in procs:
-        stop(proc)  # SIGTERM, then SIGKILL: never left running
+        proc.stop()  # SIGTERM, then SIGKILL: never left running
 
 
-def serve(tmp_path: Path, procs: list[subprocess.Popen[bytes]]) -> tuple[str, Path]:
+def serve(tmp_path: Path, procs: list[ManagedProcess]) -> tuple[str, Path]:
     (tmp_path / "hangers.py").write_text(HANDLERS, encoding="utf-8")
     routes = [
         {"id": name, "method": "GET", "path": f"/{name}", "target": "lambda",
          "function": f"hangers.{name}"}
         for name in ("ok", "hang", "spawn")
     ]  # fmt: skip
-    dead = f"http://127.0.0.1:{free_port()}"  # no legacy route is called
+    dead = "http://127.0.0.1:9"  # discard port: no legacy route is called
     manifest = Manifest.model_validate({"legacy": {"url": dead}, "routes": routes})
     path = tmp_path / "migration.yaml"
     path.write_text(dump_manifest(manifest), encoding="utf-8")
-    port = free_port()
-    argv = [sys.executable, "-m", "migrate_cli", "serve", "--port", str(port),
+    argv = [sys.executable, "-m", "migrate_cli", "serve", "--port", "0",
             "--manifest", str(path), "--grace", str(GRACE_S)]  # fmt: skip
     log = tmp_path / "gateway.log"
-    proc = launch(argv, child_env("sqlite://"), log, procs)
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(f"{url}/ok", proc, log)
-    return url, log
+    proc = ManagedProcess(
+        "gateway", argv, "http://127.0.0.1:{port}/ok", announce=ANNOUNCE,
+        env=child_env(DATABASE_URL="sqlite://"), cwd=tmp_path, log_path=log,
+    )  # fmt: skip
+    procs.append(proc)
+    proc.launch(30.0)
+    return f"http://127.0.0.1:{proc.port}", log
 
 
 def wait_for(path: Path, within: float = 10.0) -> None:
@@ -79,20 +85,21 @@ def wait_for(path: Path, within: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def exits_within_grace(proc: subprocess.Popen[bytes], log: Path) -> None:
+def exits_within_grace(proc: ManagedProcess, log: Path) -> None:
+    assert proc.pid is not None
     sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    try:
-        code = proc.wait(timeout=GRACE_S + 5)
-    except subprocess.TimeoutExpired:
+    os.kill(proc.pid, signal.SIGTERM)
+    while proc.running and time.monotonic() - sent < GRACE_S + 5:
+        time.sleep(0.02)
+    if proc.running:
         pytest.fail(f"still running {GRACE_S + 5:g} s after SIGTERM:\n{log.read_text()}")
-    took = time.monotonic() - sent
+    code, took = proc.returncode, time.monotonic() - sent
     assert code == 0, log.read_text()
     assert took < GRACE_S + 2.0, f"took {took:.2f} s"
 
 
 def test_sigterm_ends_the_gateway_with_a_hung_handler(
-    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+    tmp_path: Path, started: list[ManagedProcess]
 ) -> None:
     url, log = serve(tmp_path, started)
 
@@ -109,7 +116,7 @@ def test_sigterm_ends_the_gateway_with_a_hung_handler(
 
 
 def test_sigterm_ends_the_gateway_when_a_handler_left_a_thread(
-    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+    tmp_path: Path, started: list[ManagedProcess]
 ) -> None:
     url, log = serve(tmp_path, started)
     assert httpx.get(f"{url}/spawn", timeout=5).text == "spawned"
