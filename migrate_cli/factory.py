@@ -19,6 +19,7 @@ from router.deploy.service import DeployService, build_deploy_service
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
+from router.shadow.gate import ShadowGate
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
@@ -64,7 +65,13 @@ class Factory:
         return self.store().history
 
     def route_service(self) -> RouteService:
-        return RouteService(self.store(), self.history(), code_root=self.project_root)
+        """Promotions refused after real shadow mismatches unless forced (``ShadowGate``)."""
+        return RouteService(
+            self.store(),
+            self.history(),
+            code_root=self.project_root,
+            promote_check=ShadowGate(self.manifest_path),
+        )
 
     def template_path(self) -> Path:
         return self.project_root / "template.yaml"

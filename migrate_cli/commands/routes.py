@@ -22,10 +22,9 @@ from router.errors import UsageError
 from router.history import HistoryEntry, RouteState
 from router.manifest.model import Route
 from router.progressive.plan import OptionMix, ProgressivePlan, check_option_mix
-from router.routes import RouteChange, RouteService
+from router.routes import RouteChange
 
 if TYPE_CHECKING:
-    from router.deploy.service import DeployService
     from router.progressive.model import Observer, RunReport
     from router.progressive.session import RunOptions
 
@@ -197,7 +196,7 @@ def promote(
             function=function,
             reason=reason,
         )
-        _progressive(factory, options, yes, as_json, force)
+        _progressive(factory, options, yes, as_json)
         return
     if not apply_now:
         change = factory.route_service().promote(
@@ -205,7 +204,7 @@ def promote(
         )
         _report([change], as_json)
         return
-    applied = _deploy_service(factory, force).promote(
+    applied = factory.deploy_service().promote(
         route,
         function=function,
         weight=weight,
@@ -216,31 +215,14 @@ def promote(
     _report_applied(applied, as_json)
 
 
-def _route_service(factory: Factory, force: bool) -> RouteService:
-    """--force passed to the promote check (the shadow refusal): none when forced."""
-    service = factory.route_service()
-    if force:
-        service.promote_check = None
-    return service
-
-
-def _deploy_service(factory: Factory, force: bool) -> DeployService:
-    service = factory.deploy_service()
-    if force:
-        service.routes.promote_check = None
-    return service
-
-
-def _progressive(
-    factory: Factory, options: RunOptions, yes: bool, as_json: bool, force: bool
-) -> None:
+def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
     from router.progressive.session import Services, prepare, run
 
     services = Services(
         factory.store(),
         factory.history(),
-        lambda: _route_service(factory, force),
-        lambda: _deploy_service(factory, force),
+        factory.route_service,
+        factory.deploy_service,
         factory.analysis_service,
     )
     prepared = prepare(options, services)
