@@ -13,13 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from migrate_cli.bigtable import LONG_TABLE_ROWS, long_table
-from migrate_cli.commands.deploy import ForceOpt, YesOpt
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from migrate_cli.planview import confirm_for, plan_json, print_applied
+from migrate_cli.views.routes import describe_state
 from router.deploy.service import Applied, Declined
 from router.errors import UsageError
-from router.history import HistoryEntry, RouteState
+from router.history import HistoryEntry
 from router.manifest.model import Route
 from router.progressive.plan import OptionMix, ProgressivePlan, check_option_mix
 from router.routes import RouteChange
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from router.progressive.model import Observer, RunReport
     from router.progressive.session import RunOptions
 
-__all__ = ["describe_state", "register"]
+__all__ = ["register"]
 
 route_app = typer.Typer(
     help="Move one route between the monolith and Lambda.", no_args_is_help=True
@@ -355,11 +356,3 @@ def _change_json(change: RouteChange) -> dict[str, object]:
         "before": vars(change.before),
         "after": vars(change.after),
     }
-
-
-def describe_state(state: RouteState | None) -> str:
-    if state is None:
-        return "-"
-    if state.target == "legacy":
-        return "legacy"
-    return f"lambda {state.weight}% ({state.function})"
