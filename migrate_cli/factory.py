@@ -72,8 +72,8 @@ class Factory:
         from router.analysis.baseline import BaselineStore
         from router.analysis.service import AnalysisService
         from router.analysis.sources import AccessLogSource, MetricSource
+        from router.arns import access_log_group_name
         from router.aws.cloudwatch import CloudWatchMetrics
-        from router.render.sam import access_log_group_name
 
         ctx, manifest = self.aws(), self.store().read()
         return AnalysisService(

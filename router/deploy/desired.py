@@ -9,20 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from router.arns import function_arn, function_name, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
 from router.deploy.package import build_package
 from router.deploy.view import ApiView, view_of_document
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
-from router.paths import SegmentKind, parse_path
-from router.render.openapi import (
-    function_name,
-    lambda_invocation_uri,
-    partition_for,
-    render_openapi,
-)
+from router.render.openapi import render_openapi
 
-__all__ = ["Desired", "desired_state", "execute_api_source_arn", "function_arn"]
+__all__ = ["Desired", "desired_state"]
 
 
 @dataclass(frozen=True)
@@ -33,20 +28,6 @@ class Desired:
     canary_view: ApiView | None
     canary_percent: float | None
     functions: tuple[tuple[FunctionSpec, Route], ...]
-
-
-def function_arn(manifest: Manifest, account: str, route: Route) -> str:
-    region = manifest.api.region
-    name = function_name(manifest, route)
-    return f"arn:{partition_for(region)}:lambda:{region}:{account}:function:{name}"
-
-
-def execute_api_source_arn(manifest: Manifest, account: str, api_id: str, route: Route) -> str:
-    region = manifest.api.region
-    method = "*" if route.method == "ANY" else route.method
-    parts = [s.value if s.kind is SegmentKind.LITERAL else "*" for s in parse_path(route.path)]
-    resource = f"{api_id}/*/{method}/" + "/".join(parts)
-    return f"arn:{partition_for(region)}:execute-api:{region}:{account}:{resource}"
 
 
 def desired_state(manifest: Manifest, account: str, root: Path) -> Desired:

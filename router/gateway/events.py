@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from router.arns import lambda_function_arn
 from router.gateway.binary import accepts_binary, is_binary
 from router.gateway.messages import GatewayRequest, Headers, first_header
 from router.manifest.model import Manifest
-from router.render.openapi import partition_for
 
 __all__ = [
     "IDENTITY_KEYS",
@@ -81,8 +81,7 @@ class ApiInfo:
         return accepts_binary(first_header(request.headers, "accept"), self.binary_media_types)
 
     def function_arn(self, name: str) -> str:
-        partition = partition_for(self.region)
-        return f"arn:{partition}:lambda:{self.region}:{self.account_id}:function:{name}"
+        return lambda_function_arn(self.region, self.account_id, name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from router.arns import function_name
 from router.manifest.model import Manifest, Route, Shadow
 from router.paths import SegmentKind, parse_path
-from router.render.openapi import ANY_METHOD_KEY, function_name, render_openapi
+from router.render.openapi import ANY_METHOD_KEY, render_openapi
 from router.table import RouteTable
 
 __all__ = [

@@ -27,6 +27,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
+from router.arns import INVOKE_PATH
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
 from router.paths import (
@@ -43,10 +44,7 @@ __all__ = [
     "BINARY_MEDIA_TYPES_KEY",
     "LambdaUri",
     "View",
-    "function_name",
-    "lambda_invocation_uri",
     "logical_id",
-    "partition_for",
     "render_openapi",
     "sam_lambda_uri",
 ]
@@ -58,8 +56,6 @@ ANY_METHOD_KEY = "x-amazon-apigateway-any-method"
 BINARY_MEDIA_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
 _INTEGRATION = "x-amazon-apigateway-integration"
 _MAX_INTEGRATION_MS = 29_000
-_FUNCTION_NAME_MAX = 64
-_INVOKE_PATH = "lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
 def render_openapi(
@@ -192,15 +188,6 @@ def _catch_all_paths(variables: dict[tuple[str, ...], Segment]) -> list[str]:
     return paths
 
 
-def function_name(manifest: Manifest, route: Route) -> str:
-    """``{api.name}-{route.id}``; a stable hash suffix keeps it within 64 characters."""
-    name = f"{manifest.api.name}-{route.id}"
-    if len(name) <= _FUNCTION_NAME_MAX:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: _FUNCTION_NAME_MAX - 9].rstrip('-_')}-{digest}"
-
-
 def logical_id(route: Route) -> str:
     """``get-api-users-id`` -> ``GetApiUsersIdFunction``; distinct ids give distinct results.
 
@@ -214,22 +201,7 @@ def logical_id(route: Route) -> str:
     return f"{camel}Function"
 
 
-def partition_for(region: str) -> str:
-    """The AWS partition of ``region``: ``aws``, ``aws-cn`` or ``aws-us-gov``."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def lambda_invocation_uri(region: str, function_arn: str) -> str:
-    """The API Gateway integration URI that invokes ``function_arn``."""
-    path = _INVOKE_PATH.format(arn=function_arn)
-    return f"arn:{partition_for(region)}:apigateway:{region}:{path}"
-
-
 def sam_lambda_uri(route: Route) -> dict[str, str]:
     """The integration URI of ``route``'s function in the SAM template (``Fn::Sub``)."""
-    path = _INVOKE_PATH.format(arn=f"${{{logical_id(route)}.Arn}}")
+    path = INVOKE_PATH.format(arn=f"${{{logical_id(route)}.Arn}}")
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:{path}"}
