@@ -64,7 +64,7 @@ def access_log_group_name(manifest: Manifest) -> str:
 
 
 def lambda_function_arn(region: str, account: str, name: str) -> str:
-    """Called per Lambda request by the local gateway: one f-string, no helper."""
+    """With ``name=""``: the prefix the local gateway's ``ApiInfo`` computes once."""
     return f"arn:{partition_for(region)}:lambda:{region}:{account}:function:{name}"
 
 

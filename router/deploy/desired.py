@@ -12,10 +12,11 @@ from typing import Any
 from router.arns import function_arn, function_name, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
 from router.deploy.package import build_package
-from router.deploy.view import ApiView, view_of_document
+from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
-from router.render.openapi import render_openapi
+from router.render.openapi import openapi_document
+from router.render.resources import api_resources
 
 __all__ = ["Desired", "desired_state"]
 
@@ -34,14 +35,14 @@ def desired_state(manifest: Manifest, account: str, root: Path) -> Desired:
     def uri(route: Route) -> str:
         return lambda_invocation_uri(manifest.api.region, function_arn(manifest, account, route))
 
-    stable = render_openapi(manifest, lambda_uri=uri, view="stable")
+    stable = api_resources(manifest, lambda_uri=uri, view="stable")
     percent = canary_percent(manifest)
-    canary = render_openapi(manifest, lambda_uri=uri, view="canary") if percent else None
+    canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
     return Desired(
-        stable_document=stable,
-        stable_view=view_of_document(stable),
-        canary_document=canary,
-        canary_view=view_of_document(canary) if canary else None,
+        stable_document=openapi_document(manifest, stable, "stable"),
+        stable_view=view_of_resources(stable),
+        canary_document=openapi_document(manifest, canary, "canary") if canary else None,
+        canary_view=view_of_resources(canary) if canary else None,
         canary_percent=percent,
         functions=tuple((_spec(manifest, r, root), r) for r in _lambda_routes(manifest)),
     )
