@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -10,9 +11,15 @@ from typer.testing import CliRunner, Result
 from migrate_cli.factory import Factory
 from migrate_cli.main import app
 from router.shadow.service import ShadowService
-from tests.unit.router.shadow.conftest import Project
+from tests.unit.router.shadow.conftest import Project, shadow_project
 
 ROUTE = "get-api-users-id"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """The shadow tests' project (handlers package, manifest, fake clock)."""
+    return shadow_project(tmp_path)
 
 
 @pytest.fixture
