@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
@@ -19,25 +17,15 @@ from router.deploy.service import DeployService, build_deploy_service
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
+from router.shadow.gate import ShadowGate
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
+    from router.deploy.rollback import RouteRollback
+    from router.local.stack import LocalStack, StackConfig
+    from router.shadow.service import ShadowService
 
-__all__ = ["DEFAULT_MANIFEST", "Factory", "JsonOpt", "ManifestOpt"]
-
-DEFAULT_MANIFEST = Path("migration.yaml")
-
-ManifestOpt = Annotated[
-    Path,
-    typer.Option(
-        "--manifest",
-        "-m",
-        envvar="MIGRATE_MANIFEST",
-        help="Migration manifest to read and change.",
-        show_default=True,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+__all__ = ["Factory"]
 
 
 class Factory:
@@ -64,7 +52,13 @@ class Factory:
         return self.store().history
 
     def route_service(self) -> RouteService:
-        return RouteService(self.store(), self.history(), code_root=self.project_root)
+        """Promotions refused after real shadow mismatches unless forced (``ShadowGate``)."""
+        return RouteService(
+            self.store(),
+            self.history(),
+            code_root=self.project_root,
+            promote_check=ShadowGate(self.manifest_path),
+        )
 
     def template_path(self) -> Path:
         return self.project_root / "template.yaml"
@@ -78,8 +72,8 @@ class Factory:
         from router.analysis.baseline import BaselineStore
         from router.analysis.service import AnalysisService
         from router.analysis.sources import AccessLogSource, MetricSource
+        from router.arns import access_log_group_name
         from router.aws.cloudwatch import CloudWatchMetrics
-        from router.render.sam import access_log_group_name
 
         ctx, manifest = self.aws(), self.store().read()
         return AnalysisService(
@@ -93,3 +87,26 @@ class Factory:
 
     def deploy_service(self) -> DeployService:
         return build_deploy_service(self.route_service(), self.aws())
+
+    def route_rollback(self) -> RouteRollback:
+        """Back to the monolith, through API Gateway once the API was applied."""
+        from router.deploy.rollback import RouteRollback
+        from router.deploy.state import state_path_for
+
+        return RouteRollback(
+            state_path_for(self.manifest_path), self.route_service, self.deploy_service
+        )
+
+    def shadow_service(self) -> ShadowService:
+        from router.shadow.service import ShadowService
+
+        return ShadowService(self.store(), self.history(), code_root=self.project_root)
+
+    def local_stack(self, config: StackConfig) -> LocalStack:
+        """``migrate up``'s stack in the manifest's region, once its ports are known free."""
+        from router.local.stack import LocalStack
+        from router.local.supervise import check_ports, prepared
+
+        region = self.store().read().api.region
+        check_ports(config)
+        return LocalStack(prepared(config, region=region))

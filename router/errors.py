@@ -24,8 +24,8 @@ or one of the errors above where it is raised), defined beside the code that use
     └── router.gateway.results.MalformedResult  a malformed Lambda proxy result (-> 502)
     Exception
     ├── router.gateway.proxy.UpstreamError      the monolith unreachable or broke off (-> 502)
-    ├── router.manifest._fast._GiveUp           the fast reader defers to ruamel.yaml
-    └── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit
+    ├── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit
+    └── router.manifest._fast._GiveUp           the fast reader hands the manifest to ruamel
 
 ``legacy_app`` and ``migrated_functions`` keep their own errors (they never import
 ``router``): ``ApiError`` (an HTTP status and JSON body) and ``InsufficientStock``.

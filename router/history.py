@@ -24,6 +24,7 @@ from typing import Any
 
 from router.errors import StateError, WriteError
 from router.fsio import Writer, os_errors, write_all
+from router.sidecars import history_path
 
 __all__ = [
     "ABORT",
@@ -90,7 +91,7 @@ def now_iso() -> str:
 
 
 def history_path_for(manifest_path: Path) -> Path:
-    return manifest_path.with_name(manifest_path.stem + ".history.jsonl")
+    return history_path(manifest_path)
 
 
 class HistoryLog:

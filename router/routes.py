@@ -21,7 +21,6 @@ from router.history import HistoryEntry, HistoryLog, RouteState, current_user, n
 from router.inventory import Inventory, merge_inventory
 from router.manifest.model import Legacy, Manifest, Route
 from router.manifest.store import ManifestStore
-from router.shadow.gate import ShadowGate
 
 __all__ = [
     "PromoteCheck",
@@ -82,7 +81,8 @@ def _check_weight(weight: int | None) -> None:
 
 PromoteCheck = Callable[[Route, str], None]
 """Runs before a promotion (route, handler) unless forced; raises to refuse it. The
-default refuses a handler whose last shadow run found real mismatches (``ShadowGate``)."""
+factory injects ``router.shadow.gate.ShadowGate`` (refuses a handler whose last shadow
+run found real mismatches); none is run when none is given."""
 
 Then = Callable[[Manifest], None]
 """Runs inside the edit, after the change, with the manifest as it will be written
@@ -103,7 +103,7 @@ class RouteService:
         self.store = store
         self.history = history
         self.code_root = code_root
-        self.promote_check: PromoteCheck | None = promote_check or ShadowGate(store.path)
+        self.promote_check = promote_check
 
     def promote(
         self,

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from router.analysis.model import Comparison, Figures, Mode
 from router.analysis.report import (
@@ -190,14 +191,6 @@ def _print_comparison(
 
 
 def _rollback(factory: Factory, result: CompareResult) -> bool:
-    """Send the route back to the monolith, applying it when it was applied."""
-    from router.deploy.state import load_state, state_path_for
-
     reason = f"compare: {result.comparison.verdict} ({'; '.join(result.comparison.reasons)})"
-    if load_state(state_path_for(factory.manifest_path)).api_id is not None:
-        factory.deploy_service().rollback(
-            [result.route.id], reason=reason, force=False, confirm=lambda _: True
-        )
-    else:
-        factory.route_service().rollback([result.route.id], reason=reason)
+    factory.route_rollback()(result.route.id, reason=reason)
     return True

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +19,9 @@ from router.analysis.service import CompareResult
 from router.aws.session import AwsContext
 from router.demo.scenario import DemoConfig, DemoResult, ServiceFactory, run_demo
 from router.progressive.model import RunReport
+
+if TYPE_CHECKING:
+    from router.shadow.service import ShadowOutcome
 
 __all__ = ["register"]
 
@@ -51,27 +52,13 @@ def demo(
     root = workdir or Path(tempfile.mkdtemp(prefix="strangler-demo-"))
     started = time.monotonic()
     narrator = _Narrator(err_console if as_json else console)  # --json: stdout is JSON only
-    result = run_demo(DemoConfig(root, rate_per_s=rate), _services, narrator, _shadow())
+    result = run_demo(DemoConfig(root, rate_per_s=rate), _services, narrator)
     _summary(result, time.monotonic() - started, as_json)
     raise typer.Exit(0 if result.ok else 1)
 
 
 def _services(manifest: Path, endpoint: str) -> ServiceFactory:
     return Factory(manifest, aws=AwsContext.local(endpoint, "us-east-1"))
-
-
-def _shadow() -> Callable[[ServiceFactory, str, str, float], Any]:
-    """Runs `migrate shadow` for the demo (the command's service, with its progress)."""
-
-    def shadow(services: ServiceFactory, route: str, function: str, seconds: float) -> Any:
-        from router.shadow.service import ShadowOptions, ShadowService
-
-        factory = cast(Factory, services)
-        service = ShadowService(factory.store(), factory.history(), code_root=factory.project_root)
-        options = ShadowOptions(route=route, function=function, duration=timedelta(seconds=seconds))
-        return service.run(options)
-
-    return shadow
 
 
 class _Narrator:
@@ -99,8 +86,8 @@ class _Narrator:
         line = f"   {title}: {report.outcome}, left at {report.weight}% on Lambda"
         self.out.print(line, markup=False)
 
-    def shadow(self, title: str, outcome: Any) -> None:
-        from migrate_cli.commands.shadow import shadow_message, shadow_table
+    def shadow(self, title: str, outcome: ShadowOutcome) -> None:
+        from migrate_cli.views.shadow import shadow_message, shadow_table
         from router.shadow.service import outcome_json
 
         data = outcome_json(outcome)

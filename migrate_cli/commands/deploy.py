@@ -6,16 +6,12 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
 from migrate_cli.output import handle_errors, print_json
 from migrate_cli.planview import confirm_for, plan_json, print_applied, print_plan
 
-__all__ = ["ForceOpt", "YesOpt", "register"]
-
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
-ForceOpt = Annotated[
-    bool, typer.Option("--force", help="Apply even when the deployed API drifted (overwrites it).")
-]
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:

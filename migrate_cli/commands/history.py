@@ -8,9 +8,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from migrate_cli.commands.routes import describe_state
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, handle_errors, print_json
+from migrate_cli.views.routes import describe_state
 from router.history import HistoryEntry
 
 __all__ = ["register"]

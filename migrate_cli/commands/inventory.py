@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from router.errors import ManifestError
 from router.inventory import inventory_app, load_app

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import (
     EXIT_FAILED,
     console,

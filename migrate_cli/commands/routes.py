@@ -13,23 +13,23 @@ from rich.table import Table
 from rich.text import Text
 
 from migrate_cli.bigtable import LONG_TABLE_ROWS, long_table
-from migrate_cli.commands.deploy import ForceOpt, YesOpt
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from migrate_cli.planview import confirm_for, plan_json, print_applied
+from migrate_cli.views.routes import describe_state
 from router.deploy.service import Applied, Declined
 from router.errors import UsageError
-from router.history import HistoryEntry, RouteState
+from router.history import HistoryEntry
 from router.manifest.model import Route
 from router.progressive.plan import OptionMix, ProgressivePlan, check_option_mix
-from router.routes import RouteChange, RouteService
+from router.routes import RouteChange
 
 if TYPE_CHECKING:
-    from router.deploy.service import DeployService
     from router.progressive.model import Observer, RunReport
     from router.progressive.session import RunOptions
 
-__all__ = ["describe_state", "register"]
+__all__ = ["register"]
 
 route_app = typer.Typer(
     help="Move one route between the monolith and Lambda.", no_args_is_help=True
@@ -197,7 +197,7 @@ def promote(
             function=function,
             reason=reason,
         )
-        _progressive(factory, options, yes, as_json, force)
+        _progressive(factory, options, yes, as_json)
         return
     if not apply_now:
         change = factory.route_service().promote(
@@ -205,7 +205,7 @@ def promote(
         )
         _report([change], as_json)
         return
-    applied = _deploy_service(factory, force).promote(
+    applied = factory.deploy_service().promote(
         route,
         function=function,
         weight=weight,
@@ -216,31 +216,14 @@ def promote(
     _report_applied(applied, as_json)
 
 
-def _route_service(factory: Factory, force: bool) -> RouteService:
-    """--force passed to the promote check (the shadow refusal): none when forced."""
-    service = factory.route_service()
-    if force:
-        service.promote_check = None
-    return service
-
-
-def _deploy_service(factory: Factory, force: bool) -> DeployService:
-    service = factory.deploy_service()
-    if force:
-        service.routes.promote_check = None
-    return service
-
-
-def _progressive(
-    factory: Factory, options: RunOptions, yes: bool, as_json: bool, force: bool
-) -> None:
+def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
     from router.progressive.session import Services, prepare, run
 
     services = Services(
         factory.store(),
         factory.history(),
-        lambda: _route_service(factory, force),
-        lambda: _deploy_service(factory, force),
+        factory.route_service,
+        factory.deploy_service,
         factory.analysis_service,
     )
     prepared = prepare(options, services)
@@ -373,11 +356,3 @@ def _change_json(change: RouteChange) -> dict[str, object]:
         "before": vars(change.before),
         "after": vars(change.after),
     }
-
-
-def describe_state(state: RouteState | None) -> str:
-    if state is None:
-        return "-"
-    if state.target == "legacy":
-        return "legacy"
-    return f"lambda {state.weight}% ({state.function})"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import DEFAULT_MANIFEST, ManifestOpt
+from migrate_cli.options import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
 from router.gateway.records import Sink
 from router.manifest.model import Manifest

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from rich.text import Text
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, JsonOpt, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
+from migrate_cli.views.shadow import shadow_message, shadow_table
 from router.analysis.timespec import parse_window
 from router.shadow.diff import DEFAULT_THRESHOLDS, Thresholds
 from router.shadow.service import (
     MIN_REQUESTS,
     ShadowOptions,
     ShadowOutcome,
-    ShadowService,
     outcome_json,
 )
 
-__all__ = ["register", "shadow_message", "shadow_table"]
-
-_EXAMPLE_CHARS = 60
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -85,9 +82,8 @@ def shadow(
         min_requests=min_requests,
         thresholds=Thresholds(absolute, relative),
     )
-    service = ShadowService(factory.store(), factory.history(), code_root=factory.project_root)
     with _progress(route) as observer:
-        outcome = service.run(options, observer)
+        outcome = factory.shadow_service().run(options, observer)
     _show(outcome, as_json)
     raise typer.Exit(outcome.exit_code)
 
@@ -123,45 +119,3 @@ def _show(outcome: ShadowOutcome, as_json: bool) -> None:
         console.print(shadow_table(data))
     style = {0: "green", 1: "red"}.get(outcome.exit_code, "yellow")
     err_console.print(Text(shadow_message(data), style=style), highlight=False, soft_wrap=True)
-
-
-def shadow_table(data: dict[str, Any]) -> Table:
-    title = (
-        f"shadow {data['route']} -> {data['function']} (run {data['run_id']}): "
-        f"{data['requests']} requests compared ({data['skipped']} over the copy rate, "
-        f"{data['dropped']} dropped), {data['truncated']} by status only"
-    )
-    table = Table(title=Text(title))
-    for column in ("field", "verdict", "handler differs", "noise", "examples"):
-        table.add_column(column)
-    for row in [*data["mismatches"], *data["noise"]]:
-        table.add_row(*map(Text, _cells(row)), style="red" if row["real"] else "dim")
-    return table
-
-
-def _cells(row: dict[str, Any]) -> list[str]:
-    differs = f"{row['candidate_rate']:.1%} ({row['differing']}/{row['compared']})"
-    noise = f"{row['noise_rate']:.1%} ({row['noise_differing']}/{row['noise_compared']})"
-    examples = "\n".join(
-        f"{e['request']}: {_short(e['primary'])} -> {_short(e['candidate'])}"
-        for e in row["examples"]
-    )
-    return [row["path"], "MISMATCH" if row["real"] else "noise", differs, noise, examples]
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 3] + "..."
-
-
-def shadow_message(data: dict[str, Any]) -> str:
-    stopped = " (interrupted)" if data["interrupted"] else ""
-    if data["outcome"] == "no-traffic":
-        return (
-            f"too little traffic{stopped}: {data['requests']} requests shadowed, "
-            f"{data['min_requests']} needed; is `migrate serve` running on this manifest?"
-        )
-    if data["outcome"] == "mismatch":
-        fields = ", ".join(m["path"] for m in data["mismatches"])
-        return f"real mismatches{stopped} in: {fields} (run {data['run_id']})"
-    return f"parity{stopped}: no field differs beyond noise ({data['requests']} requests)"

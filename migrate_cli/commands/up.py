@@ -1,41 +1,31 @@
 """``migrate up``: run the local stack (moto, the monolith, the gateway) until Ctrl-C.
 
-Options, printing and signal handling only: starting and stopping the servers is
-``router.local``. This module must not talk to real AWS nor change the user's
-environment (the dummy credentials go to the gateway process alone).
+Options, printing and signal handling only: checking the ports, starting, watching
+and stopping the servers is ``router.local`` (built by the factory). This module
+must not talk to real AWS nor change the user's environment (the dummy credentials
+go to the gateway process alone).
 """
 
 from __future__ import annotations
 
 import signal
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import DEFAULT_MANIFEST, Factory, ManifestOpt
+from migrate_cli.factory import Factory
+from migrate_cli.options import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
-from router.errors import UsageError
-from router.local import (
-    LEGACY_URL_ENV,
-    LocalStack,
-    ProcessError,
-    StackConfig,
-    StackUrls,
-    port_in_use,
-)
+from router.local import LEGACY_URL_ENV, LocalStack, StackConfig, StackUrls
 from router.local.stack import DUMMY_CREDENTIALS
+from router.local.supervise import watch
 
 __all__ = ["register"]
-
-POLL_S = 0.2
 
 
 def register(app: typer.Typer) -> None:
@@ -92,43 +82,23 @@ def up(
 
 
 def _up(config: StackConfig) -> None:
-    model = Factory(config.manifest).store().read()
-    _check_ports(config)
-    log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="strangler-up-"))
-    config = replace(config, region=model.api.region, log_dir=log_dir)
-    stack = LocalStack(config)
+    factory = Factory(config.manifest)
+    stack = factory.local_stack(config)
+    legacy_url = factory.store().read().legacy.url
     with _interrupts_raise():
         try:
             urls = stack.start()
-            if model.legacy.url != urls.legacy:
-                _echo(f"note: legacy.url in the manifest is {model.legacy.url}; the gateway is "
-                      f"given {urls.legacy} ({LEGACY_URL_ENV})")  # fmt: skip
-            _announce(urls, stack, config)
-            _watch(stack)
+            if legacy_url != urls.legacy:
+                _echo(f"note: legacy.url in the manifest is {legacy_url}; the gateway is given "
+                      f"{urls.legacy} ({LEGACY_URL_ENV})")  # fmt: skip
+            _announce(urls, stack, stack.config)
+            watch(stack)
         except KeyboardInterrupt:
             _echo("stopping ...")
         finally:
             with _interrupts_ignored():
                 stack.stop()
     _echo("stopped")
-
-
-def _check_ports(config: StackConfig) -> None:
-    ports = [("--moto-port", config.moto_port), ("--legacy-port", config.legacy_port)]
-    if config.with_gateway:
-        ports.append(("--port", config.gateway_port))
-    seen: dict[int, str] = {}
-    for option, number in ports:
-        if number == 0:  # the server binds a free port itself
-            continue
-        if number in seen:
-            raise UsageError(f"{option} {number} is also {seen[number]}; give distinct ports")
-        if port_in_use(number):
-            raise UsageError(
-                f"{option} {number}: port already in use on 127.0.0.1",
-                hint=f"stop what listens there, or pass another {option}",
-            )
-        seen[number] = option
 
 
 def _announce(urls: StackUrls, stack: LocalStack, config: StackConfig) -> None:
@@ -143,17 +113,6 @@ def _announce(urls: StackUrls, stack: LocalStack, config: StackConfig) -> None:
     _echo("ready; press Ctrl-C to stop")
 
 
-def _watch(stack: LocalStack) -> None:
-    """Sleep until interrupted; a server that dies ends the stack with its output."""
-    while True:
-        dead = stack.exited()
-        if dead is not None:
-            raise ProcessError(
-                f"{dead.name} exited with code {dead.returncode}; its last output:\n{dead.tail()}"
-            )
-        time.sleep(POLL_S)
-
-
 def _echo(line: str) -> None:
     typer.echo(line)
     sys.stdout.flush()
@@ -165,12 +124,19 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def _interrupts_raise() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt) inside the block."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt inside the block.
+
+    SIGINT is set explicitly: a process started in the background by a shell inherits
+    SIGINT ignored, and Python then installs no handler, so Ctrl-C sent by a supervisor
+    (or a test) would be dropped and the servers left running.
+    """
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in sigs}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from router.errors import StateError
 from router.manifest.store import atomic_write
+from router.sidecars import baselines_dir
 
 __all__ = ["MAX_SAMPLES", "Baseline", "BaselineStore", "thin"]
 
@@ -50,7 +51,7 @@ def thin(values: list[float], statuses: list[int], limit: int) -> tuple[list[flo
 
 class BaselineStore:
     def __init__(self, manifest_path: Path) -> None:
-        self.directory = manifest_path.with_name(manifest_path.stem + ".baselines")
+        self.directory = baselines_dir(manifest_path)
 
     def path_for(self, route_id: str) -> Path:
         return self.directory / f"{route_id}.json"

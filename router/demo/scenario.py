@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from router.analysis.report import write_html
 from router.analysis.service import AnalysisService, CompareResult
 from router.demo.project import DELAY_ENV, SLOW_HANDLER, DemoProject, create_project
+from router.deploy.service import DeployService
 from router.history import HistoryLog
 from router.local.process import free_port
 from router.local.stack import LocalStack, StackConfig, url
@@ -33,6 +34,7 @@ from router.manifest.store import ManifestStore
 from router.progressive.model import RunReport
 from router.progressive.session import RunOptions, Services, prepare, run
 from router.routes import RouteService
+from router.shadow.service import ShadowOptions, ShadowOutcome, ShadowService
 
 __all__ = ["DemoConfig", "DemoResult", "Narrator", "ServiceFactory", "run_demo"]
 
@@ -46,7 +48,8 @@ class ServiceFactory(Protocol):
     def history(self) -> HistoryLog: ...
     def route_service(self) -> RouteService: ...
     def analysis_service(self) -> AnalysisService: ...
-    def deploy_service(self) -> Any: ...
+    def deploy_service(self) -> DeployService: ...
+    def shadow_service(self) -> ShadowService: ...
 
 
 class Narrator(Protocol):
@@ -54,7 +57,7 @@ class Narrator(Protocol):
     def note(self, text: str) -> None: ...
     def comparison(self, title: str, result: CompareResult) -> None: ...
     def progressive(self, title: str, report: RunReport) -> None: ...
-    def shadow(self, title: str, report: Any) -> None: ...
+    def shadow(self, title: str, report: ShadowOutcome) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,6 @@ def run_demo(
     config: DemoConfig,
     services_for: Callable[[Path, str], ServiceFactory],
     narrator: Narrator,
-    shadow: Callable[[ServiceFactory, str, str, float], Any] | None = None,
 ) -> DemoResult:
     ports = {"gateway": free_port(), "legacy": free_port(), "moto": free_port()}
     project = create_project(config.workdir, url(ports["legacy"]))
@@ -107,7 +109,7 @@ def run_demo(
             stack.urls.gateway or "", _mix(), rate_per_s=config.rate_per_s, seed=config.seed
         )
         with traffic:
-            _stages(config, project, services, narrator, result, shadow)
+            _stages(config, project, services, narrator, result)
         result.traffic = traffic.stats
     return result
 
@@ -158,16 +160,16 @@ def _stages(
     services: ServiceFactory,
     narrator: Narrator,
     result: DemoResult,
-    shadow: Callable[[ServiceFactory, str, str, float], Any] | None,
 ) -> None:
     narrator.stage(f"Warm up: {config.rate_per_s:.0f} requests/s through the gateway")
     time.sleep(config.warmup_s)
     _baselines(config, services, narrator)
-    if shadow is not None:
-        narrator.stage(f"Shadow {USERS} against {USERS_HANDLER}")
-        outcome = shadow(services, USERS, USERS_HANDLER, config.shadow_s)
-        narrator.shadow(USERS, outcome)
-        result.outcomes["users-shadow"] = str(getattr(outcome, "outcome", "not run"))
+    narrator.stage(f"Shadow {USERS} against {USERS_HANDLER}")
+    duration = timedelta(seconds=config.shadow_s)
+    options = ShadowOptions(route=USERS, function=USERS_HANDLER, duration=duration)
+    outcome = services.shadow_service().run(options)
+    narrator.shadow(USERS, outcome)
+    result.outcomes["users-shadow"] = outcome.outcome
     _promote_users(config, services, narrator, result)
     _regression(config, project, services, narrator, result)
 

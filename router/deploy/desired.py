@@ -9,20 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from router.arns import function_arn, function_name, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
 from router.deploy.package import build_package
-from router.deploy.view import ApiView, view_of_document
+from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
-from router.paths import SegmentKind, parse_path
-from router.render.openapi import (
-    function_name,
-    lambda_invocation_uri,
-    partition_for,
-    render_openapi,
-)
+from router.render.openapi import openapi_document
+from router.render.resources import api_resources
 
-__all__ = ["Desired", "desired_state", "execute_api_source_arn", "function_arn"]
+__all__ = ["Desired", "desired_state"]
 
 
 @dataclass(frozen=True)
@@ -35,32 +31,18 @@ class Desired:
     functions: tuple[tuple[FunctionSpec, Route], ...]
 
 
-def function_arn(manifest: Manifest, account: str, route: Route) -> str:
-    region = manifest.api.region
-    name = function_name(manifest, route)
-    return f"arn:{partition_for(region)}:lambda:{region}:{account}:function:{name}"
-
-
-def execute_api_source_arn(manifest: Manifest, account: str, api_id: str, route: Route) -> str:
-    region = manifest.api.region
-    method = "*" if route.method == "ANY" else route.method
-    parts = [s.value if s.kind is SegmentKind.LITERAL else "*" for s in parse_path(route.path)]
-    resource = f"{api_id}/*/{method}/" + "/".join(parts)
-    return f"arn:{partition_for(region)}:execute-api:{region}:{account}:{resource}"
-
-
 def desired_state(manifest: Manifest, account: str, root: Path) -> Desired:
     def uri(route: Route) -> str:
         return lambda_invocation_uri(manifest.api.region, function_arn(manifest, account, route))
 
-    stable = render_openapi(manifest, lambda_uri=uri, view="stable")
+    stable = api_resources(manifest, lambda_uri=uri, view="stable")
     percent = canary_percent(manifest)
-    canary = render_openapi(manifest, lambda_uri=uri, view="canary") if percent else None
+    canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
     return Desired(
-        stable_document=stable,
-        stable_view=view_of_document(stable),
-        canary_document=canary,
-        canary_view=view_of_document(canary) if canary else None,
+        stable_document=openapi_document(manifest, stable, "stable"),
+        stable_view=view_of_resources(stable),
+        canary_document=openapi_document(manifest, canary, "canary") if canary else None,
+        canary_view=view_of_resources(canary) if canary else None,
         canary_percent=percent,
         functions=tuple((_spec(manifest, r, root), r) for r in _lambda_routes(manifest)),
     )

@@ -15,10 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
 
+from router.arns import (
+    access_log_group_name,
+    execute_api_source_arn,
+    lambda_log_groups_arn,
+    lambda_role_name,
+)
 from router.aws.apigateway import ApiGateway, StagePatch
 from router.aws.lambda_ import LambdaFunctions
 from router.aws.logs import CloudWatchLogs
-from router.deploy.desired import execute_api_source_arn
 from router.deploy.model import (
     CreateApi,
     Deploy,
@@ -34,8 +39,6 @@ from router.deploy.state import DeploymentRecord, DeployState
 from router.errors import UnsafePlan
 from router.history import now_iso
 from router.manifest.model import Manifest
-from router.render.openapi import partition_for
-from router.render.sam import access_log_group_name
 
 __all__ = ["ApplyResult", "Executor", "UnsafePlan"]
 
@@ -128,12 +131,8 @@ class Executor:
 
     def _role(self, run: _Run) -> str:
         if run.role_arn is None:
-            api, region = run.manifest.api, run.manifest.api.region
-            logs = (
-                f"arn:{partition_for(region)}:logs:{region}:{run.plan.account_id}"
-                f":log-group:/aws/lambda/{api.name}-*"
-            )
-            run.role_arn = self.functions.ensure_role(f"{api.name}-lambda", logs)
+            logs = lambda_log_groups_arn(run.manifest, run.plan.account_id)
+            run.role_arn = self.functions.ensure_role(lambda_role_name(run.manifest), logs)
         return run.role_arn
 
     def _put(self, run: _Run, step: PutDefinition) -> None:

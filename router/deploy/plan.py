@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from router.arns import log_group_arn
 from router.aws.apigateway import ApiGateway, RestApiRef
 from router.aws.lambda_ import LambdaFunctions
 from router.deploy.desired import Desired, desired_state
@@ -21,11 +22,9 @@ from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
 from router.deploy.view import diff_views, view_of_methods
 from router.manifest.model import Manifest
-from router.render.openapi import partition_for
 from router.render.quota import resource_quota_warning
-from router.render.sam import access_log_group_name
 
-__all__ = ["Planner", "log_group_arn"]
+__all__ = ["Planner"]
 
 
 class Planner:
@@ -85,9 +84,3 @@ class Planner:
 def _warnings(desired: Desired) -> tuple[str, ...]:
     quota = resource_quota_warning(desired.stable_document)
     return (quota,) if quota else ()
-
-
-def log_group_arn(manifest: Manifest, account: str) -> str:
-    region = manifest.api.region
-    name = access_log_group_name(manifest)
-    return f"arn:{partition_for(region)}:logs:{region}:{account}:log-group:{name}"

@@ -71,10 +71,12 @@ class DeployService:
         force: bool,
         confirm: Confirm,
     ) -> Applied:
+        """Promote and apply in one locked step; ``force`` overrides both the route
+        service's promote check (the shadow refusal) and an unsafe plan (drift)."""
         out = _Outcome()
         then = self._then(out, force, confirm)
         change = self.routes.promote(
-            ref, function=function, weight=weight, reason=reason, then=then
+            ref, function=function, weight=weight, reason=reason, then=then, force=force
         )
         return out.applied([change])
 

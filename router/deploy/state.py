@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from router.errors import StateError
 from router.manifest.store import atomic_write
+from router.sidecars import state_path
 
 __all__ = ["DeployState", "DeploymentRecord", "load_state", "save_state", "state_path_for"]
 
@@ -60,7 +61,7 @@ class DeployState(_Model):
 
 
 def state_path_for(manifest_path: Path) -> Path:
-    return manifest_path.with_name(manifest_path.stem + ".state.json")
+    return state_path(manifest_path)
 
 
 def load_state(path: Path) -> DeployState:

@@ -12,6 +12,7 @@ from typing import Any
 
 from router.aws.apigateway import DeployedMethod
 from router.render.openapi import ANY_METHOD_KEY
+from router.render.resources import ApiResource
 
 __all__ = [
     "ApiView",
@@ -20,6 +21,7 @@ __all__ = [
     "diff_views",
     "view_of_document",
     "view_of_methods",
+    "view_of_resources",
 ]
 
 ApiView = dict[str, tuple[str, str]]
@@ -52,7 +54,14 @@ def describe_target(target: tuple[str, str] | None) -> str:
     return f"{kind} {uri}"
 
 
+def view_of_resources(resources: Iterable[ApiResource]) -> ApiView:
+    """The view of the rendered resources (what ``view_of_document`` reads back from
+    their OpenAPI document, without re-parsing it)."""
+    return {r.key: (r.integration.kind, _uri(r.integration.uri)) for r in resources}
+
+
 def view_of_document(document: Mapping[str, Any]) -> ApiView:
+    """The view of any OpenAPI document, read by its keys."""
     view: ApiView = {}
     for path, item in document.get("paths", {}).items():
         for key, operation in item.items():
@@ -60,12 +69,12 @@ def view_of_document(document: Mapping[str, Any]) -> ApiView:
             if key != ANY_METHOD_KEY and key not in _HTTP_METHODS:
                 continue
             integration = operation.get("x-amazon-apigateway-integration", {})
-            view[f"{method} {path}"] = (str(integration.get("type", "")).lower(), _uri(integration))
+            kind = str(integration.get("type", "")).lower()
+            view[f"{method} {path}"] = (kind, _uri(integration.get("uri", "")))
     return view
 
 
-def _uri(integration: Mapping[str, Any]) -> str:
-    uri = integration.get("uri", "")
+def _uri(uri: object) -> str:
     return uri if isinstance(uri, str) else repr(uri)
 
 

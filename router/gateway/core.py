@@ -51,10 +51,12 @@ from router.gateway.normalise import legacy_path, normalise_path
 from router.gateway.proxy import LegacyProxy, split_target
 from router.gateway.records import NullSink, RequestRecord, Sink
 from router.gateway.shadow import ShadowCopy, ShadowTap
-from router.gateway.snapshot import CATCH_ALL_ID, RouteTarget, Snapshot
+from router.gateway.snapshot import RouteTarget, Snapshot
 from router.table import Match
 
 __all__ = ["ROUTE_HEADER", "TARGET_HEADER", "LocalGateway", "RequestIds"]
+
+_UNMATCHED = RouteTarget.catch_all("-", 0.0)  # frozen: one for every unmatched request
 
 log = logging.getLogger(__name__)
 
@@ -241,9 +243,8 @@ class LocalGateway:
         self, request: GatewayRequest, start: float, split: tuple[str, str] | None
     ) -> GatewayResponse:
         path = split[0] if split else request.target
-        target = RouteTarget(CATCH_ALL_ID, None, "-", 0, None, 0.0, 0.0, ())
         exchange = _Exchange(
-            request, path, target, False, False, self._new_id(), self._wall_ms(), start
+            request, path, _UNMATCHED, False, False, self._new_id(), self._wall_ms(), start
         )
         status = 403 if split else 400
         return self._finish(exchange, json_error(status, MISSING_TOKEN), None)

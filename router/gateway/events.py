@@ -20,14 +20,14 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from router.arns import lambda_function_arn
 from router.gateway.binary import accepts_binary, is_binary
 from router.gateway.messages import GatewayRequest, Headers, first_header
 from router.manifest.model import Manifest
-from router.render.openapi import partition_for
 
 __all__ = [
     "IDENTITY_KEYS",
@@ -69,6 +69,11 @@ class ApiInfo:
     region: str
     account_id: str = LOCAL_ACCOUNT_ID
     binary_media_types: tuple[str, ...] = ()
+    _function_arn_prefix: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # per snapshot, so function_arn is one concatenation
+        prefix = lambda_function_arn(self.region, self.account_id, "")
+        object.__setattr__(self, "_function_arn_prefix", prefix)
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> ApiInfo:
@@ -81,8 +86,7 @@ class ApiInfo:
         return accepts_binary(first_header(request.headers, "accept"), self.binary_media_types)
 
     def function_arn(self, name: str) -> str:
-        partition = partition_for(self.region)
-        return f"arn:{partition}:lambda:{self.region}:{self.account_id}:function:{name}"
+        return self._function_arn_prefix + name
 
 
 @dataclass(frozen=True, slots=True)

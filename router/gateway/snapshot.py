@@ -1,8 +1,9 @@
 """An immutable routing snapshot: the manifest's API Gateway resources as a RouteTable.
 
-The table is built from the very resources ``router.render.openapi`` renders (every
-active route plus the catch-all ``ANY /`` and ``ANY /{proxy+}``), so a request matches
-locally exactly as it would on API Gateway. A snapshot never changes after it is built;
+The table is built from the very resources ``router.render.openapi`` renders
+(``router.render.resources.api_resources``: every active route plus the catch-all
+``ANY /`` and ``ANY /{proxy+}``), so a request matches locally exactly as it would on
+API Gateway. A snapshot never changes after it is built;
 hot reload swaps in a new one. This module must not do I/O, import handlers or proxy.
 """
 
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from router.arns import function_name
 from router.manifest.model import Manifest, Route, Shadow
 from router.paths import SegmentKind, parse_path
-from router.render.openapi import ANY_METHOD_KEY, function_name, render_openapi
+from router.render.resources import ApiResource, api_resources
 from router.table import RouteTable
 
 __all__ = [
@@ -51,9 +53,9 @@ class ShadowSpec:
         return cls(shadow.run_id, shadow.function, epoch, shadow.allow_side_effects)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteTarget:
-    """What one (method, resource) of the rendered API does."""
+    """What one (method, resource) of the rendered API does (built with keywords)."""
 
     route_id: str  # the manifest route id, or CATCH_ALL_ID
     manifest_id: str | None  # None for the catch-all
@@ -66,6 +68,22 @@ class RouteTarget:
     function_name: str = ""  # the deployed Lambda's name ({api.name}-{route.id})
     memory_mb: int = 0
     shadow: ShadowSpec | None = None  # set while ``migrate shadow`` runs on the route
+
+    @classmethod
+    def catch_all(
+        cls, resource: str, timeout_s: float, upstream: tuple[UpstreamPart, ...] = ()
+    ) -> RouteTarget:
+        """Whatever no manifest route covers: to the monolith, never to Lambda."""
+        return cls(
+            route_id=CATCH_ALL_ID,
+            manifest_id=None,
+            resource=resource,
+            weight=0,
+            function=None,
+            lambda_timeout_s=timeout_s,
+            legacy_timeout_s=timeout_s,
+            upstream=upstream,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,30 +120,34 @@ def build_snapshot(manifest: Manifest, *, legacy_url: str | None = None) -> Snap
 
     ``legacy_url`` overrides ``manifest.legacy.url`` (a monolith started elsewhere locally).
     """
-    document = render_openapi(manifest, lambda_uri=lambda _route: "", view="canary")
-    routes = {r.key: r for r in manifest.routes if r.status == "active"}
     table: RouteTable[RouteTarget] = RouteTable()
-    for resource, operations in document["paths"].items():
-        for key in operations:
-            method = "ANY" if key == ANY_METHOD_KEY else key.upper()
-            route = routes.get(f"{method} {resource}")
-            table.add(method, resource, _target(manifest, resource, route))
+    for resource in api_resources(manifest, lambda_uri=_no_uri, view="canary"):
+        table.add(resource.method, resource.path, _target(manifest, resource))
     return Snapshot(manifest, table, legacy_base(legacy_url or manifest.legacy.url))
 
 
-def _target(manifest: Manifest, resource: str, route: Route | None) -> RouteTarget:
-    upstream = _upstream_template(resource, slash=route is not None and route.trailing_slash)
-    limit = MAX_INTEGRATION_S
+def _no_uri(_route: Route) -> str:
+    return ""  # the gateway invokes handlers in-process: no integration URI
+
+
+def _target(manifest: Manifest, resource: ApiResource) -> RouteTarget:
+    route, path, limit = resource.route, resource.path, MAX_INTEGRATION_S
+    upstream = _upstream_template(path, slash=route is not None and route.trailing_slash)
     if route is None:
-        return RouteTarget(CATCH_ALL_ID, None, resource, 0, None, limit, limit, upstream)
-    lambda_s = float(min(route.timeout or manifest.defaults.timeout, limit))
-    legacy_s = float(min(route.timeout, limit)) if route.timeout else limit
-    weight, function = route.effective_weight, route.function
-    shadow = ShadowSpec.of(route.shadow) if route.shadow else None
+        return RouteTarget.catch_all(path, limit, upstream)
     return RouteTarget(
-        route.id, route.id, resource, weight, function, lambda_s, legacy_s, upstream,
-        function_name(manifest, route), route.memory or manifest.defaults.memory, shadow,
-    )  # fmt: skip
+        route_id=route.id,
+        manifest_id=route.id,
+        resource=path,
+        weight=route.effective_weight,
+        function=route.function,
+        lambda_timeout_s=float(min(route.timeout or manifest.defaults.timeout, limit)),
+        legacy_timeout_s=float(min(route.timeout, limit)) if route.timeout else limit,
+        upstream=upstream,
+        function_name=function_name(manifest, route),
+        memory_mb=route.memory or manifest.defaults.memory,
+        shadow=ShadowSpec.of(route.shadow) if route.shadow else None,
+    )
 
 
 def _upstream_template(resource: str, *, slash: bool) -> tuple[UpstreamPart, ...]:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from router.arns import access_log_group_name
 from router.aws.cloudwatch import CloudWatchMetrics, MetricDatum
 from router.aws.logs import CloudWatchLogs, LogEvent, PutResult
 from router.aws.session import AwsContext
@@ -35,7 +36,6 @@ from router.errors import AWSError, UsageError
 from router.gateway.emitted import access_log_line, metric_data
 from router.gateway.records import NullSink, RequestRecord, Sink
 from router.manifest.model import Manifest
-from router.render.sam import access_log_group_name
 
 __all__ = [
     "NAMESPACE",

@@ -35,6 +35,7 @@ from router.manifest._limits import MAX_MANIFEST_BYTES, check_aliases, check_siz
 from router.manifest._locate import describe_errors
 from router.manifest._splice import splice_routes
 from router.manifest.model import Manifest
+from router.sidecars import lock_path
 
 __all__ = [
     "LoadedManifest",
@@ -189,7 +190,7 @@ class ManifestStore:
         self, path: Path, *, lock_timeout: float = 30.0, writer: Writer = os.write
     ) -> None:
         self.path = real_path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.lock_path = lock_path(self.path)
         self._lock = filelock.FileLock(str(self.lock_path), timeout=lock_timeout)
         self._writer = writer
         self.history = HistoryLog(

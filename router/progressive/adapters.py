@@ -1,7 +1,7 @@
 """The real collaborators of the runner: route moves and checks through the services.
 
 * ``ManifestMover``: ``RouteService.promote``/``rollback`` (the manifest only; a
-  running ``migrate serve`` hot-reloads it);
+  running ``migrate serve`` hot-reloads it); ``force`` skips the promote check;
 * ``AppliedMover``: ``DeployService.promote``/``rollback``, so API Gateway's canary
   moves in the same locked step; ``force`` is passed through (drift, ...), the plan
   is confirmed once for the whole run by the caller;
@@ -31,13 +31,22 @@ PREVIOUS_STEP_LABEL = "before (legacy, previous step)"
 
 class ManifestMover:
     def __init__(
-        self, routes: RouteService, route: str, function: str | None, *, note: str | None = None
+        self,
+        routes: RouteService,
+        route: str,
+        function: str | None,
+        *,
+        force: bool = False,
+        note: str | None = None,
     ) -> None:
-        self.routes, self.route, self.function, self.note = routes, route, function, note
+        self.routes, self.route, self.function = routes, route, function
+        self.force, self.note = force, note
 
     def move(self, weight: int, *, reason: str) -> None:
         why = _why(self.note, reason)
-        self.routes.promote(self.route, function=self.function, weight=weight, reason=why)
+        self.routes.promote(
+            self.route, function=self.function, weight=weight, reason=why, force=self.force
+        )
 
     def rollback(self, *, reason: str) -> None:
         self.routes.rollback([self.route], reason=_why(self.note, reason))

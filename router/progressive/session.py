@@ -121,12 +121,7 @@ def _sleep(seconds: float) -> None:
 
 
 def _mover(plan: ProgressivePlan, options: RunOptions, services: Services) -> Mover:
+    route, function, force, note = plan.route, options.function, options.force, options.reason
     if plan.apply:
-        return AppliedMover(
-            services.deploy(),
-            plan.route,
-            options.function,
-            force=options.force,
-            note=options.reason,
-        )
-    return ManifestMover(services.routes(), plan.route, options.function, note=options.reason)
+        return AppliedMover(services.deploy(), route, function, force=force, note=note)
+    return ManifestMover(services.routes(), route, function, force=force, note=note)

@@ -19,12 +19,11 @@ from typing import Any
 
 import yaml
 
+from router.arns import function_name, lambda_invocation_uri
 from router.manifest.model import Manifest
 from router.render.openapi import (
     LambdaUri,
     View,
-    function_name,
-    lambda_invocation_uri,
     logical_id,
     render_openapi,
     sam_lambda_uri,

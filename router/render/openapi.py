@@ -18,24 +18,25 @@ follows that variable instead, because API Gateway allows one variable child per
 API's ``binaryMediaTypes``; left out when empty, API Gateway's default). The resources
 are the same in both views; only integrations differ. Output is
 deterministic (paths and methods sorted). This module is pure: it returns dicts and
-must not do I/O, serialize, or call AWS (no boto3).
+must not do I/O, serialize, or call AWS (no boto3). What goes where is decided in
+``router.render.resources`` (``api_resources``); this module writes it as OpenAPI.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any
 
-from router.errors import InputError
+from router.arns import INVOKE_PATH
 from router.manifest.model import Manifest, Route
-from router.paths import (
-    PathSyntaxError,
-    Segment,
-    SegmentKind,
-    parse_path,
-    path_param_names,
-    variable_children,
+from router.render.resources import (
+    ANY_METHOD_KEY,
+    ApiResource,
+    Integration,
+    LambdaUri,
+    View,
+    api_resources,
+    method_key,
 )
 
 __all__ = [
@@ -43,43 +44,35 @@ __all__ = [
     "BINARY_MEDIA_TYPES_KEY",
     "LambdaUri",
     "View",
-    "function_name",
-    "lambda_invocation_uri",
     "logical_id",
-    "partition_for",
+    "openapi_document",
     "render_openapi",
     "sam_lambda_uri",
 ]
 
-View = Literal["stable", "canary"]
-LambdaUri = Callable[[Route], object]
-
-ANY_METHOD_KEY = "x-amazon-apigateway-any-method"
 BINARY_MEDIA_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
 _INTEGRATION = "x-amazon-apigateway-integration"
-_MAX_INTEGRATION_MS = 29_000
-_FUNCTION_NAME_MAX = 64
-_INVOKE_PATH = "lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
 def render_openapi(
     manifest: Manifest, *, lambda_uri: LambdaUri, view: View = "stable"
 ) -> dict[str, Any]:
     """The OpenAPI document for ``view``; raises InputError on conflicting path variables."""
-    routes = [r for r in manifest.routes if r.status == "active"]
-    variables = _variable_children(r.path for r in routes)
+    resources = api_resources(manifest, lambda_uri=lambda_uri, view=view)
+    return openapi_document(manifest, resources, view)
+
+
+def openapi_document(
+    manifest: Manifest, resources: list[ApiResource], view: View
+) -> dict[str, Any]:
+    """``resources`` (in ``api_resources`` order) as the ``view``'s OpenAPI document."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        operation = _route_operation(manifest, route, lambda_uri, view)
-        paths.setdefault(route.path, {})[_method_key(route.method)] = operation
-    for path in _catch_all_paths(variables):
-        paths.setdefault(path, {}).setdefault(
-            ANY_METHOD_KEY, _legacy_operation(manifest.legacy.url, path, "ANY")
-        )
+    for resource in resources:
+        paths.setdefault(resource.path, {})[method_key(resource.method)] = _operation(resource)
     document: dict[str, Any] = {"openapi": "3.0.1", "info": _info(manifest, view)}
     if manifest.api.binary_media_types:  # the API's binaryMediaTypes on import
         document[BINARY_MEDIA_TYPES_KEY] = list(manifest.api.binary_media_types)
-    document["paths"] = _sorted(paths)
+    document["paths"] = paths
     return document
 
 
@@ -96,109 +89,32 @@ def _info(manifest: Manifest, view: View) -> dict[str, str]:
     }
 
 
-def _route_operation(
-    manifest: Manifest, route: Route, lambda_uri: LambdaUri, view: View
-) -> dict[str, Any]:
-    if _goes_to_lambda(route, view):
-        return _lambda_operation(manifest, route, lambda_uri)
-    slash = "/" if route.trailing_slash else ""
-    return _legacy_operation(manifest.legacy.url, route.path, route.method, slash)
-
-
-def _goes_to_lambda(route: Route, view: View) -> bool:
-    weight = route.effective_weight
-    return weight == 100 if view == "stable" else weight > 0
-
-
-def _lambda_operation(manifest: Manifest, route: Route, lambda_uri: LambdaUri) -> dict[str, Any]:
-    seconds = route.timeout or manifest.defaults.timeout
-    integration = {
-        "type": "aws_proxy",
-        "httpMethod": "POST",
-        "uri": lambda_uri(route),
-        "passthroughBehavior": "when_no_match",
-        "timeoutInMillis": min(seconds * 1000, _MAX_INTEGRATION_MS),
-    }
-    return _operation(path_param_names(route.path), integration)
-
-
-def _legacy_operation(legacy_url: str, path: str, method: str, slash: str = "") -> dict[str, Any]:
-    """An ``http_proxy`` to the monolith at ``path`` (+ ``slash``: the app's trailing slash).
-
-    A resource path cannot end with ``/`` but an integration URI can, and API Gateway
-    calls it as written: a strict-slash rule (``/items/``) answers instead of
-    redirecting the client to the monolith's own address.
-    """
-    names = path_param_names(path)
-    integration: dict[str, Any] = {
-        "type": "http_proxy",
-        "httpMethod": method,
-        "uri": legacy_url + _integration_path(path) + slash,
-    }
-    if names:
-        integration["requestParameters"] = {
-            f"integration.request.path.{n}": f"method.request.path.{n}" for n in names
-        }
-    integration["passthroughBehavior"] = "when_no_match"
-    integration["timeoutInMillis"] = _MAX_INTEGRATION_MS
-    return _operation(names, integration)
-
-
-def _operation(names: list[str], integration: dict[str, Any]) -> dict[str, Any]:
+def _operation(resource: ApiResource) -> dict[str, Any]:
     operation: dict[str, Any] = {}
-    if names:
+    if resource.params:
         operation["parameters"] = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in resource.params
         ]
     operation["responses"] = {"200": {"description": "The integration's response, as is."}}
-    operation[_INTEGRATION] = integration
+    operation[_INTEGRATION] = _integration(resource.integration)
     return operation
 
 
-def _integration_path(path: str) -> str:
-    """``/files/{rest+}`` -> ``/files/{rest}``: a greedy variable is mapped by its name."""
-    parts = [
-        s.value if s.kind is SegmentKind.LITERAL else f"{{{s.value}}}" for s in parse_path(path)
-    ]
-    return "/" + "/".join(parts)
-
-
-def _method_key(method: str) -> str:
-    return ANY_METHOD_KEY if method == "ANY" else method.lower()
-
-
-def _sorted(paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {path: dict(sorted(paths[path].items())) for path in sorted(paths)}
-
-
-def _variable_children(paths: Iterable[str]) -> dict[tuple[str, ...], Segment]:
-    try:
-        return variable_children(paths)
-    except PathSyntaxError as exc:
-        raise InputError(str(exc)) from exc
-
-
-def _catch_all_paths(variables: dict[tuple[str, ...], Segment]) -> list[str]:
-    """The resources whose ANY sends everything no route covers to the monolith."""
-    prefix: tuple[str, ...] = ()
-    paths = ["/"]
-    child = variables.get(prefix)
-    while child is not None and child.kind is SegmentKind.PARAM:
-        prefix = (*prefix, child.render())
-        paths.append("/" + "/".join(prefix))
-        child = variables.get(prefix)
-    greedy = child.render() if child is not None else "{proxy+}"
-    paths.append("/" + "/".join((*prefix, greedy)))
-    return paths
-
-
-def function_name(manifest: Manifest, route: Route) -> str:
-    """``{api.name}-{route.id}``; a stable hash suffix keeps it within 64 characters."""
-    name = f"{manifest.api.name}-{route.id}"
-    if len(name) <= _FUNCTION_NAME_MAX:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: _FUNCTION_NAME_MAX - 9].rstrip('-_')}-{digest}"
+def _integration(integration: Integration) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": integration.kind,
+        "httpMethod": integration.http_method,
+        "uri": integration.uri,
+    }
+    if integration.request_params:
+        out["requestParameters"] = {
+            f"integration.request.path.{n}": f"method.request.path.{n}"
+            for n in integration.request_params
+        }
+    out["passthroughBehavior"] = "when_no_match"
+    out["timeoutInMillis"] = integration.timeout_ms
+    return out
 
 
 def logical_id(route: Route) -> str:
@@ -214,22 +130,7 @@ def logical_id(route: Route) -> str:
     return f"{camel}Function"
 
 
-def partition_for(region: str) -> str:
-    """The AWS partition of ``region``: ``aws``, ``aws-cn`` or ``aws-us-gov``."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def lambda_invocation_uri(region: str, function_arn: str) -> str:
-    """The API Gateway integration URI that invokes ``function_arn``."""
-    path = _INVOKE_PATH.format(arn=function_arn)
-    return f"arn:{partition_for(region)}:apigateway:{region}:{path}"
-
-
 def sam_lambda_uri(route: Route) -> dict[str, str]:
     """The integration URI of ``route``'s function in the SAM template (``Fn::Sub``)."""
-    path = _INVOKE_PATH.format(arn=f"${{{logical_id(route)}.Arn}}")
+    path = INVOKE_PATH.format(arn=f"${{{logical_id(route)}.Arn}}")
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:{path}"}

@@ -19,14 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 from router.accesslog import access_log_format
+from router.arns import access_log_group_name, execute_api_resource, function_name
 from router.manifest.model import Manifest, Route
-from router.paths import SegmentKind, parse_path
-from router.render.openapi import function_name, logical_id, render_openapi, sam_lambda_uri
+from router.render.openapi import logical_id, render_openapi, sam_lambda_uri
 
 __all__ = [
     "API_LOGICAL_ID",
     "LOG_GROUP_LOGICAL_ID",
-    "access_log_group_name",
+    "access_log_group_name",  # re-exported from router.arns for existing callers
     "lambda_routes",
     "permission_logical_id",
     "render_sam",
@@ -61,10 +61,6 @@ def lambda_routes(manifest: Manifest) -> list[Route]:
     """Active routes that need a function (stable or canary), by logical id."""
     routes = [r for r in manifest.routes if r.status == "active" and r.effective_weight > 0]
     return sorted(routes, key=logical_id)
-
-
-def access_log_group_name(manifest: Manifest) -> str:
-    return f"/strangler/{manifest.api.name}/{manifest.api.stage}/access"
 
 
 def _api(manifest: Manifest) -> dict[str, Any]:
@@ -123,9 +119,7 @@ def _permission(route: Route) -> dict[str, Any]:
 
 def source_arn(route: Route) -> dict[str, str]:
     """``execute-api`` ARN of any stage of the API, this method, this path (vars as ``*``)."""
-    method = "*" if route.method == "ANY" else route.method
-    parts = [s.value if s.kind is SegmentKind.LITERAL else "*" for s in parse_path(route.path)]
-    resource = f"${{{API_LOGICAL_ID}}}/*/{method}/" + "/".join(parts)
+    resource = f"${{{API_LOGICAL_ID}}}/*/{execute_api_resource(route)}"
     prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}"
     return {"Fn::Sub": f"{prefix}:{resource}"}
 

@@ -18,6 +18,7 @@ from typing import Any
 from router.errors import StateError
 from router.manifest.store import atomic_write
 from router.shadow.record import Sample
+from router.sidecars import shadow_dir
 
 __all__ = [
     "LineCounter",
@@ -36,7 +37,7 @@ LAST = "last.json"
 
 def shadow_root(manifest_path: Path) -> Path:
     """``migration.yaml`` -> ``migration.shadow/`` in the same directory."""
-    return manifest_path.with_name(manifest_path.stem + ".shadow")
+    return shadow_dir(manifest_path)
 
 
 def results_path(root: Path, route_id: str, run_id: str) -> Path:

@@ -14,8 +14,8 @@ import pytest
 from rich.console import Console
 
 from migrate_cli.commands.history import _history_table
-from migrate_cli.commands.shadow import shadow_table
 from migrate_cli.factory import Factory
+from migrate_cli.views.shadow import shadow_table
 from tests.unit.migrate_cli.conftest import Project
 
 MARKUP = "[bold]p99[/bold] up :fire: {id} 40%"

@@ -9,13 +9,12 @@ import pytest
 from openapi_spec_validator import validate
 from pydantic import ValidationError
 
+from router.arns import function_name, lambda_invocation_uri
 from router.manifest.model import Manifest, Route
 from router.render import render_openapi_json
 from router.render.openapi import (
     ANY_METHOD_KEY,
     View,
-    function_name,
-    lambda_invocation_uri,
     logical_id,
     render_openapi,
     sam_lambda_uri,

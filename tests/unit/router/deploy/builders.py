@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from router.accesslog import access_log_format
+from router.arns import log_group_arn
 from router.aws.apigateway import CanaryInfo, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
 from router.deploy.desired import Desired
 from router.deploy.model import Observed, Plan, StageSettings, Step
-from router.deploy.plan import log_group_arn
 from router.deploy.state import DeploymentRecord, DeployState
 from router.deploy.view import ApiView
 from router.manifest.model import Manifest, Route

@@ -18,8 +18,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from router.accesslog import access_log_format
+from router.arns import log_group_arn
 from router.aws.session import AwsContext
-from router.deploy.plan import log_group_arn
 from router.deploy.service import build_deploy_service
 from router.deploy.state import DeployState, save_state, state_path_for
 from router.history import HistoryLog, history_path_for

@@ -6,12 +6,8 @@ from typing import Any
 
 import pytest
 
-from router.deploy.desired import (
-    canary_percent,
-    desired_state,
-    execute_api_source_arn,
-    function_arn,
-)
+from router.arns import execute_api_source_arn, function_arn
+from router.deploy.desired import canary_percent, desired_state
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
 from tests.unit.router.deploy.builders import (

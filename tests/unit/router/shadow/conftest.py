@@ -18,7 +18,7 @@ from router.shadow.files import results_path, shadow_root
 from router.shadow.record import Observed, Sample
 from router.shadow.service import ShadowService
 
-__all__ = ["FakeGateway", "FakeTime", "Project", "json_response", "sample"]
+__all__ = ["FakeGateway", "FakeTime", "Project", "json_response", "sample", "shadow_project"]
 
 
 def json_response(body: Any, status: int = 200, **headers: str) -> Observed:
@@ -159,6 +159,11 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
+    return shadow_project(tmp_path)
+
+
+def shadow_project(tmp_path: Path) -> Project:
+    """A manifest with a handler package under ``tmp_path`` and a fake clock."""
     package = f"shadow_handlers_{uuid.uuid4().hex[:8]}"
     (tmp_path / package).mkdir()
     (tmp_path / package / "__init__.py").write_text("")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner, Result
 
+from migrate_cli.factory import Factory
 from migrate_cli.main import app
 from router.manifest.model import Route
+from router.progressive.adapters import ManifestMover
 from router.routes import RouteService
 from router.shadow.files import save_last, shadow_root
 from router.shadow.gate import ShadowGate, ShadowMismatch
@@ -27,7 +29,8 @@ def store_run(project: Project, function: str, outcome: str, *fields: str) -> No
 
 
 def routes(project: Project) -> RouteService:
-    return RouteService(project.store(), project.history(), code_root=project.root)
+    """The route service as the CLI builds it: the factory injects the shadow gate."""
+    return Factory(project.manifest).route_service()
 
 
 def cli(project: Project, *args: str) -> Result:
@@ -91,3 +94,14 @@ def test_injected_check_replaces_the_default(project: Project) -> None:
     )  # fmt: skip
     service.promote(ROUTE, function=project.handler, weight=None, reason=None)
     assert calls == [(ROUTE, project.handler)]
+
+
+def test_progressive_manifest_mover_passes_force(project: Project) -> None:
+    """`promote --steps --force`: the mover passes force, nothing nulls the check."""
+    store_run(project, project.handler, "mismatch", "email")
+    refused = ManifestMover(routes(project), ROUTE, project.handler)
+    with pytest.raises(ShadowMismatch):
+        refused.move(5, reason="step 1")
+    forced = ManifestMover(routes(project), ROUTE, project.handler, force=True)
+    forced.move(5, reason="step 1")
+    assert project.store().read().routes[0].effective_weight == 5

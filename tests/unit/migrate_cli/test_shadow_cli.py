@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from migrate_cli.commands import shadow as command
+from migrate_cli.factory import Factory
 from migrate_cli.main import app
 from router.shadow.service import ShadowService
-from tests.unit.router.shadow.conftest import Project
+from tests.unit.router.shadow.conftest import Project, shadow_project
 
 ROUTE = "get-api-users-id"
 
 
 @pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """The shadow tests' project (handlers package, manifest, fake clock)."""
+    return shadow_project(tmp_path)
+
+
+@pytest.fixture
 def fast(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The command's service runs on the project's fake clock (no real sleeping)."""
+    """The factory builds the command's service on the project's fake clock (no real sleeping)."""
 
-    def service(*args: Any, **kwargs: Any) -> ShadowService:
-        return ShadowService(*args, **kwargs, clock=project.time.clock, sleep=project.time.sleep)
+    def service(factory: Factory) -> ShadowService:
+        store, history, root = factory.store(), factory.history(), factory.project_root
+        clock, sleep = project.time.clock, project.time.sleep
+        return ShadowService(store, history, code_root=root, clock=clock, sleep=sleep)
 
-    monkeypatch.setattr(command, "ShadowService", service)
+    monkeypatch.setattr(Factory, "shadow_service", service)
     return project
 
 
