@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from router.aws.lambda_ import FunctionSpec
-from router.deploy.package import build_package
+from router.build.code import build_package
 from router.deploy.view import ApiView, view_of_document
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
