@@ -66,11 +66,14 @@ class LayerBuilder:
         self._pip += ["--no-compile", "--disable-pip-version-check", "--quiet", *pip_args]
         self._runner = runner
 
+    def is_built(self, lock: Path, runtime: str, architecture: str) -> bool:
+        return (self.cache / "layers" / _key(lock, runtime, architecture) / "layer.json").is_file()
+
     def layer(self, lock: Path, runtime: str, architecture: str) -> Layer:
         """The Lambda layer zip for ``runtime`` and ``architecture`` from ``lock``."""
         key = _key(lock, runtime, architecture)
         home = self.cache / "layers" / key
-        cached = (home / "layer.json").is_file()
+        cached = self.is_built(lock, runtime, architecture)
         if not cached:
             version = runtime.removeprefix("python")
             flags = ["--platform", _PLATFORM[architecture], "--implementation", "cp"]

@@ -82,7 +82,8 @@ class BuildService:
             return None
         runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
         check_lock(found, runtime)
-        self._progress(f"layer {found.lock.name} for {runtime} {arch}")
+        if not self.layers.is_built(found.lock, runtime, arch):
+            self._progress(f"building the layer of {found.lock} for {runtime} {arch} (pip)")
         return self.layers.layer(found.lock, runtime, arch)
 
     def _store_code(self, package: Package) -> tuple[Path, bool]:

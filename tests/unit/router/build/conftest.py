@@ -78,6 +78,11 @@ def _digest(data: bytes) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Project:
+    """``fns.app.handler`` importing ``fns.helper`` and ``tinydep`` (from ``wheels/``)."""
     root = tmp_path / "project"
     (root / "fns").mkdir(parents=True)
     (root / "fns" / "__init__.py").write_text("")
