@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from router.errors import InputError
 from router.fsio import atomic_write
 from router.manifest.model import Manifest, Route
 
-__all__ = ["Requirements", "check_lock", "lock", "requirements_for"]
+__all__ = ["Requirements", "check_lock", "lock", "requirements_for", "requirements_of"]
 
 _STAMP = "# strangler-lock: runtime={runtime} requirements-sha256={digest}"
 
@@ -52,6 +53,16 @@ def requirements_for(manifest: Manifest, route: Route, root: Path) -> Requiremen
     if not source.is_file():
         raise InputError(f"route {route.id}: requirements {declared}: no such file under {root}")
     return Requirements(source, source.with_suffix(".lock"))
+
+
+def requirements_of(manifest: Manifest, root: Path) -> Callable[[Route], str | None]:
+    """Each route's requirements file relative to ``root`` (for ``render_sam``)."""
+
+    def relative(route: Route) -> str | None:
+        found = requirements_for(manifest, route, root)
+        return None if found is None else found.source.relative_to(root).as_posix()
+
+    return relative
 
 
 def check_lock(requirements: Requirements, runtime: str) -> None:

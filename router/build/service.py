@@ -3,7 +3,8 @@
 For each active route on Lambda: the function zip (``router.build.code``), written to
 ``<cache>/functions/<sha>.zip`` unless already there; its requirements' lock checked
 against the requirements file and the runtime; the layer for the manifest's runtime and
-architecture (``router.build.layer``); the limits (``router.build.limits``). Routes
+architecture (``router.build.layer``); the limits (``router.build.limits``); the
+directories ``template.yaml`` names for ``sam build`` (``router.build.sam``). Routes
 sharing a lock share one layer, built once. ``lock_all`` writes the locks. This module
 must not call AWS nor print (``progress`` receives a line before each slow step).
 """
@@ -19,6 +20,7 @@ from router.build.code import Package, build_package
 from router.build.layer import Layer, LayerBuilder
 from router.build.limits import check_limits, needs_s3
 from router.build.requirements import Requirements, check_lock, lock, requirements_for
+from router.build.sam import SamDirs
 from router.errors import WriteError
 from router.manifest.model import Manifest, Route
 
@@ -52,6 +54,7 @@ class BuildService:
         self.root = root
         self.layers = layers
         self._progress = progress or (lambda _line: None)
+        self._sam = SamDirs(layers.cache / "sam")
 
     def build(self, manifest: Manifest) -> list[FunctionBuild]:
         return [self._function(manifest, route) for route in _lambda_routes(manifest)]
@@ -72,6 +75,7 @@ class BuildService:
         package = build_package(self.root, route.function)
         path, cached = self._store_code(package)
         layer = self._layer(manifest, route)
+        self._sam.code(route, package.zip_bytes)
         sizes = [layer.unzipped_size] if layer else []
         total = check_limits(route.function, package.unzipped_size, sizes)
         return FunctionBuild(route.id, route.function, package, path, cached, layer, total)
@@ -82,6 +86,7 @@ class BuildService:
             return None
         runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
         check_lock(found, runtime)
+        self._sam.layer(found.source.relative_to(self.root).as_posix(), found.lock)
         if not self.layers.is_built(found.lock, runtime, arch):
             self._progress(f"building the layer of {found.lock} for {runtime} {arch} (pip)")
         return self.layers.layer(found.lock, runtime, arch)

@@ -49,3 +49,18 @@ def test_local_layer_is_none_without_requirements(project: Project) -> None:
     (project.root / "fns" / "requirements.txt").unlink()
     manifest = project.manifest()
     assert local_layer(manifest, manifest.routes[0], project.root) is None
+
+
+def test_fills_the_directories_template_yaml_names_for_sam_build(project: Project) -> None:
+    manifest = project.manifest()
+    BuildService(project.root, project.builder()).build(manifest)
+    sam = project.root / ".migrate" / "build" / "sam"
+    code = sam / "GetXFunction"
+    files = sorted(p.relative_to(code).as_posix() for p in code.rglob("*.py"))
+    assert files == ["fns/__init__.py", "fns/app.py", "fns/helper.py"]
+    layer_src = sam / "FnsRequirementsLayer" / "requirements.txt"
+    assert layer_src.read_text() == project.lock.read_text()
+    (project.root / "fns" / "helper.py").write_text("ONE = 2\n")
+    BuildService(project.root, project.builder()).build(manifest)
+    assert (code / "fns" / "helper.py").read_text() == "ONE = 2\n"
+    assert sorted(p.name for p in sam.iterdir()) == ["FnsRequirementsLayer", "GetXFunction"]
