@@ -25,14 +25,14 @@ import os
 import shutil
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from router.build._fs import scratch_dir
 from router.build._run import Runner, run_tool
 from router.build._zip import b64_sha256, tree_entries, zip_entries
-from router.errors import WriteError
+from router.fsio import write_error
 
 __all__ = ["Layer", "LayerBuilder"]
 
@@ -105,17 +105,13 @@ class LayerBuilder:
         run_tool(argv, f"layer from {lock}", self._runner)
 
     def _place(self, home: Path, fill: Callable[[Path], None]) -> None:
-        try:
-            home.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=home.parent))
-        except OSError as exc:
-            raise WriteError(f"{home.parent}: cannot write: {exc.strerror or exc}") from exc
+        tmp = scratch_dir(home.parent, ".build-")
         try:
             fill(tmp)
             os.rename(tmp, home)
         except OSError as exc:
             if not home.is_dir():  # else another build placed the same key first: keep that
-                raise WriteError(f"{home}: cannot write: {exc.strerror or exc}") from exc
+                raise write_error(home, exc) from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

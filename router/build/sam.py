@@ -12,12 +12,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from router.errors import WriteError
+from router.build._fs import scratch_dir
+from router.fsio import write_error
 from router.manifest.model import Route
 from router.render.openapi import logical_id
 from router.render.sam import layer_logical_id
@@ -49,18 +49,14 @@ class SamDirs:
     def _replace(self, name: str, fill: Callable[[Path], object]) -> Path:
         """``fill`` a fresh directory, then swap it in for ``root/name``."""
         target = self.root / name
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            scratch = Path(tempfile.mkdtemp(prefix=".sam-", dir=self.root))
-        except OSError as exc:
-            raise WriteError(f"{self.root}: cannot write: {exc.strerror or exc}") from exc
+        scratch = scratch_dir(self.root, ".sam-")
         try:
             fill(scratch / "new")  # fill creates nothing above it: make the directory first
             if target.exists():
                 os.rename(target, scratch / "old")
             os.rename(scratch / "new", target)
         except OSError as exc:
-            raise WriteError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+            raise write_error(target, exc) from exc
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return target

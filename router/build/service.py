@@ -21,7 +21,7 @@ from router.build.layer import Layer, LayerBuilder
 from router.build.limits import check_limits, needs_s3
 from router.build.requirements import Requirements, check_lock, lock, requirements_for
 from router.build.sam import SamDirs
-from router.errors import WriteError
+from router.fsio import write_error
 from router.manifest.model import Manifest, Route
 
 __all__ = ["BuildService", "FunctionBuild", "cache_dir"]
@@ -102,7 +102,7 @@ class BuildService:
             tmp.write_bytes(package.zip_bytes)
             tmp.replace(path)
         except OSError as exc:
-            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+            raise write_error(path, exc) from exc
         return path, False
 
 
