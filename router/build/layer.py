@@ -3,10 +3,11 @@
 **Lambda layer.** ``pip install --platform manylinux2014_<arch> --implementation cp
 --python-version <3.12> --only-binary=:all: --no-deps --require-hashes --target
 <dir>/python -r <lock>``, zipped deterministically under ``python/`` (where Lambda puts
-``/opt/python`` on ``sys.path``). Plain pip rather than aws-lambda-builders: that is
-what ``sam build``'s Python workflow runs underneath for binary wheels, with a Docker
-fallback we never want (a source-only requirement must fail, not compile for the
-host); pip is already here, and ``--require-hashes`` pins every file to the lock.
+``/opt/python`` on ``sys.path``). Plain pip rather than aws-lambda-builders: the
+latter's Python workflow runs the same ``pip download --platform`` underneath, then
+falls back to building a source-only requirement on this host, which may not run on
+Lambda; here such a requirement fails the build instead. pip is already installed,
+and ``--require-hashes`` pins every file to the lock.
 
 **Local layer.** The same lock installed for this machine's interpreter (``--target``,
 no platform flags): what the local Lambda runtime puts on a worker's ``sys.path``.
