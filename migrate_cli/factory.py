@@ -7,12 +7,14 @@ and print. This module must not print or parse command-line options.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
+from router.build import BuildService, LayerBuilder, cache_dir
 from router.deploy.service import DeployService, build_deploy_service
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
@@ -110,3 +112,8 @@ class Factory:
         region = self.store().read().api.region
         check_ports(config)
         return LocalStack(prepared(config, region=region))
+
+    def build_service(self, progress: Callable[[str], None] | None = None) -> BuildService:
+        """Builds artifacts into ``.migrate/build/`` beside the manifest."""
+        root = self.project_root
+        return BuildService(root, LayerBuilder(cache_dir(root)), progress)

@@ -9,6 +9,7 @@ import typer
 
 from migrate_cli.commands import (
     analysis,
+    build,
     demo,
     deploy,
     history,
@@ -58,6 +59,7 @@ analysis.register(app)
 demo.register(app)
 up.register(app)
 shadow.register(app)
+build.register(app)
 
 
 def main() -> None:

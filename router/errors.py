@@ -13,7 +13,8 @@
     ├── UnsafePlan                  the deployed API drifted from the last apply; --force overrides
     ├── Declined                    the user did not confirm a plan: nothing was changed
     ├── ShadowMismatch              a promotion refused: the last shadow run had real mismatches
-    └── ProcessError                a local server did not start, become ready, or died
+    ├── ProcessError                a local server did not start, become ready, or died
+    └── BuildError                  a requirement could not be locked, downloaded or installed
 
 Inside the project, never shown as such (each is caught and turned into a response
 or one of the errors above where it is raised), defined beside the code that uses it:
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 __all__ = [
     "AWSError",
+    "BuildError",
     "Declined",
     "HandlerError",
     "InputError",
@@ -124,3 +126,7 @@ class ShadowMismatch(StranglerError):
 
 class ProcessError(StranglerError):
     """A local server did not start, did not become ready, or died."""
+
+
+class BuildError(StranglerError):
+    """Locking or installing a function's requirements failed (pip or uv said why)."""

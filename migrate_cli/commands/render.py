@@ -18,6 +18,7 @@ from migrate_cli.output import (
     print_json,
     warn_resource_quota,
 )
+from router.build.requirements import requirements_of
 from router.manifest.store import atomic_write
 from router.render import render_openapi, render_template_text
 
@@ -46,7 +47,7 @@ def render(
     factory = Factory(manifest)
     target = out or factory.template_path()
     model = factory.store().read()
-    text = render_template_text(model)
+    text = render_template_text(model, requirements_of(model, factory.project_root))
     warn_resource_quota(render_openapi(model, lambda_uri=lambda _route: "", view="stable"))
     current = target.read_text(encoding="utf-8") if target.exists() else None
     stale = current != text

@@ -11,7 +11,7 @@ from typing import Any
 
 from router.arns import function_arn, function_name, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
-from router.deploy.package import build_package
+from router.build.code import build_package
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
 from router.manifest.model import Manifest, Route

@@ -10,13 +10,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from router.paths import PathSyntaxError, parse_path, variable_children
 
 __all__ = [
     "METHODS",
     "Api",
+    "Architecture",
     "Defaults",
     "Legacy",
     "Manifest",
@@ -41,6 +42,18 @@ class _Strict(BaseModel):
 
 
 Target = Literal["legacy", "lambda"]
+Architecture = Literal["x86_64", "arm64"]  # Lambda's instruction set architectures
+
+
+def _requirements_path(value: str) -> str:
+    parts = value.split("/")
+    if value.startswith("/") or ".." in parts or "\\" in value or not value.endswith(".txt"):
+        raise ValueError(f"{value!r} is not a relative path to a .txt file inside the project")
+    return value
+
+
+# A requirements file relative to the manifest, never outside the project.
+Requirements = Annotated[str, AfterValidator(_requirements_path)]
 RouteStatus = Literal["active", "vanished"]  # vanished: gone from the app at the last `init`
 
 
@@ -109,6 +122,11 @@ class Defaults(_Strict):
     memory: Annotated[int, Field(ge=128, le=10240)] = 256
     timeout: Annotated[int, Field(ge=1, le=29)] = 10
     runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.12"
+    architecture: Architecture = "x86_64"
+    # Third-party requirements of the functions (a requirements file relative to the
+    # manifest; its lock is the same name with ``.lock``). Unset: the handler package's
+    # own ``requirements.txt`` when there is one (router.build).
+    requirements: Requirements | None = None
     environment: dict[str, str] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
 
@@ -156,6 +174,7 @@ class Route(_Strict):
     function: str | None = None
     memory: Annotated[int, Field(ge=128, le=10240)] | None = None
     timeout: Annotated[int, Field(ge=1, le=29)] | None = None
+    requirements: Requirements | None = None  # overrides ``defaults.requirements``
     environment: dict[str, str] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"

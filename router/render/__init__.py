@@ -28,7 +28,7 @@ from router.render.openapi import (
     render_openapi,
     sam_lambda_uri,
 )
-from router.render.sam import render_sam
+from router.render.sam import RequirementsOf, render_sam
 
 __all__ = [
     "TEMPLATE_HEADER",
@@ -48,9 +48,9 @@ TEMPLATE_HEADER = (
 )
 
 
-def render_template_text(manifest: Manifest) -> str:
+def render_template_text(manifest: Manifest, requirements: RequirementsOf | None = None) -> str:
     """``template.yaml`` text: the header comment, then the SAM template in YAML."""
-    return TEMPLATE_HEADER + to_yaml(render_sam(manifest))
+    return TEMPLATE_HEADER + to_yaml(render_sam(manifest, requirements))
 
 
 def render_openapi_json(manifest: Manifest, *, lambda_uri: LambdaUri, view: View = "stable") -> str:

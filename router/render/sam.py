@@ -16,6 +16,9 @@ This module is pure: it returns a dict and must not serialize, do I/O or call AW
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable
 from typing import Any
 
 from router.accesslog import access_log_format
@@ -26,8 +29,11 @@ from router.render.openapi import logical_id, render_openapi, sam_lambda_uri
 __all__ = [
     "API_LOGICAL_ID",
     "LOG_GROUP_LOGICAL_ID",
+    "SAM_BUILD_DIR",
+    "RequirementsOf",
     "access_log_group_name",  # re-exported from router.arns for existing callers
     "lambda_routes",
+    "layer_logical_id",
     "permission_logical_id",
     "render_sam",
     "source_arn",
@@ -36,18 +42,30 @@ __all__ = [
 API_LOGICAL_ID = "StranglerApi"
 LOG_GROUP_LOGICAL_ID = "StranglerAccessLogGroup"
 _LOG_RETENTION_DAYS = 30
+SAM_BUILD_DIR = ".migrate/build/sam"  # `migrate build` fills one directory per logical id
+# The requirements file (relative to the project) of a route, or None: no layer.
+RequirementsOf = Callable[[Route], str | None]
 _METRICS = [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True}]
 
 
-def render_sam(manifest: Manifest) -> dict[str, Any]:
-    """The SAM template for ``manifest``; the same manifest gives an equal dict."""
+def render_sam(manifest: Manifest, requirements: RequirementsOf | None = None) -> dict[str, Any]:
+    """The SAM template for ``manifest``; the same manifest gives an equal dict.
+
+    ``requirements`` names each route's requirements file (``router.build`` decides,
+    reading the project): each distinct one becomes an ``AWS::Serverless::LayerVersion``
+    that ``sam build`` builds (``Metadata: BuildMethod``) and its functions attach.
+    """
     resources: dict[str, Any] = {
         API_LOGICAL_ID: _api(manifest),
         LOG_GROUP_LOGICAL_ID: _log_group(manifest),
     }
     for route in lambda_routes(manifest):
-        resources[logical_id(route)] = _function(manifest, route)
+        declared = requirements(route) if requirements else None
+        layer = layer_logical_id(declared) if declared else None
+        resources[logical_id(route)] = _function(manifest, route, layer)
         resources[permission_logical_id(route)] = _permission(route)
+        if declared and layer:
+            resources[layer] = _layer(manifest, declared)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -86,17 +104,42 @@ def _log_group(manifest: Manifest) -> dict[str, Any]:
     return {"Type": "AWS::Logs::LogGroup", "Properties": properties}
 
 
-def _function(manifest: Manifest, route: Route) -> dict[str, Any]:
+def layer_logical_id(requirements: str) -> str:
+    """``migrated_functions/requirements.txt`` -> ``MigratedFunctionsRequirementsLayer``."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", requirements.removesuffix(".txt")) if w]
+    camel = "".join(w[:1].upper() + w[1:] for w in words)
+    if not camel[:1].isalpha():
+        camel = "L" + camel + hashlib.sha256(requirements.encode()).hexdigest()[:8]
+    return f"{camel}Layer"
+
+
+def _layer(manifest: Manifest, requirements: str) -> dict[str, Any]:
+    runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
+    properties = {
+        "LayerName": f"{manifest.api.name}-{layer_logical_id(requirements)}"[:140],
+        "Description": f"third-party requirements of {requirements} (its lock)",
+        "ContentUri": f"{SAM_BUILD_DIR}/{layer_logical_id(requirements)}",
+        "CompatibleRuntimes": [runtime],
+        "CompatibleArchitectures": [arch],
+    }
+    metadata = {"BuildMethod": runtime, "BuildArchitecture": arch}
+    return {"Type": "AWS::Serverless::LayerVersion", "Properties": properties, "Metadata": metadata}
+
+
+def _function(manifest: Manifest, route: Route, layer: str | None) -> dict[str, Any]:
     defaults = manifest.defaults
     properties: dict[str, Any] = {
         "FunctionName": function_name(manifest, route),
         "Handler": route.function,
-        "CodeUri": ".",
+        "CodeUri": f"{SAM_BUILD_DIR}/{logical_id(route)}",
         "Runtime": defaults.runtime,
+        "Architectures": [defaults.architecture],
         "MemorySize": route.memory or defaults.memory,
         "Timeout": route.timeout or defaults.timeout,
         "Policies": [],
     }
+    if layer:
+        properties["Layers"] = [{"Ref": layer}]
     variables = {**defaults.environment, **route.environment}
     if variables:
         properties["Environment"] = {"Variables": dict(sorted(variables.items()))}

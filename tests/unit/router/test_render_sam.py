@@ -53,6 +53,8 @@ def sam_transform(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
     result: dict[str, Any] = transform(template, {}, StubPolicyLoader())
     return result
 
@@ -95,8 +97,9 @@ def test_function_properties() -> None:
     assert props == {
         "FunctionName": "legacy-api-get-api-users-id",
         "Handler": "migrated_functions.get_api_users_id.handler",
-        "CodeUri": ".",
+        "CodeUri": ".migrate/build/sam/GetApiUsersIdFunction",
         "Runtime": "python3.12",
+        "Architectures": ["x86_64"],
         "MemorySize": 512,
         "Timeout": 10,
         "Policies": [],
@@ -195,3 +198,31 @@ def test_to_yaml_round_trips_any_json_like_data(data: dict[str, Any]) -> None:
     text = to_yaml(data)
     assert YAML(typ="safe", pure=True).load(text) == (data or {})
     assert pyyaml.safe_load(text) == data
+
+
+def _shared_requirements(route: Any) -> str | None:
+    return None if route.method == "POST" else "migrated_functions/requirements.txt"
+
+
+def test_functions_attach_their_requirements_layer_built_the_sam_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    manifest = manifest_for(SEVERAL)
+    template = render_sam(manifest, _shared_requirements)
+    (layer_id,) = resources_of(template, "AWS::Serverless::LayerVersion")
+    layer = template["Resources"][layer_id]
+    assert layer_id == "MigratedFunctionsRequirementsLayer"
+    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "x86_64"}
+    assert layer["Properties"]["ContentUri"] == f".migrate/build/sam/{layer_id}"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    functions = resources_of(template, "AWS::Serverless::Function")
+    layers = {k: f["Properties"].get("Layers") for k, f in functions.items()}
+    assert layers.pop("PostApiUsersFunction") is None
+    assert set(map(str, layers.values())) == {str([{"Ref": layer_id}])}
+    code_uris = {f["Properties"]["CodeUri"] for f in functions.values()}
+    assert len(code_uris) == len(functions) and "." not in code_uris
+    out = sam_transform(template, monkeypatch)
+    (published,) = resources_of(out, "AWS::Lambda::LayerVersion").values()
+    assert published["Properties"]["CompatibleArchitectures"] == ["x86_64"]
+    text = render_template_text(manifest, _shared_requirements)
+    assert [str(m) for m in lint(text, config=ManualArgs(regions=["us-east-1"]))] == []

@@ -1,27 +1,26 @@
-"""Build the deployment zip of one Lambda handler with only what it needs.
+"""Build the deployment zip of one Lambda handler with only the project code it needs.
 
 Starting from the handler's module, follows its imports (``ast``) inside the same
 top-level package (``migrated_functions``) and zips those files plus the package
-``__init__`` files, deterministically (fixed timestamps, sorted), so an unchanged
+``__init__`` files, deterministically (``router.build._zip``), so an unchanged
 handler yields the same ``CodeSha256`` and no update. Third-party libraries are not
-vendored: they belong in a Lambda layer. Must not call AWS.
+vendored here: they go in the dependency layer (``router.build.layer``). Must not call
+AWS nor run pip.
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from router.build._zip import b64_sha256, zip_entries
 from router.errors import HandlerError, InputError
 
 __all__ = ["MAX_UNZIPPED", "MAX_ZIPPED", "Package", "build_package"]
 
-MAX_ZIPPED = 50 * 1024 * 1024  # direct upload limit
-MAX_UNZIPPED = 250 * 1024 * 1024
-_EPOCH = (1980, 1, 1, 0, 0, 0)
+MAX_ZIPPED = 50 * 1024 * 1024  # direct upload limit; bigger goes through S3
+MAX_UNZIPPED = 250 * 1024 * 1024  # function code plus all its layers
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,17 @@ class Package:
     def size(self) -> int:
         return len(self.zip_bytes)
 
+    @property
+    def sha256(self) -> str:
+        """Lambda's ``CodeSha256`` of this zip."""
+        return b64_sha256(self.zip_bytes)
+
 
 def build_package(root: Path, handler: str) -> Package:
     module = handler.rpartition(".")[0]
     top = module.split(".")[0]
     files = sorted(_closure(root, module, top))
-    data, raw = _zip(root, files)
+    data, raw = zip_entries((rel, root / rel) for rel in files)
     if len(data) > MAX_ZIPPED or raw > MAX_UNZIPPED:
         raise InputError(
             f"{handler}: package is {len(data)} bytes zipped, {raw} unzipped; Lambda allows "
@@ -102,16 +106,3 @@ def _resolve(package: str, name: str | None, level: int) -> str:
     parts = package.split(".")
     base = ".".join(parts[: len(parts) - level + 1])
     return f"{base}.{name}" if name else base
-
-
-def _zip(root: Path, files: list[str]) -> tuple[bytes, int]:
-    buffer = io.BytesIO()
-    raw = 0
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for rel in files:
-            content = (root / rel).read_bytes()
-            raw += len(content)
-            info = zipfile.ZipInfo(rel, date_time=_EPOCH)
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue(), raw

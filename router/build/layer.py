@@ -1,0 +1,124 @@
+"""Build the dependency layer of a lock: for Lambda (manylinux wheels) and for this host.
+
+**Lambda layer.** ``pip install --platform manylinux2014_<arch> --implementation cp
+--python-version <3.12> --only-binary=:all: --no-deps --require-hashes --target
+<dir>/python -r <lock>``, zipped deterministically under ``python/`` (where Lambda puts
+``/opt/python`` on ``sys.path``). Plain pip rather than aws-lambda-builders: the
+latter's Python workflow runs the same ``pip download --platform`` underneath, then
+falls back to building a source-only requirement on this host, which may not run on
+Lambda; here such a requirement fails the build instead. pip is already installed,
+and ``--require-hashes`` pins every file to the lock.
+
+**Local layer.** The same lock installed for this machine's interpreter (``--target``,
+no platform flags): what the local Lambda runtime puts on a worker's ``sys.path``.
+
+Both are cached under ``<cache>/`` by a key of the lock's bytes, the runtime and the
+architecture (the host's tags for the local one): an unchanged lock is never
+reinstalled or rezipped. A build happens in a temporary directory renamed into place,
+so a crash leaves no half layer. This module must not call AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import sysconfig
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from router.build._fs import scratch_dir
+from router.build._run import Runner, run_tool
+from router.build._zip import b64_sha256, tree_entries, zip_entries
+from router.fsio import write_error
+
+__all__ = ["Layer", "LayerBuilder"]
+
+_PLATFORM = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+_FORMAT = "1"  # bump when the layer's layout or pip flags change
+
+
+@dataclass(frozen=True)
+class Layer:
+    key: str  # hex digest of lock + runtime + architecture
+    zip_path: Path
+    size: int  # zipped bytes
+    unzipped_size: int
+    sha256: str  # base64 SHA-256 of the zip, as Lambda reports it
+    cached: bool
+
+
+class LayerBuilder:
+    """Builds and caches layers. ``pip_args`` adds pip options (a test's ``--no-index``)."""
+
+    def __init__(
+        self,
+        cache: Path,
+        *,
+        pip_args: Sequence[str] = (),
+        runner: Runner | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.cache = cache
+        self._pip = [python, "-m", "pip", "install", "--no-deps", "--require-hashes"]
+        self._pip += ["--no-compile", "--disable-pip-version-check", "--quiet", *pip_args]
+        self._runner = runner
+
+    def is_built(self, lock: Path, runtime: str, architecture: str) -> bool:
+        return (self.cache / "layers" / _key(lock, runtime, architecture) / "layer.json").is_file()
+
+    def layer(self, lock: Path, runtime: str, architecture: str) -> Layer:
+        """The Lambda layer zip for ``runtime`` and ``architecture`` from ``lock``."""
+        key = _key(lock, runtime, architecture)
+        home = self.cache / "layers" / key
+        cached = self.is_built(lock, runtime, architecture)
+        if not cached:
+            version = runtime.removeprefix("python")
+            flags = ["--platform", _PLATFORM[architecture], "--implementation", "cp"]
+            flags += ["--python-version", version, "--only-binary=:all:"]
+            self._place(home, lambda tmp: self._zip_layer(tmp, lock, flags))
+        meta = json.loads((home / "layer.json").read_text(encoding="utf-8"))
+        zipped, unzipped, sha = meta["size"], meta["unzipped"], meta["sha256"]
+        return Layer(key, home / "layer.zip", zipped, unzipped, sha, cached)
+
+    def local(self, lock: Path) -> Path:
+        """The directory to put on ``sys.path`` for this interpreter (``.../python``)."""
+        host = f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
+        home = self.cache / "local" / _key(lock, host, "host")
+        if not (home / "python").is_dir():
+            self._place(home, lambda tmp: self._install(tmp / "python", lock, []))
+        return home / "python"
+
+    def _zip_layer(self, tmp: Path, lock: Path, flags: list[str]) -> None:
+        target = tmp / "tree" / "python"
+        self._install(target, lock, flags)
+        data, raw = zip_entries(tree_entries(target, "python"))
+        (tmp / "layer.zip").write_bytes(data)
+        meta = {"size": len(data), "unzipped": raw, "sha256": b64_sha256(data)}
+        shutil.rmtree(tmp / "tree")
+        (tmp / "layer.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    def _install(self, target: Path, lock: Path, flags: list[str]) -> None:
+        argv = [*self._pip, *flags, "--target", str(target), "-r", str(lock)]
+        run_tool(argv, f"layer from {lock}", self._runner)
+
+    def _place(self, home: Path, fill: Callable[[Path], None]) -> None:
+        tmp = scratch_dir(home.parent, ".build-")
+        try:
+            fill(tmp)
+            os.rename(tmp, home)
+        except OSError as exc:
+            if not home.is_dir():  # else another build placed the same key first: keep that
+                raise write_error(home, exc) from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _key(lock: Path, *parts: str) -> str:
+    digest = hashlib.sha256(lock.read_bytes())
+    for part in (_FORMAT, *parts):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
