@@ -48,7 +48,7 @@ class ProcessInvoker:
         *,
         max_idle_s: float = 600.0,
         clock: Callable[[], float] = time.perf_counter,
-        on_record: Callable[[InvocationRecord], None] = log_invocation,
+        on_record: Callable[[InvocationRecord], None] | None = None,
     ) -> None:
         self._specs, self._runtime, self._clock = specs, runtime, clock
         self._max_idle_s, self._on_record = max_idle_s, on_record
@@ -104,6 +104,8 @@ class ProcessInvoker:
             outcome.max_memory_mb, init_ms is not None, init_ms, outcome.error_type,
         )  # fmt: skip
         if outcome.kind != "throttled":
+            log_invocation(record)
+        if self._on_record is not None:
             self._on_record(record)
         self.last = record
         return record, outcome

@@ -17,18 +17,18 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as metadata
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 __all__ = ["RUNTIME_DISTRIBUTIONS", "FunctionSpec", "runtime_dir", "worker_command", "worker_env"]
 
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
 _WORKER_MAIN = Path(__file__).with_name("_worker_main.py")
-_REQ_NAME = re.compile(r"^[A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,10 @@ def _closure(names: Iterable[str]) -> list[metadata.Distribution]:
             continue
         dist = metadata.distribution(name)
         seen[name] = dist
-        for req in dist.requires or ():
-            match = _REQ_NAME.match(req)
-            if match and "extra ==" not in req:
-                todo.append(match.group(0))
+        for text in dist.requires or ():
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
     return list(seen.values())
 
 

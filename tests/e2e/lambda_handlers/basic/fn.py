@@ -25,7 +25,10 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "loaded_at": LOADED_AT,
         "sys_path": sys.path,
         "tmp": tempfile.gettempdir(),
-        "env": {k: os.environ.get(k) for k in ("_HANDLER", "LAMBDA_TASK_ROOT", "AWS_REGION", "TZ", "GREETING", "HOME")},
+        "env": {
+            k: os.environ.get(k)
+            for k in ("_HANDLER", "LAMBDA_TASK_ROOT", "AWS_REGION", "TZ", "GREETING", "HOME")
+        },
     }
     return {"statusCode": 200, "body": json.dumps(body)}
 
