@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import uvloop
 
 from router.gateway.events import LambdaContext
 from router.gateway.messages import GatewayResponse
@@ -70,7 +71,10 @@ class Harness:
         assert not alive, f"worker processes left running: {alive}"
 
 
-def run(runtime: Path, body: Callable[[Harness], Awaitable[T]], **spec: Any) -> tuple[T, Harness]:
+def run(
+    runtime: Path, body: Callable[[Harness], Awaitable[T]], loop: str = "uvloop", **spec: Any
+) -> tuple[T, Harness]:
+    """``body`` on the gateway's loop (uvloop) or asyncio's; the invoker closed after."""
     harness = Harness(runtime, **spec)
 
     async def main() -> T:
@@ -80,7 +84,7 @@ def run(runtime: Path, body: Callable[[Harness], Awaitable[T]], **spec: Any) -> 
             harness._note_pids()
             await harness.invoker.aclose(grace_s=1.0)
 
-    result = asyncio.run(main())
+    result = (uvloop.run if loop == "uvloop" else asyncio.run)(main())
     harness.assert_no_workers()
     return result, harness
 
@@ -109,12 +113,13 @@ def test_event_context_environment_and_sys_path(runtime: Path) -> None:
     assert not [p for p in seen["sys_path"] if "site-packages" in p]
 
 
-def test_warm_reuse_and_reports(runtime: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_warm_reuse_and_reports(runtime: Path, caplog: pytest.LogCaptureFixture, loop: str) -> None:
     async def body(h: Harness) -> list[Any]:
         return [_json(await h.call("fn.echo")) for _ in range(3)]
 
     with caplog.at_level(logging.INFO, logger="router.lambda_runtime.report"):
-        seen, h = run(runtime, body)
+        seen, h = run(runtime, body, loop)
     assert len({s["pid"] for s in seen}) == 1 and len({s["loaded_at"] for s in seen}) == 1
     assert [r.cold for r in h.records] == [True, False, False]
     assert h.records[0].init_duration_ms is not None and h.records[0].init_duration_ms > 0
@@ -215,7 +220,7 @@ def test_idle_environments_are_reaped(runtime: Path) -> None:
         finally:
             await harness.invoker.aclose(grace_s=1.0)
 
-    assert asyncio.run(main()) == (0, 1)
+    assert uvloop.run(main()) == (0, 1)
     harness.assert_no_workers()
 
 
@@ -231,7 +236,7 @@ def test_shutdown_kills_in_flight_workers_at_the_grace_deadline(runtime: Path) -
         await harness.invoker.aclose(grace_s=0.5)
         return await hung, time.monotonic() - start
 
-    response, spent = asyncio.run(main())
+    response, spent = uvloop.run(main())
     assert response.status == 502 and 0.5 <= spent < 10
     assert len(harness.pids) == 2
     harness.assert_no_workers()
