@@ -56,16 +56,17 @@ class InitFailed(Exception):
         self.error_type = error_type
 
 
-def _peak_rss_mib(pid: int) -> int:
-    """The process's peak resident set (``VmHWM``) in MiB; 0 once it is gone."""
+def _peak_rss_mib(status_fd: int) -> int:
+    """Peak resident set (``VmHWM``) in MiB from an open ``/proc/PID/status``; 0 once gone.
+
+    ``pread`` on a descriptor kept open costs a third of open+read+close (~20 vs ~60 us).
+    """
     try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
+        data = os.pread(status_fd, 8192, 0)
+        start = data.index(b"VmHWM:") + 6
+        return int(data[start : data.index(b"kB", start)]) // 1024
+    except (OSError, ValueError):
+        return 0
 
 
 class Environment:
@@ -93,6 +94,7 @@ class Environment:
         self._request_id = ""
         self._exited: asyncio.Task[int] | None = None
         self._output: asyncio.Task[None] | None = None
+        self._status_fd = -1
 
     @property
     def pid(self) -> int | None:
@@ -118,6 +120,7 @@ class Environment:
         )
         self._output = loop.create_task(self._relay_output(self._process))
         self._exited = loop.create_task(self._process.wait())
+        self._status_fd = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
         await self._await_ready()
         self.init_ms = (self._clock() - start) * 1000
         self.alive = True
@@ -168,7 +171,7 @@ class Environment:
         return self._exited is not None and self._exited.done()
 
     async def _wait(self, deadline: float) -> Outcome:
-        assert self._result is not None and self._exited is not None and self.pid is not None
+        assert self._result is not None and self._exited is not None
         pending = (self._result, self._exited)
         while True:
             left = deadline - self._clock()
@@ -177,7 +180,7 @@ class Environment:
             await asyncio.wait(
                 pending, timeout=min(left, self._poll_s), return_when="FIRST_COMPLETED"
             )
-            peak = _peak_rss_mib(self.pid)
+            peak = _peak_rss_mib(self._status_fd)
             if peak > self.spec.memory_mb:
                 return Outcome("oom", error_type="Runtime.OutOfMemory", max_memory_mb=peak)
             if self._result.done():
@@ -201,6 +204,9 @@ class Environment:
             self._server.close()
         if self._waiting is not None:
             self._waiting.close()
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
