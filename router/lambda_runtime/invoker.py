@@ -54,6 +54,7 @@ class ProcessInvoker:
         self._max_idle_s, self._on_record = max_idle_s, on_record
         self.pools: dict[str, FunctionPool] = {}
         self._retired: list[FunctionPool] = []
+        self._reaper: asyncio.Task[None] | None = None
         self.last: InvocationRecord | None = None
 
     @property
@@ -80,6 +81,8 @@ class ProcessInvoker:
         self, dotted: str, event: bytes, context: LambdaContext, timeout: float
     ) -> tuple[InvocationRecord, Outcome]:
         """One invocation on a warm or new environment, recorded and logged."""
+        if self._reaper is None:
+            self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
         spec = self._specs(dotted, context)
         pool = self._pool(dotted, spec)
         rid = context.aws_request_id
@@ -137,8 +140,15 @@ class ProcessInvoker:
         now = self._clock()
         return sum([await pool.reap(now, self._max_idle_s) for pool in self.pools.values()])
 
+    async def _reap_forever(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self._max_idle_s / 4))
+            await self.reap()
+
     async def aclose(self, grace_s: float = 5.0) -> None:
         """Let in-flight invocations finish until ``grace_s``, then kill every worker."""
+        if self._reaper is not None:
+            self._reaper.cancel()
         pools = [*self.pools.values(), *self._retired]
         self.pools, self._retired = {}, []
         await asyncio.gather(*(pool.close(grace_s) for pool in pools))
