@@ -8,6 +8,8 @@ Run: ``python bench/bench_lambda_runtime.py [--calls 3000] [--rounds 3]``. On uv
   result mapping), p50/p99 over ``--calls`` sequential calls per round, median of rounds;
   against the in-process ``LambdaInvoker`` (today's default: a thread-pool hop) and a
   bare call of the handler;
+* the same hop with a 20-line Python runtime client instead of ``awslambdaric`` (one
+  socket, ``sendall``, no libcurl): what the Runtime API and the processes cost alone;
 * the cold start (``Init Duration``: spawn to the runtime's first ``next``, the handler's
   module imported) and the first invoke of each project function, each in a fresh
   environment. Their layer is a temp dir of symlinks to this venv's copies of their
@@ -35,6 +37,30 @@ sys.path.insert(0, str(ROOT))
 from router.gateway.events import LambdaContext  # noqa: E402
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker  # noqa: E402
 from router.lambda_runtime import FunctionSpec, ProcessInvoker, runtime_dir  # noqa: E402
+from router.lambda_runtime.environment import Environment  # noqa: E402
+
+MINIMAL_CLIENT = """
+import json, os, socket
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+s = socket.create_connection((host, int(port)))
+f = s.makefile("rb")
+def head():
+    f.readline()
+    fields = {}
+    while (line := f.readline()) != b"\\r\\n":
+        k, v = line.split(b":", 1)
+        fields[k.lower()] = v.strip()
+    return fields, f.read(int(fields[b"content-length"]))
+while True:
+    s.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+    fields, body = head()
+    rid = fields[b"lambda-runtime-aws-request-id"].decode()
+    json.loads(body)
+    out = json.dumps({"statusCode": 200, "body": "ok"}).encode()
+    s.sendall(f"POST /2018-06-01/runtime/invocation/{rid}/response HTTP/1.1\\r\\n"
+              f"Host: x\\r\\nContent-Length: {len(out)}\\r\\n\\r\\n".encode() + out)
+    head()
+"""
 
 HANDLERS = ROOT / "tests" / "e2e" / "lambda_handlers" / "basic"
 PROJECT = {
@@ -92,16 +118,36 @@ async def warm(runtime: Path, calls: int, rounds: int) -> dict[str, list[tuple[f
     spec = FunctionSpec(name="bench", handler="fn.trivial", code_dir=HANDLERS)
     workers = ProcessInvoker(lambda dotted, ctx: spec, runtime)
     in_process = LambdaInvoker(HandlerRegistry(HANDLERS), ThreadPoolExecutor(8))
-    out: dict[str, list[tuple[float, float]]] = {"worker": [], "in-process": [], "bare": []}
+    out: dict[str, list[tuple[float, float]]] = {
+        "worker": [], "minimal": [], "in-process": [], "bare": []
+    }  # fmt: skip
+    client = runtime / ".." / "minimal_client.py"
+    client.write_text(MINIMAL_CLIENT)
+    minimal = Environment(
+        spec, runtime, command=lambda s, r: [sys.executable, "-I", "-S", str(client)]
+    )
     try:
         await workers.invoke("fn.trivial", EVENT, _context(0), 10.0)  # cold start first
+        await minimal.start()
         for _ in range(rounds):
             out["worker"].append(await _hop(workers.invoke, calls))
+            out["minimal"].append(await _minimal_hop(minimal, calls))
             out["in-process"].append(await _hop(in_process.invoke, calls))
             out["bare"].append(_bare(calls))
     finally:
         await workers.aclose()
+        await minimal.kill()
     return out
+
+
+async def _minimal_hop(env: Environment, calls: int) -> tuple[float, float]:
+    times = []
+    for n in range(calls):
+        start = time.perf_counter()
+        outcome = await env.invoke(f"r-{n}", b'{"httpMethod": "GET"}', 10.0, "Root=1-0-0")
+        times.append((time.perf_counter() - start) * 1000)
+        assert outcome.kind == "ok", outcome
+    return _pcts(times[calls // 10 :])
 
 
 def _event(
@@ -168,6 +214,7 @@ def main() -> None:
     print(f"{'path':<34}{'p50 ms':>10}{'p99 ms':>10}")
     for name, label in (
         ("worker", "worker process (Runtime API)"),
+        ("minimal", "same, 20-line runtime client"),
         ("in-process", "in-process thread pool"),
         ("bare", "bare handler call"),
     ):

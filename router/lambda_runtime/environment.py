@@ -79,8 +79,10 @@ class Environment:
         *,
         poll_s: float = 0.01,
         clock: Callable[[], float] = time.perf_counter,
+        command: Callable[[FunctionSpec, Path], list[str]] = worker_command,
     ) -> None:
         self.spec, self._runtime, self._poll_s, self._clock = spec, runtime, poll_s, clock
+        self._command = command
         self.alive = False
         self.init_ms = 0.0
         self.last_used = 0.0
@@ -109,7 +111,7 @@ class Environment:
         port = self._server.sockets[0].getsockname()[1]
         self._tmp = Path(tempfile.mkdtemp(prefix=f"lambda-{self.spec.name}-"))
         self._process = await asyncio.create_subprocess_exec(
-            *worker_command(self.spec, self._runtime),
+            *self._command(self.spec, self._runtime),
             env=worker_env(self.spec, f"127.0.0.1:{port}", self._tmp, self._runtime),
             cwd=self.spec.code_dir,
             stdin=asyncio.subprocess.DEVNULL,
