@@ -8,6 +8,7 @@ exit or the timeout. Memory: ``RLIMIT_AS`` would fail interpreters and native li
 that reserve large virtual ranges (glibc arenas, numpy), so the limit is on resident
 memory, as Lambda's cgroup does it: the peak RSS (``VmHWM``) is read after every invoke,
 and during a long one every ``poll_s``; over ``memory_mb`` the environment is killed.
+An init phase over ``init_timeout_s`` (Lambda: 10 s) fails the start.
 A timeout, an exit, an out-of-memory or an init error leave the environment dead
 (``alive`` false): its owner replaces it. This module must not map results or log
 START/END/REPORT lines: ``invoker`` does.
@@ -31,10 +32,10 @@ from pathlib import Path
 from router.lambda_runtime.api import RuntimeApiProtocol, next_answer
 from router.lambda_runtime.sandbox import FunctionSpec, worker_command, worker_env
 
-__all__ = ["Environment", "InitFailed", "Outcome"]
+__all__ = ["INIT_TIMEOUT_S", "Environment", "InitFailed", "Outcome"]
 
 log = logging.getLogger(__name__)
-_MIB = 1024 * 1024
+INIT_TIMEOUT_S = 10.0  # Lambda's limit on the init phase of an on-demand function
 
 
 @dataclass
@@ -78,11 +79,12 @@ class Environment:
         runtime: Path,
         *,
         poll_s: float = 0.01,
+        init_timeout_s: float = INIT_TIMEOUT_S,
         clock: Callable[[], float] = time.perf_counter,
         command: Callable[[FunctionSpec, Path], list[str]] = worker_command,
     ) -> None:
         self.spec, self._runtime, self._poll_s, self._clock = spec, runtime, poll_s, clock
-        self._command = command
+        self._command, self._init_timeout_s = command, init_timeout_s
         self.alive = False
         self.init_ms = 0.0
         self.last_used = 0.0
@@ -129,13 +131,18 @@ class Environment:
 
     async def _await_ready(self) -> None:
         assert self._ready is not None and self._exited is not None
-        await asyncio.wait((self._ready, self._exited), return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            (self._ready, self._exited), timeout=self._init_timeout_s, return_when="FIRST_COMPLETED"
+        )
         if self._ready.done() and self._ready.exception() is None:
             return
         error = self._ready.exception() if self._ready.done() else None
+        exited = self._exited.done()
         await self.kill()
         if isinstance(error, InitFailed):
             raise error
+        if not exited:
+            raise InitFailed("Runtime.InitTimeout", f"init over {self._init_timeout_s:g} s")
         raise InitFailed("Runtime.ExitError", "the runtime exited before it was ready")
 
     async def invoke(self, request_id: str, event: bytes, timeout: float, trace_id: str) -> Outcome:

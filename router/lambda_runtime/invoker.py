@@ -27,7 +27,7 @@ from router.gateway.events import LambdaContext
 from router.gateway.lambda_ import MAX_LAMBDA_RESPONSE_BYTES
 from router.gateway.messages import ENDPOINT_TIMED_OUT, INTERNAL_ERROR, GatewayResponse, json_error
 from router.gateway.results import MalformedResult, map_result
-from router.lambda_runtime.environment import Environment, InitFailed, Outcome
+from router.lambda_runtime.environment import INIT_TIMEOUT_S, Environment, InitFailed, Outcome
 from router.lambda_runtime.pool import FunctionPool, Throttled
 from router.lambda_runtime.reports import InvocationRecord, log_invocation
 from router.lambda_runtime.sandbox import FunctionSpec
@@ -47,11 +47,13 @@ class ProcessInvoker:
         runtime: Path,
         *,
         max_idle_s: float = 600.0,
+        init_timeout_s: float = INIT_TIMEOUT_S,
         clock: Callable[[], float] = time.perf_counter,
         on_record: Callable[[InvocationRecord], None] | None = None,
     ) -> None:
         self._specs, self._runtime, self._clock = specs, runtime, clock
         self._max_idle_s, self._on_record = max_idle_s, on_record
+        self._init_timeout_s = init_timeout_s
         self.pools: dict[str, FunctionPool] = {}
         self._retired: list[FunctionPool] = []
         self._reaper: asyncio.Task[None] | None = None
@@ -122,7 +124,9 @@ class ProcessInvoker:
         return pool
 
     def _environment(self, spec: FunctionSpec) -> Environment:
-        return Environment(spec, self._runtime, clock=self._clock)
+        return Environment(
+            spec, self._runtime, init_timeout_s=self._init_timeout_s, clock=self._clock
+        )
 
     def invalidate(self, names: Iterable[str]) -> None:
         """A code change: these handlers get fresh environments; in-flight ones finish."""

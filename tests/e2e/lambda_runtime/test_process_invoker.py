@@ -240,3 +240,19 @@ def test_shutdown_kills_in_flight_workers_at_the_grace_deadline(runtime: Path) -
     assert response.status == 502 and 0.5 <= spent < 10
     assert len(harness.pids) == 2
     harness.assert_no_workers()
+
+
+def test_a_hung_init_fails_the_request_after_the_init_timeout(runtime: Path) -> None:
+    harness = Harness(runtime)
+    harness.invoker = ProcessInvoker(harness._spec, runtime, init_timeout_s=1.0)
+
+    async def main() -> GatewayResponse:
+        try:
+            return await harness.call("slow_init.handler")
+        finally:
+            await harness.invoker.aclose(grace_s=1.0)
+
+    assert uvloop.run(main()).status == 502
+    assert harness.invoker.last is not None
+    assert harness.invoker.last.error_type == "Runtime.InitTimeout"
+    harness.assert_no_workers()
