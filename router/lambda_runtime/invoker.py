@@ -57,6 +57,8 @@ class ProcessInvoker:
         self.pools: dict[str, FunctionPool] = {}
         self._retired: list[FunctionPool] = []
         self._reaper: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.last: InvocationRecord | None = None
 
     @property
@@ -84,7 +86,8 @@ class ProcessInvoker:
     ) -> tuple[InvocationRecord, Outcome]:
         """One invocation on a warm or new environment, recorded and logged."""
         if self._reaper is None:
-            self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+            self._loop = asyncio.get_running_loop()
+            self._reaper = self._loop.create_task(self._reap_forever())
         spec = self._specs(dotted, context)
         pool = self._pool(dotted, spec)
         rid = context.aws_request_id
@@ -129,7 +132,15 @@ class ProcessInvoker:
         )
 
     def invalidate(self, names: Iterable[str]) -> None:
-        """A code change: these handlers get fresh environments; in-flight ones finish."""
+        """A code change: these handlers get fresh environments; in-flight ones finish.
+
+        Thread-safe (the gateway swaps manifests from its reload thread): the pools are
+        retired on the event loop.
+        """
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._invalidate_now, list(names))
+
+    def _invalidate_now(self, names: list[str]) -> None:
         for dotted in names:
             pool = self.pools.pop(dotted, None)
             if pool is not None:
@@ -137,7 +148,9 @@ class ProcessInvoker:
 
     def _retire(self, pool: FunctionPool) -> None:
         self._retired.append(pool)
-        asyncio.get_running_loop().create_task(pool.retire())
+        task = asyncio.get_running_loop().create_task(pool.retire())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def reap(self) -> int:
         """Stop environments idle longer than ``max_idle_s``; how many were stopped."""

@@ -256,3 +256,16 @@ def test_a_hung_init_fails_the_request_after_the_init_timeout(runtime: Path) -> 
     assert harness.invoker.last is not None
     assert harness.invoker.last.error_type == "Runtime.InitTimeout"
     harness.assert_no_workers()
+
+
+def test_a_code_change_from_another_thread_starts_fresh_environments(runtime: Path) -> None:
+    async def body(h: Harness) -> list[Any]:
+        first = _json(await h.call("fn.echo"))
+        await asyncio.to_thread(h.invoker.invalidate, ["fn.echo"])  # the reload thread
+        while "fn.echo" in h.invoker.pools:
+            await asyncio.sleep(0.01)
+        return [first, _json(await h.call("fn.echo"))]
+
+    (first, second), h = run(runtime, body)
+    assert first["pid"] != second["pid"] and [r.cold for r in h.records] == [True, True]
+    assert not Path(f"/proc/{first['pid']}").exists()  # the retired idle worker is stopped
