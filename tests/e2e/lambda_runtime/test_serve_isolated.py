@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,8 @@ ROUTES = [
      "function": "lambdas.app.handler"},
     {"id": "exit", "method": "GET", "path": "/exit", "target": "lambda",
      "function": "lambdas.fn.exit_process"},
+    {"id": "hang", "method": "GET", "path": "/hang", "target": "lambda",
+     "function": "lambdas.fn.hang", "timeout": 3},
 ]  # fmt: skip
 
 
@@ -89,5 +92,20 @@ def test_isolated_serve_with_the_package_in_a_layer(tmp_path: Path) -> None:
         base = gateway.ready_url.removesuffix("/health")
         answer = httpx.get(f"{base}/flask", timeout=30)
         assert answer.status_code == 200 and answer.text == "flask"
+    finally:
+        gateway.stop()
+
+
+def test_hung_handlers_hold_their_own_workers_only(tmp_path: Path) -> None:
+    gateway = _serve(_project(tmp_path))
+    try:
+        base = gateway.ready_url.removesuffix("/health")
+        with ThreadPoolExecutor(6) as pool, httpx.Client(base_url=base, timeout=30) as client:
+            hung = [pool.submit(httpx.get, f"{base}/hang", timeout=30) for _ in range(6)]
+            echo = client.get("/echo")  # another function, while six hang
+            assert echo.status_code == 200 and not any(f.done() for f in hung)
+            statuses = sorted(f.result().status_code for f in hung)
+        assert statuses == [504] * 6
+        assert httpx.get(f"{base}/echo", timeout=30).status_code == 200
     finally:
         gateway.stop()
