@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -74,11 +75,24 @@ def serve(
             help="Clients served at once; more get 503 (0: from the file-descriptor limit).",
         ),
     ] = 0,
+    isolated: Annotated[
+        bool,
+        typer.Option(
+            "--isolated",
+            help="Run Lambda routes in isolated worker processes (AWS's runtime client; "
+            "only the code, --layer dirs and Lambda's runtime packages importable).",
+        ),
+    ] = False,
+    layer: Annotated[
+        list[Path] | None,
+        typer.Option("--layer", help="A layer directory on isolated workers' sys.path."),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the manifest's routes locally, exactly as its API Gateway would.
 
-    Legacy routes go to legacy.url; Lambda routes run their handler in-process.
+    Legacy routes go to legacy.url; Lambda routes run their handler in-process (not
+    isolated: handlers see the toolkit's packages), or with --isolated in worker processes.
 
     Route promotions and rollbacks apply within a second, without a restart.
 
@@ -95,6 +109,7 @@ def serve(
     options = ServeOptions(
         manifest, host=host, port=port, threads=threads, seed=seed, grace=grace,
         legacy_url=legacy_url, half_close=half_close, limits=limits,
+        isolated=isolated, layers=tuple(layer or ()),
     )  # fmt: skip
     run(options, sink_factory=_sink)
 

@@ -39,7 +39,7 @@ from email.utils import formatdate
 from typing import Any
 
 from router.gateway.events import ApiInfo, EventInput, LambdaContext, build_event
-from router.gateway.lambda_ import MAX_LAMBDA_REQUEST_BYTES, LambdaInvoker
+from router.gateway.lambda_ import MAX_LAMBDA_REQUEST_BYTES, Invoker
 from router.gateway.messages import (
     MISSING_TOKEN,
     REQUEST_TOO_LONG,
@@ -113,7 +113,7 @@ class LocalGateway:
         snapshot: Snapshot,
         *,
         proxy: LegacyProxy,
-        invoker: LambdaInvoker,
+        invoker: Invoker,
         sink: Sink | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.perf_counter,
@@ -173,6 +173,7 @@ class LocalGateway:
         if self.shadow is not None:
             await self.shadow.close()
         await self._proxy.close()
+        await self._invoker.aclose(0.0)  # after the drain: in-flight ones had their grace
 
     def _exchange(
         self, request: GatewayRequest, path: str, target: RouteTarget, start: float

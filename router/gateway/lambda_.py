@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from router.errors import HandlerError
 from router.gateway.events import LambdaContext
@@ -35,6 +35,7 @@ __all__ = [
     "MAX_LAMBDA_RESPONSE_BYTES",
     "Handler",
     "HandlerRegistry",
+    "Invoker",
     "LambdaInvoker",
     "PayloadTooLarge",
 ]
@@ -46,6 +47,30 @@ MAX_LAMBDA_REQUEST_BYTES = 6 * 1024 * 1024  # Invoke: "Request must be smaller t
 MAX_LAMBDA_RESPONSE_BYTES = (
     6 * 1024 * 1024 + 100
 )  # "Exceeded maximum allowed payload size (6291556)"
+
+
+class Invalidates(Protocol):
+    def invalidate(self, names: Iterable[str]) -> None: ...
+
+
+class Invoker(Protocol):
+    """What the gateway core needs of a Lambda invoker: this in-process one, or the
+    isolated worker processes of ``router.lambda_runtime.ProcessInvoker``."""
+
+    @property
+    def registry(self) -> Invalidates: ...
+
+    async def invoke(
+        self,
+        dotted: str,
+        event: dict[str, Any],
+        context: LambdaContext,
+        timeout: float,
+        *,
+        binary_response: bool = False,
+    ) -> tuple[GatewayResponse, float]: ...
+
+    async def aclose(self, grace_s: float = 0.0) -> None: ...
 
 
 class PayloadTooLarge(Exception):
@@ -129,9 +154,16 @@ class LambdaInvoker:
         *,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        self.registry = registry
+        self._registry = registry
         self._executor = executor
         self._clock = clock
+
+    @property
+    def registry(self) -> HandlerRegistry:
+        return self._registry
+
+    async def aclose(self, grace_s: float = 0.0) -> None:
+        """Nothing to stop: handler threads belong to the executor its owner shuts down."""
 
     async def invoke(
         self,
@@ -148,7 +180,7 @@ class LambdaInvoker:
         """
         loop = asyncio.get_running_loop()
         start = self._clock()
-        future = loop.run_in_executor(self._executor, _run, self.registry, dotted, event, context)
+        future = loop.run_in_executor(self._executor, _run, self._registry, dotted, event, context)
         try:
             result = await asyncio.wait_for(future, timeout)
         except TimeoutError:

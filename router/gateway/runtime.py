@@ -22,12 +22,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from router.gateway.core import LocalGateway
-from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
+from router.gateway.lambda_ import HandlerRegistry, Invoker, LambdaInvoker
 from router.gateway.limits import DEFAULT_LIMITS, Limits, raise_fd_limit
 from router.gateway.proxy import LegacyProxy, UpstreamTransport
 from router.gateway.records import NullSink, Sink
@@ -72,6 +72,8 @@ class ServeOptions:
     legacy_url: str | None = None  # overrides the manifest's legacy.url
     half_close: bool = True  # close mode for Connection: close monoliths (upstream doc)
     limits: Limits = DEFAULT_LIMITS  # client head sizes, timeouts, connections (limits doc)
+    isolated: bool = False  # Lambda routes in worker processes (router.lambda_runtime)
+    layers: tuple[Path, ...] = ()  # layer directories of isolated workers
 
 
 def build_gateway(
@@ -91,7 +93,7 @@ def build_gateway(
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
     upstream = transport or UpstreamPool(half_close=options.half_close)
-    proxy, invoker = LegacyProxy(upstream), LambdaInvoker(registry, executor)
+    proxy, invoker = LegacyProxy(upstream), _invoker(options, registry, executor)
     gateway = LocalGateway(
         snapshot(manifest),
         proxy=proxy,
@@ -104,7 +106,15 @@ def build_gateway(
     return gateway, watcher, executor
 
 
-def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: LambdaInvoker) -> ShadowTap:
+def _invoker(options: ServeOptions, registry: HandlerRegistry, executor: Executor) -> Invoker:
+    if not options.isolated:
+        return LambdaInvoker(registry, executor)
+    from router.lambda_runtime.serve import isolated_invoker
+
+    return isolated_invoker(options.manifest, options.layers)
+
+
+def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: Invoker) -> ShadowTap:
     root = shadow_root(options.manifest.resolve())
     return ShadowTap(proxy, invoker, ResultsWriter(), root, max_rate=max_rate_from_env())
 

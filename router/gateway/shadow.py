@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from router.gateway.events import ApiInfo, EventInput, LambdaContext, build_event
-from router.gateway.lambda_ import LambdaInvoker
+from router.gateway.lambda_ import Invoker
 from router.gateway.messages import GatewayRequest, GatewayResponse
 from router.gateway.normalise import legacy_path
 from router.gateway.proxy import LegacyProxy
@@ -119,7 +119,7 @@ class ShadowTap:
     def __init__(
         self,
         proxy: LegacyProxy,
-        invoker: LambdaInvoker,
+        invoker: Invoker,
         writer: ResultsWriter,
         root: Path,
         *,

@@ -1,0 +1,234 @@
+"""Benchmark the local Lambda runtime (``router.lambda_runtime``): warm hop and cold starts.
+
+Run: ``python bench/bench_lambda_runtime.py [--calls 3000] [--rounds 3]``. On uvloop
+(the gateway's loop) it measures, in one run:
+
+* the warm hop: ``ProcessInvoker.invoke`` of a trivial handler (event JSON-encoded, the
+  Runtime API's ``next`` answer, AWS's runtime client in the worker, its response post,
+  result mapping), p50/p99 over ``--calls`` sequential calls per round, median of rounds;
+  against the in-process ``LambdaInvoker`` (today's default: a thread-pool hop) and a
+  bare call of the handler;
+* the same hop with a 20-line Python runtime client instead of ``awslambdaric`` (one
+  socket, ``sendall``, no libcurl): what the Runtime API and the processes cost alone;
+* the cold start (``Init Duration``: spawn to the runtime's first ``next``, the handler's
+  module imported) and the first invoke of each project function, each in a fresh
+  environment. Their layer is a temp dir of symlinks to this venv's copies of their
+  third-party packages (sqlalchemy, pydantic and dependencies) until the layer build
+  exists; their code dir holds ``migrated_functions`` only; the database is a fresh
+  seeded SQLite file.
+
+Every worker it started is stopped before it exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from router.gateway.events import LambdaContext  # noqa: E402
+from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker  # noqa: E402
+from router.lambda_runtime import FunctionSpec, ProcessInvoker, runtime_dir  # noqa: E402
+from router.lambda_runtime.environment import Environment  # noqa: E402
+
+MINIMAL_CLIENT = """
+import json, os, socket
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+s = socket.create_connection((host, int(port)))
+f = s.makefile("rb")
+def head():
+    f.readline()
+    fields = {}
+    while (line := f.readline()) != b"\\r\\n":
+        k, v = line.split(b":", 1)
+        fields[k.lower()] = v.strip()
+    return fields, f.read(int(fields[b"content-length"]))
+while True:
+    s.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+    fields, body = head()
+    rid = fields[b"lambda-runtime-aws-request-id"].decode()
+    json.loads(body)
+    out = json.dumps({"statusCode": 200, "body": "ok"}).encode()
+    s.sendall(f"POST /2018-06-01/runtime/invocation/{rid}/response HTTP/1.1\\r\\n"
+              f"Host: x\\r\\nContent-Length: {len(out)}\\r\\n\\r\\n".encode() + out)
+    head()
+"""
+
+HANDLERS = ROOT / "tests" / "e2e" / "lambda_handlers" / "basic"
+PROJECT = {
+    "migrated_functions.users.get_user": ("GET", "/api/users/5", {"user_id": "5"}, None),
+    "migrated_functions.products.list_products": ("GET", "/api/products", None, None),
+    "migrated_functions.orders.get_order": ("GET", "/api/orders/1", {"order_id": "1"}, None),
+    "migrated_functions.orders.create_order": (
+        "POST",
+        "/api/orders",
+        None,
+        '{"user_id": 1, "items": [{"product_id": 1, "quantity": 1}]}',
+    ),
+}
+EVENT: dict[str, Any] = {"httpMethod": "GET", "path": "/bench", "body": None}
+
+
+def _context(n: int, function: str = "bench") -> LambdaContext:
+    return LambdaContext(
+        request_id=f"00000000-0000-4000-8000-{n:012d}",
+        function_name=function,
+        function_arn="arn",
+        memory_mb=128,
+        deadline=time.monotonic() + 30,
+    )
+
+
+def _pcts(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
+
+
+async def _hop(invoke: Any, calls: int) -> tuple[float, float]:
+    times = []
+    for n in range(calls):
+        start = time.perf_counter()
+        response, _ = await invoke("fn.trivial", EVENT, _context(n), 10.0)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status == 200, response.body
+    return _pcts(times[calls // 10 :])
+
+
+def _bare(calls: int) -> tuple[float, float]:
+    sys.path.insert(0, str(HANDLERS))
+    import fn  # type: ignore[import-not-found]
+
+    times = []
+    for n in range(calls):
+        start = time.perf_counter()
+        fn.trivial(EVENT, _context(n))
+        times.append((time.perf_counter() - start) * 1000)
+    return _pcts(times)
+
+
+async def warm(runtime: Path, calls: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+    spec = FunctionSpec(name="bench", handler="fn.trivial", code_dir=HANDLERS)
+    workers = ProcessInvoker(lambda dotted, ctx: spec, runtime)
+    in_process = LambdaInvoker(HandlerRegistry(HANDLERS), ThreadPoolExecutor(8))
+    out: dict[str, list[tuple[float, float]]] = {
+        "worker": [], "minimal": [], "in-process": [], "bare": []
+    }  # fmt: skip
+    client = runtime / ".." / "minimal_client.py"
+    client.write_text(MINIMAL_CLIENT)
+    minimal = Environment(
+        spec, runtime, command=lambda s, r: [sys.executable, "-I", "-S", str(client)]
+    )
+    try:
+        await workers.invoke("fn.trivial", EVENT, _context(0), 10.0)  # cold start first
+        await minimal.start()
+        for _ in range(rounds):
+            out["worker"].append(await _hop(workers.invoke, calls))
+            out["minimal"].append(await _minimal_hop(minimal, calls))
+            out["in-process"].append(await _hop(in_process.invoke, calls))
+            out["bare"].append(_bare(calls))
+    finally:
+        await workers.aclose()
+        await minimal.kill()
+    return out
+
+
+async def _minimal_hop(env: Environment, calls: int) -> tuple[float, float]:
+    times = []
+    for n in range(calls):
+        start = time.perf_counter()
+        outcome = await env.invoke(f"r-{n}", b'{"httpMethod": "GET"}', 10.0, "Root=1-0-0")
+        times.append((time.perf_counter() - start) * 1000)
+        assert outcome.kind == "ok", outcome
+    return _pcts(times[calls // 10 :])
+
+
+def _event(
+    method: str, path: str, params: dict[str, str] | None, body: str | None
+) -> dict[str, Any]:
+    return {
+        "resource": path, "path": path, "httpMethod": method,
+        "headers": {"Content-Type": "application/json", "Accept": "application/json"},
+        "multiValueHeaders": {}, "queryStringParameters": None,
+        "multiValueQueryStringParameters": None, "pathParameters": params,
+        "stageVariables": None, "body": body, "isBase64Encoded": False,
+        "requestContext": {"httpMethod": method, "path": path, "stage": "prod"},
+    }  # fmt: skip
+
+
+def _project_dirs(tmp: Path) -> tuple[Path, Path, str]:
+    code = tmp / "code"
+    code.mkdir()
+    (code / "migrated_functions").symlink_to(ROOT / "migrated_functions")
+    layer = runtime_dir(tmp / "layer", ["sqlalchemy", "pydantic"])
+    from sqlalchemy import create_engine
+
+    from legacy_app.db import init_database
+
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    init_database(create_engine(url))
+    return code, layer, url
+
+
+async def cold(runtime: Path, tmp: Path) -> list[tuple[str, float, int]]:
+    code, layer, url = _project_dirs(tmp)
+    rows = []
+    for n, (dotted, (method, path, params, body)) in enumerate(PROJECT.items()):
+        spec = FunctionSpec(
+            name=dotted.rsplit(".", 1)[1], handler=dotted, code_dir=code, layer_dirs=(layer,),
+            memory_mb=256, environment={"DATABASE_URL": url},
+        )  # fmt: skip
+        invoker = ProcessInvoker(lambda d, c, spec=spec: spec, runtime)  # type: ignore[misc]
+        try:
+            response, _ = await invoker.invoke(
+                dotted, _event(method, path, params, body), _context(n), 30
+            )
+        finally:
+            await invoker.aclose()
+        assert invoker.last is not None
+        rows.append((dotted, invoker.last.init_duration_ms or 0.0, response.status))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    import uvloop
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = runtime_dir(Path(tmp) / "runtime")
+        hops = uvloop.run(warm(runtime, args.calls, args.rounds))
+        starts = uvloop.run(cold(runtime, Path(tmp)))
+    print(
+        f"warm hop, trivial handler, {args.calls} calls x {args.rounds} rounds (median of rounds)"
+    )
+    print(f"{'path':<34}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, label in (
+        ("worker", "worker process (Runtime API)"),
+        ("minimal", "same, 20-line runtime client"),
+        ("in-process", "in-process thread pool"),
+        ("bare", "bare handler call"),
+    ):
+        p50 = statistics.median(p for p, _ in hops[name])
+        p99 = statistics.median(p for _, p in hops[name])
+        print(f"{label:<34}{p50:>10.3f}{p99:>10.3f}")
+    ratio = statistics.median(p for p, _ in hops["worker"]) / statistics.median(
+        p for p, _ in hops["in-process"]
+    )
+    print(f"worker / in-process p50: {ratio:.2f}x")
+    print(f"\n{'cold start (fresh environment)':<46}{'Init Duration ms':>18}{'first status':>14}")
+    for dotted, init_ms, status in starts:
+        print(f"{dotted:<46}{init_ms:>18.1f}{status:>14}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""What a worker process sees: its ``sys.path``, its environment variables, its command.
+
+``runtime_dir`` builds once (into a cache directory) a directory of symlinks to the
+top-level packages of what Lambda's Python runtime itself provides: AWS's runtime
+interface client and boto3, with their dependencies, found through their installed
+distribution metadata. Only those are exposed, never the rest of the gateway's
+site-packages. ``worker_env`` gives Lambda's standard variables ("Defined runtime
+environment variables" in the Lambda developer guide) plus the function's own, and a
+private ``TMPDIR``/``HOME``. Limits: Lambda's ``/tmp`` itself cannot be remapped without
+mount namespaces (only ``TMPDIR`` moves, which ``tempfile`` honours), and the code
+directory is not made read-only: workers run as the gateway's user, and root ignores
+file modes. This module must not start processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as metadata
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+__all__ = ["RUNTIME_DISTRIBUTIONS", "FunctionSpec", "runtime_dir", "worker_command", "worker_env"]
+
+RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
+_WORKER_MAIN = Path(__file__).with_name("_worker_main.py")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function as the runtime runs it."""
+
+    name: str
+    handler: str  # module.attribute, relative to code_dir
+    code_dir: Path
+    layer_dirs: tuple[Path, ...] = ()
+    memory_mb: int = 128
+    reserved_concurrency: int = 10
+    environment: Mapping[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"
+    account: str = "123456789012"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
+
+
+def _closure(names: Iterable[str]) -> list[metadata.Distribution]:
+    """The distributions ``names`` need, transitively (extras left out)."""
+    seen: dict[str, metadata.Distribution] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        dist = metadata.distribution(name)
+        seen[name] = dist
+        for text in dist.requires or ():
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return list(seen.values())
+
+
+def _top_level(dist: metadata.Distribution) -> set[str]:
+    """First path components of a distribution's files (packages and modules)."""
+    tops: set[str] = set()
+    for file in dist.files or ():
+        top = file.parts[0]
+        if top.endswith((".dist-info", ".egg-info", ".pth")) or top in ("..", "__pycache__"):
+            continue
+        tops.add(top)
+    return tops
+
+
+def runtime_dir(cache: Path, names: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> Path:
+    """A directory of symlinks to the runtime-provided packages (built once, reused)."""
+    dists = _closure(names)
+    tag = "-".join(sorted(f"{d.metadata['Name']}{d.version}" for d in dists))
+    target = cache / f"runtime-{hashlib.sha256(tag.encode()).hexdigest()[:16]}"
+    if target.is_dir():
+        return target
+    building = Path(f"{target}.{os.getpid()}.tmp")
+    building.mkdir(parents=True, exist_ok=True)
+    for dist in dists:
+        base = Path(str(dist.locate_file("")))
+        for top in _top_level(dist):
+            link = building / top
+            if (base / top).exists() and not link.exists():
+                link.symlink_to(base / top)
+    try:
+        building.rename(target)
+    except OSError:  # another builder won the race: theirs is as good
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
+def worker_command(spec: FunctionSpec, runtime: Path) -> list[str]:
+    """The worker's argv: this interpreter, isolated, with only the function's paths."""
+    paths = [str(spec.code_dir), *(str(p) for p in spec.layer_dirs), str(runtime)]
+    return [sys.executable, "-I", "-S", str(_WORKER_MAIN), os.pathsep.join(paths), spec.handler]
+
+
+def worker_env(spec: FunctionSpec, api: str, tmp: Path, runtime: Path) -> dict[str, str]:
+    """Lambda's standard variables, then the function's own (which may not replace them)."""
+    env = dict(spec.environment)
+    env.update(
+        AWS_LAMBDA_RUNTIME_API=api,
+        AWS_LAMBDA_FUNCTION_NAME=spec.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(spec.memory_mb),
+        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+        AWS_LAMBDA_LOG_GROUP_NAME=f"/aws/lambda/{spec.name}",
+        AWS_LAMBDA_LOG_STREAM_NAME=f"$LATEST/{tmp.name}",
+        AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
+        _HANDLER=spec.handler,
+        LAMBDA_TASK_ROOT=str(spec.code_dir),
+        LAMBDA_RUNTIME_DIR=str(runtime),
+        AWS_REGION=spec.region,
+        AWS_DEFAULT_REGION=spec.region,
+        AWS_EXECUTION_ENV=f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
+        TZ=":UTC",
+        LANG="en_US.UTF-8",
+        PATH="/usr/local/bin:/usr/bin:/bin",
+        TMPDIR=str(tmp),
+        HOME=str(tmp),
+    )
+    return env

@@ -1,0 +1,60 @@
+"""Handlers for the local Lambda runtime's tests: each shows one Lambda behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Any
+
+LOADED_AT = time.time()
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """What the worker sees: the event, the context and its sandbox."""
+    body = {
+        "event": event,
+        "request_id": context.aws_request_id,
+        "function_name": context.function_name,
+        "memory": context.memory_limit_in_mb,
+        "arn": context.invoked_function_arn,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "pid": os.getpid(),
+        "loaded_at": LOADED_AT,
+        "sys_path": sys.path,
+        "tmp": tempfile.gettempdir(),
+        "env": {
+            k: os.environ.get(k)
+            for k in ("_HANDLER", "LAMBDA_TASK_ROOT", "AWS_REGION", "TZ", "GREETING", "HOME")
+        },
+    }
+    return {"statusCode": 200, "body": json.dumps(body)}
+
+
+def trivial(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"statusCode": 200, "body": "ok"}
+
+
+def hang(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(3600)
+    return {"statusCode": 200, "body": "never"}
+
+
+def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(float(event.get("seconds", 0.3)))
+    return {"statusCode": 200, "body": str(os.getpid())}
+
+
+def exit_process(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    os._exit(1)
+
+
+def hog(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    block = b"x" * (200 * 1024 * 1024)  # touched: resident, not just reserved
+    return {"statusCode": 200, "body": str(len(block))}
+
+
+def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise ValueError("the handler failed")
