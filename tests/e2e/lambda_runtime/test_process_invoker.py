@@ -60,6 +60,7 @@ class Harness:
         while not task.done():
             self._note_pids()
             await asyncio.wait((task,), timeout=0.01)
+        self._note_pids()  # a fast call may end before the loop above saw its worker
         return task.result()[0]
 
     def _note_pids(self) -> None:
@@ -232,6 +233,7 @@ def test_shutdown_kills_in_flight_workers_at_the_grace_deadline(runtime: Path) -
         await harness.call("fn.trivial")  # an idle environment as well
         while not [p for p in harness.invoker.pools.values() if p.live and not p.idle]:
             await asyncio.sleep(0.01)
+        harness._note_pids()  # both workers, busy and idle, before the shutdown
         start = time.monotonic()
         await harness.invoker.aclose(grace_s=0.5)
         return await hung, time.monotonic() - start
