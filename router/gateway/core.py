@@ -122,8 +122,7 @@ class LocalGateway:
         deadline_clock: Callable[[], float] = time.monotonic,
         shadow: ShadowTap | None = None,
     ) -> None:
-        self._state = _State(snapshot, ApiInfo.from_manifest(snapshot.manifest))
-        self._retired: Snapshot | None = None
+        self._state = _State(snapshot, snapshot.api)
         self.shadow = shadow
         self._proxy, self._invoker = proxy, invoker
         self.sink: Sink = sink if sink is not None else NullSink()
@@ -136,17 +135,16 @@ class LocalGateway:
     def snapshot(self) -> Snapshot:
         return self._state.snapshot
 
-    def swap(self, snapshot: Snapshot) -> None:
+    def swap(self, snapshot: Snapshot) -> Snapshot:
         """Serve ``snapshot`` from now on; handlers it newly names are re-imported.
 
-        The replaced snapshot is kept until the next swap, so the request that last
-        used it never frees its thousands of objects on the event loop; the caller's
-        thread (the reload worker) frees it at the next swap.
+        Returns the replaced snapshot: the caller frees its thousands of objects a
+        slice at a time (``RouteTable.dismantle``), never all at once on the loop.
         """
         old = self._state.snapshot
         self._invoker.registry.invalidate(snapshot.functions - old.functions)
-        self._retired = old
-        self._state = _State(snapshot, ApiInfo.from_manifest(snapshot.manifest))
+        self._state = _State(snapshot, snapshot.api)
+        return old
 
     async def handle_request(self, request: GatewayRequest) -> GatewayResponse:
         start = self._clock()

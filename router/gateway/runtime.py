@@ -1,10 +1,11 @@
 """Assemble and run the local gateway: manifest -> snapshot -> core -> HTTP server.
 
 ``build_gateway`` wires the collaborators (upstream pool, handler registry + thread
-pool, sink, RNG) around the manifest file; ``GatewayServer`` binds the socket, runs
-the manifest watcher and the client-deadline sweeper, and shuts down gracefully (stop
-accepting, finish in-flight requests for up to ``grace`` seconds, close the pool and
-the sink). ``run`` is the blocking entry point for ``migrate serve``: uvloop when
+pool, sink, RNG, hot reloader) around the manifest file; ``GatewayServer`` binds the
+socket, runs the hot reloader (its helper process starts with the server) and the
+client-deadline sweeper, and shuts down gracefully (stop accepting and reloading, stop
+the reload helper, finish in-flight requests for up to ``grace`` seconds, close the
+pool and the sink). ``run`` is the blocking entry point for ``migrate serve``: uvloop when
 installed, SIGINT/SIGTERM stop it, and the process ends within the grace period even
 when a handler thread hangs. The shadow tap writes its results beside the manifest
 (``router.shadow.files``). This module must not parse command-line options or print.
@@ -26,15 +27,17 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from router.gateway.builder import SnapshotBuilder
 from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, Invoker, LambdaInvoker
 from router.gateway.limits import DEFAULT_LIMITS, Limits, raise_fd_limit
 from router.gateway.proxy import LegacyProxy, UpstreamTransport
 from router.gateway.records import NullSink, Sink
 from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
+from router.gateway.reloader import SnapshotReloader
 from router.gateway.server import HttpServerProtocol
 from router.gateway.shadow import ShadowTap, max_rate_from_env
-from router.gateway.snapshot import Snapshot, build_snapshot
+from router.gateway.snapshot import build_snapshot
 from router.gateway.upstream import UpstreamPool
 from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
@@ -81,29 +84,26 @@ def build_gateway(
     *,
     sink_factory: SinkFactory | None = None,
     transport: UpstreamTransport | None = None,
-) -> tuple[LocalGateway, ManifestWatcher, ThreadPoolExecutor]:
-    """The core and its manifest watcher; raises StranglerError on an invalid manifest."""
-    holder: list[LocalGateway] = []
+) -> tuple[LocalGateway, SnapshotReloader, ThreadPoolExecutor]:
+    """The core and its hot reloader; raises StranglerError on an invalid manifest.
 
-    def snapshot(manifest: Manifest) -> Snapshot:
-        return build_snapshot(manifest, legacy_url=options.legacy_url)
-
-    watcher = ManifestWatcher(options.manifest, lambda m: holder[0].swap(snapshot(m)))
+    The reloader's helper process starts when the server does (``GatewayServer``)."""
+    watcher = ManifestWatcher(options.manifest)
     manifest = watcher.load()
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
     upstream = transport or UpstreamPool(half_close=options.half_close)
     proxy, invoker = LegacyProxy(upstream), _invoker(options, registry, executor)
     gateway = LocalGateway(
-        snapshot(manifest),
+        build_snapshot(manifest, legacy_url=options.legacy_url),
         proxy=proxy,
         invoker=invoker,
         sink=sink_factory(manifest) if sink_factory else NullSink(),
         rng=random.Random(options.seed),
         shadow=_shadow_tap(options, proxy, invoker),
     )
-    holder.append(gateway)
-    return gateway, watcher, executor
+    builder = SnapshotBuilder(legacy_url=options.legacy_url)
+    return gateway, SnapshotReloader(watcher, builder, gateway.swap), executor
 
 
 def _invoker(options: ServeOptions, registry: HandlerRegistry, executor: Executor) -> Invoker:
@@ -120,16 +120,16 @@ def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: Invoker) -> 
 
 
 class GatewayServer:
-    """The listening socket, its connections, the deadline sweeper and the watcher task."""
+    """The listening socket, its connections, the deadline sweeper and the reload task."""
 
     def __init__(
         self,
         gateway: LocalGateway,
-        watcher: ManifestWatcher | None = None,
+        reloader: SnapshotReloader | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.gateway = gateway
-        self._watcher = watcher
+        self._reloader = reloader
         self._limits = limits
         self._connections: set[HttpServerProtocol] = set()
         self._server: asyncio.Server | None = None
@@ -145,8 +145,8 @@ class GatewayServer:
             host, port, reuse_address=True, backlog=1024,
         )  # fmt: skip
         self._tasks.append(loop.create_task(self._sweep()))
-        if self._watcher is not None:
-            self._tasks.append(loop.create_task(self._watcher.run(poll_interval)))
+        if self._reloader is not None:
+            self._tasks.append(loop.create_task(self._reloader.run(poll_interval)))
         bound: int = self._server.sockets[0].getsockname()[1]
         return bound
 
@@ -156,10 +156,16 @@ class GatewayServer:
             self._server.close()
         for task in self._tasks:
             task.cancel()
+        closing = asyncio.create_task(self._close_reloader())  # while requests finish
         await self._drain(grace)
+        await closing
         for conn in list(self._connections):
             conn.close()
         await self.gateway.close()
+
+    async def _close_reloader(self) -> None:
+        if self._reloader is not None:
+            await self._reloader.close()
 
     async def _sweep(self) -> None:
         """Time out slow and idle clients (``HttpServerProtocol.sweep``)."""
@@ -183,9 +189,10 @@ class GatewayServer:
 
 async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> float:
     """Serve until SIGINT/SIGTERM; the ``time.monotonic()`` by which the process must end."""
-    gateway, watcher, executor = build_gateway(options, sink_factory=sink_factory)
+    gateway, reloader, executor = build_gateway(options, sink_factory=sink_factory)
+    gc.collect()  # start-up garbage: freed, not frozen
     gc.freeze()  # start-up objects (CLI, pydantic, YAML) never again scanned by the GC
-    server = GatewayServer(gateway, watcher, options.limits)
+    server = GatewayServer(gateway, reloader, options.limits)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

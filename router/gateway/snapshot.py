@@ -4,7 +4,10 @@ The table is built from the very resources ``router.render.openapi`` renders
 (``router.render.resources.api_resources``: every active route plus the catch-all
 ``ANY /`` and ``ANY /{proxy+}``), so a request matches locally exactly as it would on
 API Gateway. A snapshot never changes after it is built;
-hot reload swaps in a new one. This module must not do I/O, import handlers or proxy.
+hot reload swaps in a new one. It keeps what serving needs of the manifest (the API's
+event fields, the handlers named, the revision), not the manifest itself: a reload
+builds it in a helper process and sends it over in a compact form
+(``router.gateway.packed``). This module must not do I/O, import handlers or proxy.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from router.arns import function_name
+from router.gateway.events import ApiInfo
 from router.manifest.model import Manifest, Route, Shadow
 from router.paths import SegmentKind, parse_path
 from router.render.resources import ApiResource, api_resources
@@ -28,6 +32,8 @@ __all__ = [
     "Snapshot",
     "UpstreamPart",
     "build_snapshot",
+    "named_functions",
+    "route_targets",
 ]
 
 CATCH_ALL_ID = "legacy-catch-all"
@@ -103,16 +109,11 @@ class LegacyBase:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    manifest: Manifest
     table: RouteTable[RouteTarget]
     legacy: LegacyBase
-
-    @property
-    def functions(self) -> frozenset[str]:
-        """Handlers the manifest names: route functions and shadow candidates."""
-        named = {r.function for r in self.manifest.routes if r.function}
-        named.update(r.shadow.function for r in self.manifest.routes if r.shadow)
-        return frozenset(named)
+    api: ApiInfo  # what the Lambda event says about the API
+    functions: frozenset[str]  # handlers the manifest names: route functions, shadow candidates
+    revision: int
 
 
 def build_snapshot(manifest: Manifest, *, legacy_url: str | None = None) -> Snapshot:
@@ -121,9 +122,24 @@ def build_snapshot(manifest: Manifest, *, legacy_url: str | None = None) -> Snap
     ``legacy_url`` overrides ``manifest.legacy.url`` (a monolith started elsewhere locally).
     """
     table: RouteTable[RouteTarget] = RouteTable()
-    for resource in api_resources(manifest, lambda_uri=_no_uri, view="canary"):
-        table.add(resource.method, resource.path, _target(manifest, resource))
-    return Snapshot(manifest, table, legacy_base(legacy_url or manifest.legacy.url))
+    for method, path, target in route_targets(manifest):
+        table.add(method, path, target)
+    legacy = legacy_base(legacy_url or manifest.legacy.url)
+    api, named = ApiInfo.from_manifest(manifest), named_functions(manifest)
+    return Snapshot(table, legacy, api, named, manifest.revision)
+
+
+def route_targets(manifest: Manifest) -> list[tuple[str, str, RouteTarget]]:
+    """(method, resource, target) of every rendered resource, in the renderer's order."""
+    resources = api_resources(manifest, lambda_uri=_no_uri, view="canary")
+    return [(r.method, r.path, _target(manifest, r)) for r in resources]
+
+
+def named_functions(manifest: Manifest) -> frozenset[str]:
+    """Handlers the manifest names: route functions and shadow candidates."""
+    named = {r.function for r in manifest.routes if r.function}
+    named.update(r.shadow.function for r in manifest.routes if r.shadow)
+    return frozenset(named)
 
 
 def _no_uri(_route: Route) -> str:

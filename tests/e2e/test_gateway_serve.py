@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from router.local import child_env
+from router.manifest.store import atomic_write
 from tests.e2e.conftest import Served, served, wait_for_target
 from tests.polling import wait_until
 
@@ -28,6 +29,7 @@ pytest.importorskip("httptools")  # a dependency of `migrate serve`
 ROUTE = "GET /api/users/{id}"
 HANDLER = "migrated_functions.users.get_user"
 USER_URL = "/api/users/5"
+REFUSED = "manifest reload failed; still serving the last good one"
 ROUTES = [
     {"id": "get-api-users-user-id", "method": "GET", "path": "/api/users/{user_id}"},
     {"id": "get-api-products", "method": "GET", "path": "/api/products"},
@@ -67,6 +69,21 @@ def test_promote_then_rollback_apply_without_a_restart(stack: Served) -> None:
     assert resp.status_code == 200 and resp.content == direct.content
     migrate(stack, "rollback", ROUTE)
     assert wait_for_target(stack.gateway, USER_URL, "legacy").json() == direct.json()
+
+
+def test_a_bad_manifest_keeps_the_last_good_routes(stack: Served) -> None:
+    """The reload helper refuses a broken file: the gateway logs it and keeps serving."""
+    log = stack.manifest.parent / "gateway.log"
+    refused = log.read_text().count(REFUSED)
+    migrate(stack, "route", "promote", ROUTE, "--function", HANDLER)
+    wait_for_target(stack.gateway, USER_URL, "lambda")
+    promoted = stack.manifest.read_text()
+    atomic_write(stack.manifest, promoted.replace("routes:", "routes: [oops", 1))
+    wait_until(lambda: log.read_text().count(REFUSED) > refused, "the reload refused")
+    assert httpx.get(stack.gateway + USER_URL).headers["x-migrate-target"] == "lambda"
+    atomic_write(stack.manifest, promoted)  # as the CLI wrote it: the history agrees
+    migrate(stack, "rollback", ROUTE)
+    wait_for_target(stack.gateway, USER_URL, "legacy")
 
 
 class Traffic(threading.Thread):

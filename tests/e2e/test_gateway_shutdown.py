@@ -17,8 +17,10 @@ import httpx
 import pytest
 
 from router.local import ManagedProcess, child_env
+from router.local.process import group_pids, pid_alive
 from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("httptools")  # a dependency of `migrate serve`
@@ -85,8 +87,23 @@ def wait_for(path: Path, within: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def reload_helper(pid: int) -> int:
+    """The pid of the gateway's reload helper (started with the server, in its group)."""
+
+    def helper() -> int | None:
+        for member in group_pids(pid):
+            with contextlib.suppress(OSError):
+                if b"router.gateway._build_main" in Path(f"/proc/{member}/cmdline").read_bytes():
+                    return member
+        return None
+
+    return wait_until(helper, "the reload helper")
+
+
 def exits_within_grace(proc: ManagedProcess, log: Path) -> None:
+    """SIGTERM: the gateway and its reload helper end within the grace period."""
     assert proc.pid is not None
+    helper = reload_helper(proc.pid)
     sent = time.monotonic()
     os.kill(proc.pid, signal.SIGTERM)
     while proc.running and time.monotonic() - sent < GRACE_S + 5:
@@ -95,6 +112,7 @@ def exits_within_grace(proc: ManagedProcess, log: Path) -> None:
         pytest.fail(f"still running {GRACE_S + 5:g} s after SIGTERM:\n{log.read_text()}")
     code, took = proc.returncode, time.monotonic() - sent
     assert code == 0, log.read_text()
+    assert not pid_alive(helper)
     assert took < GRACE_S + 2.0, f"took {took:.2f} s"
 
 

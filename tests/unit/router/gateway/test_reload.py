@@ -1,13 +1,10 @@
-"""Hot reload: the watcher polls (mtime_ns, size, inode) and keeps the last good manifest."""
+"""Hot reload: the watcher polls (mtime_ns, size, inode); the reloader keeps the last good."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import sys
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,10 +12,11 @@ from typing import Any
 import pytest
 
 from router.errors import ManifestError
-from router.gateway.reload import RELOAD_SWITCH_INTERVAL_S, ManifestWatcher
-from router.gateway.snapshot import build_snapshot
+from router.gateway.messages import GatewayRequest
+from router.gateway.packed import PackedSnapshot, SnapshotInstaller, pack
+from router.gateway.reload import ManifestWatcher
+from router.gateway.reloader import SnapshotReloader
 from router.manifest.model import Manifest
-from router.manifest.store import atomic_write, dump_manifest
 from tests.unit.router.conftest import route
 from tests.unit.router.gateway.conftest import Rig, header, lam, manifest_of
 
@@ -42,44 +40,58 @@ class FakeFile:
         return self.manifest
 
 
-def watcher_for(fake: FakeFile, seen: list[Manifest]) -> ManifestWatcher:
-    return ManifestWatcher(Path("m.yaml"), seen.append, loader=fake.load, stat=fake.stat)
+class FakeBuilder:
+    """Packs the fake file's manifest in-process (the helper process is tested apart)."""
+
+    def __init__(self, fake: FakeFile) -> None:
+        self.fake, self.started, self.closed = fake, 0, False
+
+    async def start(self) -> None:
+        self.started += 1
+
+    async def build(self, path: Path) -> PackedSnapshot:
+        return pack(self.fake.load(path))
+
+    async def close(self) -> None:
+        self.closed = True
 
 
-def test_poll_reloads_only_on_a_new_signature() -> None:
-    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
-    watcher = watcher_for(fake, seen)
+def watcher_for(fake: FakeFile) -> ManifestWatcher:
+    return ManifestWatcher(Path("m.yaml"), loader=fake.load, stat=fake.stat)
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze() -> Iterator[None]:
+    """Reloads freeze what survives them: give it back to the collector afterwards."""
+    yield
+    gc.unfreeze()
+
+
+def test_changed_only_on_a_new_signature() -> None:
+    fake = FakeFile(manifest_of(route("GET", "/a")))
+    watcher = watcher_for(fake)
     watcher.load()
-    assert not watcher.poll() and fake.loads == 1
-    fake.manifest = manifest_of(lam("GET", "/a"))
+    assert not watcher.changed() and fake.loads == 1
     fake.signature = (1, 100, 8)  # same mtime and size, new inode: an atomic rename
-    assert watcher.poll() and seen == [fake.manifest]
-
-
-def test_invalid_manifest_keeps_the_last_good(caplog: pytest.LogCaptureFixture) -> None:
-    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
-    watcher = watcher_for(fake, seen)
-    watcher.load()
-    fake.manifest, fake.signature = ManifestError("m.yaml", ["bad field"]), (2, 100, 7)
-    assert not watcher.poll() and seen == []
-    assert "still serving the last good one" in caplog.text
+    assert watcher.changed() and not watcher.changed()
 
 
 def test_missing_file_keeps_serving() -> None:
-    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
-
     def gone(path: Path) -> Any:
         raise FileNotFoundError(path)
 
-    watcher = ManifestWatcher(Path("m.yaml"), seen.append, loader=fake.load, stat=gone)
-    assert not watcher.poll() and seen == []
+    assert not ManifestWatcher(Path("m.yaml"), stat=gone).changed()
 
 
 def test_run_polls_with_the_injected_sleep() -> None:
-    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
-    watcher = watcher_for(fake, seen)
+    fake = FakeFile(manifest_of(route("GET", "/a")))
+    watcher = watcher_for(fake)
     watcher.load()
     sleeps: list[float] = []
+    changes: list[int] = []
+
+    async def on_change() -> None:
+        changes.append(len(sleeps))
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
@@ -88,56 +100,87 @@ def test_run_polls_with_the_injected_sleep() -> None:
             raise asyncio.CancelledError
 
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(watcher.run(0.25, sleep=sleep))
-    assert sleeps == [0.25, 0.25, 0.25] and len(seen) == 2
+        asyncio.run(watcher.run(on_change, 0.25, sleep=sleep))
+    assert sleeps == [0.25, 0.25, 0.25] and changes == [1, 2]
 
 
-def test_real_file_rename_swaps_the_gateway_snapshot(
-    tmp_path: Path, rig: Callable[..., Rig]
+def reloader_for(r: Rig, fake: FakeFile, **kwargs: Any) -> SnapshotReloader:
+    return SnapshotReloader(watcher_for(fake), FakeBuilder(fake), r.gateway.swap, **kwargs)
+
+
+def test_reload_swaps_and_a_bad_manifest_keeps_the_last_good(
+    rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture
 ) -> None:
     r = rig(route("GET", "/a"))
-    path = tmp_path / "migration.yaml"
-    atomic_write(path, dump_manifest(manifest_of(route("GET", "/a"))))
-    watcher = ManifestWatcher(path, lambda m: r.gateway.swap(build_snapshot(m)))
-    watcher.load()
-    assert header(r.call("GET", "/a"), "X-Migrate-Target") == ["legacy"]
-    atomic_write(path, dump_manifest(manifest_of(lam("GET", "/a"))))
-    assert watcher.poll()
+    fake = FakeFile(manifest_of(lam("GET", "/a"), revision=2))
+    reloader = reloader_for(r, fake)
+    assert asyncio.run(reloader.reload())
     assert header(r.call("GET", "/a"), "X-Migrate-Target") == ["lambda"]
-    path.write_text("routes: [oops", encoding="utf-8")
-    os.utime(path, ns=(1, 1))
-    assert not watcher.poll()
+    assert r.gateway.snapshot.revision == 2
+    fake.manifest = ManifestError("m.yaml", ["bad field"])
+    assert not asyncio.run(reloader.reload())
+    assert "still serving the last good one" in caplog.text and "bad field" in caplog.text
     assert header(r.call("GET", "/a"), "X-Migrate-Target") == ["lambda"]
 
 
-def test_the_loop_keeps_answering_while_a_slow_reload_builds() -> None:
-    """The reload runs in a worker thread: the loop ticks while the loader is stuck."""
-    fake, seen = FakeFile(manifest_of(route("GET", "/a"))), []
-    release, observed = threading.Event(), {}
+def test_the_loop_serves_between_install_slices(rig: Callable[..., Rig]) -> None:
+    """A big snapshot is installed in slices; requests between them see the old one."""
+    r = rig(route("GET", "/a"))
+    routes = [lam("GET", f"/g{i}") for i in range(600)] + [lam("GET", "/a")]
+    fake = FakeFile(manifest_of(*routes))
+    seen: list[tuple[str, bool]] = []
 
-    def slow_load(path: Path) -> Manifest:
-        if fake.loads:  # every load after the first (start-up) one is a slow reload
-            observed["switch_interval"] = sys.getswitchinterval()
-            observed["gc_enabled"] = gc.isenabled()
-            assert release.wait(10), "the loop never ran while the reload was building"
-        return fake.load(path)
+    async def pause() -> None:  # what a request served between two slices would see
+        response = await r.gateway.handle_request(_get("/a"))
+        seen.append((header(response, "X-Migrate-Target")[0], gc.isenabled()))
 
-    watcher = ManifestWatcher(Path("m.yaml"), seen.append, loader=slow_load, stat=fake.stat)
-    watcher.load()
+    def one_chunk_a_step(packed: PackedSnapshot) -> SnapshotInstaller:
+        return SnapshotInstaller(packed, slice_s=0.0)
 
-    async def scenario() -> int:
-        fake.signature = (2, 100, 7)
-        task = asyncio.create_task(watcher.run(0.001))
-        ticks = 0
-        while not seen:  # the loop answers (ticks) while the worker waits for them
-            await asyncio.sleep(0.001)
-            ticks += 1
-            if ticks == 20:
-                release.set()
-        task.cancel()
-        return ticks
+    reloader = reloader_for(r, fake, pause=pause, installer=one_chunk_a_step)
+    assert asyncio.run(reloader.reload())
+    installing = seen[: seen.index(("lambda", True))]
+    assert len(installing) >= 5 and set(installing) == {("legacy", False)}
+    assert gc.isenabled() and header(r.call("GET", "/a"), "X-Migrate-Target") == ["lambda"]
 
-    before = sys.getswitchinterval()
-    assert asyncio.run(scenario()) >= 20 and len(seen) == 1
-    assert observed == {"switch_interval": RELOAD_SWITCH_INTERVAL_S, "gc_enabled": False}
-    assert sys.getswitchinterval() == before and gc.isenabled()  # both restored
+
+def _get(target: str) -> GatewayRequest:
+    return GatewayRequest("GET", target)
+
+
+def test_cyclic_garbage_alive_at_a_reload_is_collected_not_frozen(
+    rig: Callable[..., Rig],
+) -> None:
+    """Regression: every reload froze the cyclic garbage alive then, for good (a leak)."""
+    r = rig(route("GET", "/a"))
+    reloader = reloader_for(r, FakeFile(manifest_of(lam("GET", "/a"))))
+
+    async def reloads(count: int) -> None:
+        for _ in range(count):
+            _make_cycles(1_000)
+            assert await reloader.reload()
+
+    asyncio.run(reloads(2))  # the first reloads freeze the test's own start-up objects
+    before = gc.get_freeze_count()
+    asyncio.run(reloads(20))
+    assert gc.get_freeze_count() - before < 1_000  # the leak froze 20 x 1,000 cycles
+
+
+def _make_cycles(count: int) -> None:
+    for _ in range(count):
+        cycle: list[object] = []
+        cycle.append(cycle)
+
+
+def test_run_starts_the_helper_first_and_close_stops_it(rig: Callable[..., Rig]) -> None:
+    fake = FakeFile(manifest_of(route("GET", "/a")))
+    builder = FakeBuilder(fake)
+    reloader = SnapshotReloader(watcher_for(fake), builder, rig().gateway.swap)
+
+    async def sleep(seconds: float) -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(reloader.run(0.25, sleep=sleep))
+    asyncio.run(reloader.close())
+    assert builder.started == 1 and builder.closed
