@@ -17,23 +17,22 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from router.analysis.model import (
-    MODES,
-    AggregateFigures,
-    Comparison,
-    Figures,
-    Interval,
-    Limits,
-    MetricRow,
-    Mode,
-    SampleSet,
-    SideSummary,
-    Verdict,
-    exit_code,
-)
-
 if TYPE_CHECKING:
     from router.analysis.api import judge_samples
+    from router.analysis.model import (
+        MODES,
+        AggregateFigures,
+        Comparison,
+        Figures,
+        Interval,
+        Limits,
+        MetricRow,
+        Mode,
+        SampleSet,
+        SideSummary,
+        Verdict,
+        exit_code,
+    )
     from router.analysis.report import (
         comparison_to_json,
         render_sparklines,
@@ -65,7 +64,10 @@ __all__ = [
     "write_html",
 ]
 
+_MODEL = ("MODES", "AggregateFigures", "Comparison", "Figures", "Interval", "Limits",
+          "MetricRow", "Mode", "SampleSet", "SideSummary", "Verdict", "exit_code")  # fmt: skip
 _LAZY = {
+    **dict.fromkeys(_MODEL, "router.analysis.model"),  # numpy: not for ``timespec`` users
     "compare": "router.analysis.verdict",
     "judge_samples": "router.analysis.api",
     "comparison_to_json": "router.analysis.report",
@@ -77,7 +79,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Load the heavy parts (scipy, matplotlib users) on first access (PEP 562)."""
+    """Load the heavy parts (numpy, scipy, matplotlib users) on first access (PEP 562)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

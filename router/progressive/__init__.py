@@ -19,10 +19,8 @@ change the manifest other than through ``RouteService``/``DeployService``.
 
 from __future__ import annotations
 
-from router.progressive.journal import Journal, ResumePoint, resume_point
-from router.progressive.model import Outcome, RunReport
-from router.progressive.plan import OptionMix, ProgressivePlan, check_option_mix, plan_from_options
-from router.progressive.runner import ProgressiveRunner
+import importlib
+from typing import Any
 
 __all__ = [
     "Journal",
@@ -36,3 +34,22 @@ __all__ = [
     "plan_from_options",
     "resume_point",
 ]
+
+# Imported on first use: ``model`` pulls in numpy (through ``router.analysis``), which
+# ``migrate route promote`` without --steps never needs, yet it imports ``plan``.
+_HOMES = {
+    "Journal": "journal", "ResumePoint": "journal", "resume_point": "journal",
+    "Outcome": "model", "RunReport": "model", "ProgressiveRunner": "runner",
+    "OptionMix": "plan", "ProgressivePlan": "plan", "check_option_mix": "plan",
+    "plan_from_options": "plan",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """Load a submodule on first access to one of its names (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
