@@ -7,8 +7,8 @@ requests served in between), swaps it into the gateway, and frees the retired ta
 slice at a time too. A bad manifest, a dead or stuck helper, or a table that refuses a
 route keep the last good snapshot and are logged ("still serving the last good one").
 
-Garbage collection around a reload (``_collector_held``): a full pass now scans only
-what is not frozen (the last snapshot and everything before it were frozen), so it is
+Garbage collection around a reload (``collector_held``, injectable): a full pass scans
+only what is not frozen (the last snapshot and everything before it were frozen), so it is
 short, and it frees the cyclic garbage of the requests served since the last reload;
 the collector then stays off while the new snapshot is installed (an automatic pass
 would scan its tens of thousands of new objects on the loop: 75 ms on a loaded
@@ -26,7 +26,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from router.gateway.packed import PackedSnapshot, SnapshotInstaller
 from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
 from router.gateway.snapshot import Snapshot
 
-__all__ = ["Builder", "SnapshotReloader"]
+__all__ = ["Builder", "SnapshotReloader", "collector_held"]
 
 log = logging.getLogger("router.gateway.reload")
 
@@ -65,9 +65,11 @@ class SnapshotReloader:
         *,
         pause: Callable[[], Awaitable[None]] = _next_tick,
         installer: Callable[[PackedSnapshot], SnapshotInstaller] = SnapshotInstaller,
+        collector: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.watcher, self._builder, self._swap, self._pause = watcher, builder, swap, pause
         self._installer = installer
+        self._collector = collector or collector_held
 
     async def run(
         self,
@@ -86,7 +88,7 @@ class SnapshotReloader:
         """Build, install and swap in the manifest now on disk; False (logged) if not."""
         try:
             packed = await self._builder.build(self.watcher.path)
-            async with _collector_held():
+            async with self._collector():
                 retired = self._swap(await self._install(packed))
         except (StranglerError, ValueError) as exc:
             log.error("manifest reload failed; still serving the last good one: %s", exc)
@@ -107,7 +109,7 @@ class SnapshotReloader:
 
 
 @asynccontextmanager
-async def _collector_held() -> AsyncIterator[None]:
+async def collector_held() -> AsyncIterator[None]:
     """Collect the unfrozen garbage, keep the collector off, freeze what survived."""
     enabled = gc.isenabled()
     gc.collect()
