@@ -8,14 +8,18 @@ slice at a time too. A bad manifest, a dead or stuck helper, or a table that ref
 route keep the last good snapshot and are logged ("still serving the last good one").
 
 Garbage collection around a reload (``collector_held``, injectable): a full pass scans
-only what is not frozen (the last snapshot and everything before it were frozen), so it is
-short, and it frees the cyclic garbage of the requests served since the last reload;
-the collector then stays off while the new snapshot is installed (an automatic pass
-would scan its tens of thousands of new objects on the loop: 75 ms on a loaded
-2-core machine); after the swap ``gc.freeze`` moves the new snapshot out of every
-later pass. Before, every reload froze whatever cyclic garbage was alive at that
-moment: a leak that grew with each reload. What can still be frozen is the cyclic
-garbage made by requests during the install itself (tenths of a second).
+only what is not frozen (the last snapshot and everything before it were frozen), so
+it is short, and it frees the cyclic garbage of the requests served since the last
+reload; the collector then stays off while the new snapshot is installed; after the
+swap ``gc.freeze`` moves the new snapshot out of every later pass. Measured with
+``bench/bench_reload_loop.py`` (5,000 routes, a loaded 2-core machine), against the
+alternatives: no collector handling lets an automatic full pass scan the new
+snapshot's ~32,000 objects on the loop (worst loop delay 224 ms vs 75 ms); freezing
+without collecting first (the former code) had the same delays but froze every cyclic
+garbage object alive at each reload for good (+1,000 per reload in the benchmark, a
+leak); a collection after the install instead of before would scan the new snapshot
+(75 ms). What can still be frozen is the cyclic garbage made by requests during the
+install itself (about a tenth of a second).
 
 This module must not parse manifests, serve requests or manage the helper's process.
 """

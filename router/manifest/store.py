@@ -233,7 +233,7 @@ class ManifestStore:
             try:
                 loaded = load_manifest(self.path)
                 self.history.recover(loaded.model.revision)
-                draft = loaded.model.model_copy(deep=True)
+                draft = _draft(loaded)
                 yield draft
                 self._commit(loaded, draft)
             finally:
@@ -285,6 +285,15 @@ class ManifestStore:
             tmp.unlink(missing_ok=True)
         if entries:
             self.history.seal(entries[0])
+
+
+def _draft(loaded: LoadedManifest) -> Manifest:
+    """An independent copy of the loaded model to change: validated again from libyaml's
+    data when there is some (about 0.3 s at 5,000 routes, where ``model_copy(deep=True)``
+    took 1.3 s: ``copy.deepcopy`` of every route), else deep-copied."""
+    if loaded.data is not None:
+        return Manifest.model_validate(loaded.data)
+    return loaded.model.model_copy(deep=True)
 
 
 def real_path(path: Path) -> Path:
