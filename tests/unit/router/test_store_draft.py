@@ -10,7 +10,7 @@ from router.manifest.store import _draft, atomic_write, dump_manifest, load_mani
 from tests.unit.router.conftest import build_manifest, route
 
 FAST = dump_manifest(build_manifest([route("GET", "/a", environment={"K": "v"})]))
-SLOW = "# ruamel reads it: a \"!\" (a tag sign) sends the load there\n" + FAST
+SLOW = '# ruamel reads it: a "!" (a tag sign) sends the load there\n' + FAST
 
 
 @pytest.mark.parametrize("text", [FAST, SLOW], ids=["libyaml", "ruamel"])
