@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import typer
+
 
 def test_importing_the_cli_does_not_load_boto3() -> None:
     code = "import sys, migrate_cli.main; print('boto3' in sys.modules)"
@@ -35,3 +37,17 @@ def test_the_top_level_help_still_lists_every_command() -> None:
     listed = _run_main("--help", report="help.getvalue()")
     for name in ("init", "routes", "route", "rollback", "serve", "plan", "demo", "up", "build"):
         assert f" {name} " in listed, name
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it() -> None:
+    """``main`` builds the app from ``COMMANDS[argv[1]]`` alone: that module must have it."""
+    from migrate_cli.main import COMMANDS, MODULES, build_app
+
+    def names(app: typer.Typer) -> set[str]:
+        commands = {c.name or "" for c in app.registered_commands}
+        return commands | {g.name or "" for g in app.registered_groups}
+
+    everything = names(build_app())
+    assert set(COMMANDS) == everything and set(COMMANDS.values()) == set(MODULES)
+    for command, module in COMMANDS.items():
+        assert command in names(build_app((module,))), command
