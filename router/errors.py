@@ -26,6 +26,7 @@ or one of the errors above where it is raised), defined beside the code that use
     Exception
     ├── router.gateway.proxy.UpstreamError      the monolith unreachable or broke off (-> 502)
     ├── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit
+    ├── router.gateway.builder._HelperDied      the reload helper died (retried once; ProcessError)
     ├── router.manifest._fast._GiveUp           the fast reader hands the manifest to ruamel
     ├── router.lambda_runtime.environment.InitFailed  a Lambda worker failed its init (-> 502)
     └── router.lambda_runtime.pool.Throttled    every allowed environment busy (-> 500)
