@@ -64,14 +64,19 @@ class SnapshotBuilder:
         return self._process.pid if self._process is not None else None
 
     async def start(self) -> None:
-        """Start the helper now, if it is not running (``build`` would start it)."""
-        if self._process is None or self._process.returncode is not None:
+        """Start the helper now, if it is not running (``build`` would start it);
+        ProcessError if it cannot be started."""
+        if self._process is not None and self._process.returncode is None:
+            return
+        try:
             self._process = await asyncio.create_subprocess_exec(
                 *self._command,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 limit=1 << 20,
             )
+        except OSError as exc:
+            raise ProcessError(f"the reload helper did not start: {exc}") from exc
 
     async def build(self, path: Path) -> PackedSnapshot:
         """The packed snapshot of ``path``; StranglerError (logged by the caller) if not."""

@@ -84,7 +84,7 @@ class SnapshotReloader:
         """Start the helper (so the first reload does not wait for it), then watch."""
         try:
             await self._builder.start()
-        except OSError as exc:  # build() tries again at the first change
+        except StranglerError as exc:  # build() tries again at the first change
             log.warning("the reload helper did not start: %s", exc)
         await self.watcher.run(self.reload, interval, sleep=sleep)
 

@@ -105,3 +105,14 @@ def test_a_helper_that_never_answers_is_killed(tmp_path: Path) -> None:
         assert builder.pid is None and not pid_alive(pid)
 
     run(builder, scenario)
+
+
+def test_a_helper_that_cannot_start_fails_the_reload(tmp_path: Path) -> None:
+    path = write(tmp_path / "migration.yaml", lam("GET", "/a"))
+    builder = SnapshotBuilder(command=(str(tmp_path / "no-such-python"),))
+
+    async def scenario() -> None:
+        with pytest.raises(ProcessError, match="did not start"):
+            await builder.build(path)
+
+    run(builder, scenario)
