@@ -36,6 +36,7 @@ from router.gateway.server import HttpServerProtocol
 from router.gateway.shadow import ShadowTap, max_rate_from_env
 from router.gateway.snapshot import Snapshot, build_snapshot
 from router.gateway.upstream import UpstreamPool
+from router.lambda_runtime.artifacts import DEFAULT_PASS_ENV, pass_through
 from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
 from router.shadow.writer import ResultsWriter
@@ -72,8 +73,9 @@ class ServeOptions:
     legacy_url: str | None = None  # overrides the manifest's legacy.url
     half_close: bool = True  # close mode for Connection: close monoliths (upstream doc)
     limits: Limits = DEFAULT_LIMITS  # client head sizes, timeouts, connections (limits doc)
-    isolated: bool = False  # Lambda routes in worker processes (router.lambda_runtime)
-    layers: tuple[Path, ...] = ()  # layer directories of isolated workers
+    in_process: bool = False  # debug mode: handlers in this interpreter, NOT isolated
+    layers: tuple[Path, ...] = ()  # extra layer directories of the isolated workers
+    pass_env: tuple[str, ...] | None = None  # variables copied to workers (None: default)
 
 
 def build_gateway(
@@ -84,16 +86,18 @@ def build_gateway(
 ) -> tuple[LocalGateway, ManifestWatcher, ThreadPoolExecutor]:
     """The core and its manifest watcher; raises StranglerError on an invalid manifest."""
     holder: list[LocalGateway] = []
+    executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
+    registry = HandlerRegistry(options.manifest.resolve().parent)
+    invoker, prepare = _invoker(options, registry, executor)
 
     def snapshot(manifest: Manifest) -> Snapshot:
+        prepare(manifest)  # the functions' artifacts first: a new route finds its spec
         return build_snapshot(manifest, legacy_url=options.legacy_url)
 
     watcher = ManifestWatcher(options.manifest, lambda m: holder[0].swap(snapshot(m)))
     manifest = watcher.load()
-    executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
-    registry = HandlerRegistry(options.manifest.resolve().parent)
     upstream = transport or UpstreamPool(half_close=options.half_close)
-    proxy, invoker = LegacyProxy(upstream), _invoker(options, registry, executor)
+    proxy = LegacyProxy(upstream)
     gateway = LocalGateway(
         snapshot(manifest),
         proxy=proxy,
@@ -106,12 +110,23 @@ def build_gateway(
     return gateway, watcher, executor
 
 
-def _invoker(options: ServeOptions, registry: HandlerRegistry, executor: Executor) -> Invoker:
-    if not options.isolated:
-        return LambdaInvoker(registry, executor)
+def _invoker(
+    options: ServeOptions, registry: HandlerRegistry, executor: Executor
+) -> tuple[Invoker, Callable[[Manifest], None]]:
+    """The Lambda invoker and what each new manifest is handed to before it is served."""
+    if options.in_process:
+        log.warning(
+            "Lambda routes run IN-PROCESS (debug mode, NOT isolated): handlers share this "
+            "interpreter, its packages and its GIL"
+        )
+        return LambdaInvoker(registry, executor), lambda _manifest: None
     from router.lambda_runtime.serve import isolated_invoker
 
-    return isolated_invoker(options.manifest, options.layers)
+    log.info("Lambda routes run isolated: one worker process per environment (AWS's runtime "
+             "client), each with only its function's package and layer")  # fmt: skip
+    env = pass_through(DEFAULT_PASS_ENV if options.pass_env is None else options.pass_env)
+    invoker, specs = isolated_invoker(options.manifest, options.layers, env)
+    return invoker, specs.prepare
 
 
 def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: Invoker) -> ShadowTap:
@@ -184,6 +199,7 @@ class GatewayServer:
 async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> float:
     """Serve until SIGINT/SIGTERM; the ``time.monotonic()`` by which the process must end."""
     gateway, watcher, executor = build_gateway(options, sink_factory=sink_factory)
+    close_logs = None if options.in_process else _lambda_logs(gateway.snapshot.manifest)
     gc.freeze()  # start-up objects (CLI, pydantic, YAML) never again scanned by the GC
     server = GatewayServer(gateway, watcher, options.limits)
     stop = asyncio.Event()
@@ -199,8 +215,17 @@ async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> flo
         deadline = time.monotonic() + options.grace
         await server.stop(options.grace)
         gateway.sink.close()
+        if close_logs is not None:
+            close_logs()
         executor.shutdown(wait=False, cancel_futures=True)
     return deadline
+
+
+def _lambda_logs(manifest: Manifest) -> Callable[[], None] | None:
+    """START/END/REPORT and the workers' output to CloudWatch Logs (with an endpoint)."""
+    from router.lambda_runtime.cloudwatch import install_log_shipping
+
+    return install_log_shipping(manifest.api.region)
 
 
 def run(

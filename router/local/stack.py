@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -144,10 +144,12 @@ def start_gateway(
     *,
     log_path: Path | None = None,
     timeout_s: float = 30.0,
+    args: Sequence[str] = (),
 ) -> ManagedProcess:
-    """``migrate serve`` on ``127.0.0.1:port``; ready when ``/health`` gets any HTTP answer."""
+    """``migrate serve [args]`` on ``127.0.0.1:port``; ready when ``/health`` gets any
+    HTTP answer."""
     argv = [sys.executable, "-m", "migrate_cli", "serve", "--host", LOCALHOST,
-            "--port", str(port), "--manifest", str(manifest.resolve())]  # fmt: skip
+            "--port", str(port), "--manifest", str(manifest.resolve()), *args]  # fmt: skip
     ready_url, announce = _readiness(port, "/health", _GATEWAY_ANNOUNCE)
     proc = ManagedProcess(
         "gateway",

@@ -21,6 +21,11 @@ process can take a port between a pick and the bind.
   returns before the gateway's next manifest poll).
 
 Every process is stopped by the teardown of the fixture that started it.
+
+``MIGRATE_LOCAL_CACHE`` is set for the whole session (every server inherits it): the
+local Lambda runtime's extracted packages and layers are keyed by content, so the
+projects of all tests share them and each layer is installed once (kept between runs
+under the repository's ignored ``.migrate/``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import httpx
 import pytest
 
 from router.aws.session import AwsContext
+from router.build import CACHE_ENV
 from router.local import (
     LEGACY_URL_ENV,
     LocalStack,
@@ -63,6 +69,14 @@ DEFAULT_ROUTES: list[dict[str, Any]] = [
 ]
 
 GatewayFactory = Callable[[Path, str, str], str]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_local_cache() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(REPO / ".migrate" / "local-cache"))
+        yield
 
 
 def serve_available() -> bool:
