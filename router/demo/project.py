@@ -7,6 +7,7 @@ Must not start processes (see ``scenario``).
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +67,9 @@ def create_project(root: Path, legacy_url: str, slow_ms: int = 0) -> DemoProject
 def copy_functions(root: Path) -> Path:
     """The project's own copy of ``migrated_functions`` (code, requirements and lock):
     what ``migrate build`` and the local Lambda runtime pack for its routes."""
-    import migrated_functions
-
-    source = Path(migrated_functions.__file__).parent
+    found = importlib.util.find_spec("migrated_functions")  # not imported: this process
+    assert found is not None and found.origin is not None  # may import the copy later
+    source = Path(found.origin).parent
     target = root / "migrated_functions"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(source, target, ignore=ignore, dirs_exist_ok=True)

@@ -24,6 +24,7 @@ from typing import Protocol
 from router.aws.logs import CloudWatchLogs, LogEvent, PutResult
 from router.aws.session import AwsContext
 from router.errors import AWSError
+from router.gateway.telemetry import drain
 
 __all__ = ["LambdaLogShipper", "install_log_shipping"]
 
@@ -74,7 +75,7 @@ class LambdaLogShipper(logging.Handler):
     def flush(self) -> None:
         """Publish everything queued (called by the thread; tests call it directly)."""
         batches: dict[tuple[str, str], list[LogEvent]] = {}
-        for group, stream, when, message in self._drain():
+        for group, stream, when, message in drain(self._queue):
             batches.setdefault((group, stream), []).append((when, message))
         for (group, stream), events in batches.items():
             try:
@@ -102,14 +103,6 @@ class LambdaLogShipper(logging.Handler):
         while not self._stop.wait(self._interval):
             self.flush()
         self.flush()
-
-    def _drain(self) -> list[Line]:
-        lines: list[Line] = []
-        while True:
-            try:
-                lines.append(self._queue.get_nowait())
-            except queue.Empty:
-                return lines
 
     def _ensure(self, group: str, stream: str) -> None:
         if (group, stream) in self._ready:

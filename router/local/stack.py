@@ -78,6 +78,11 @@ def child_env(base: Mapping[str, str] | None = None, **overrides: str) -> dict[s
     return env
 
 
+def _monolith_default_database(cwd: Path) -> str:
+    """The monolith's default database when started in ``cwd`` (``legacy_app.config``)."""
+    return f"sqlite:///{(cwd / 'var' / 'legacy.db').as_posix()}"
+
+
 def local_aws_env(
     endpoint_url: str, region: str, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -211,9 +216,16 @@ class LocalStack:
         return configured if proc is None or proc.port is None else proc.port
 
     def gateway_env(self) -> dict[str, str]:
-        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL."""
+        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL,
+        and the monolith's database (its Lambda workers get ``DATABASE_URL``: their own
+        working directory is their code directory, not the project)."""
         env = local_aws_env(self.urls.aws_endpoint, self.config.region, self._env)
         env[LEGACY_URL_ENV] = self.urls.legacy
+        env["DATABASE_URL"] = (
+            self.config.database_url
+            or env.get("DATABASE_URL")
+            or (_monolith_default_database(self.config.manifest.resolve().parent))
+        )
         return env
 
     def start(self) -> StackUrls:
