@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from router.build._fs import scratch_dir
-from router.build.code import build_package
+from router.build.code import Package, build_package
 from router.build.layer import LayerBuilder
 from router.build.requirements import check_lock, requirements_for
 from router.build.service import cache_dir
@@ -52,6 +52,7 @@ class LocalArtifact:
     code_dir: Path  # the function's package, extracted
     layer_dir: Path | None  # its requirements for this interpreter; None: no requirements
     code_sha256: str  # Lambda's CodeSha256 of the package
+    sources: tuple[Path, ...] = ()  # the files it was built from (code, requirements, lock)
 
 
 def local_layer(manifest: Manifest, route: Route, project_root: Path) -> Path | None:
@@ -60,11 +61,15 @@ def local_layer(manifest: Manifest, route: Route, project_root: Path) -> Path | 
     Built (once, cached) for this interpreter from the same lock as the Lambda layer;
     ``None`` when the route declares no requirements. Exit 2 on a missing or stale lock.
     """
-    return _layer(manifest, route, project_root, project_root)
+    found = requirements_for(manifest, route, project_root)
+    if found is None:
+        return None
+    check_lock(found, manifest.defaults.runtime)
+    return LayerBuilder(local_cache(project_root)).local(found.lock)
 
 
-def local_code(root: Path, handler: str, cache: Path) -> tuple[Path, str]:
-    """``handler``'s package (from ``root``) extracted under ``cache``; with its hash."""
+def local_code(root: Path, handler: str, cache: Path) -> tuple[Path, Package]:
+    """``handler``'s package (from ``root``) extracted under ``cache``; and the package."""
     package = build_package(root, handler)
     home = cache / "code" / package.sha256.replace("/", "_").replace("+", "-").rstrip("=")
     if not home.is_dir():
@@ -79,7 +84,7 @@ def local_code(root: Path, handler: str, cache: Path) -> tuple[Path, str]:
                 raise write_error(home, exc) from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return home, package.sha256
+    return home, package
 
 
 def local_artifact(
@@ -90,15 +95,18 @@ def local_artifact(
     project; else the handler package's own ``requirements.txt`` under ``code_root``."""
     assert route.function is not None
     code_root = code_root or project_root
-    code, sha = local_code(code_root, route.function, local_cache(project_root))
+    code, package = local_code(code_root, route.function, local_cache(project_root))
     declared = route.requirements or manifest.defaults.requirements
-    layer = _layer(manifest, route, project_root if declared else code_root, project_root)
-    return LocalArtifact(code, layer, sha)
-
-
-def _layer(manifest: Manifest, route: Route, root: Path, project_root: Path) -> Path | None:
-    found = requirements_for(manifest, route, root)
-    if found is None:
-        return None
+    found = requirements_for(manifest, route, project_root if declared else code_root)
+    sources = [code_root / rel for rel in package.files]
+    if found is None:  # a requirements file added later must be noticed too
+        assert route.function is not None
+        return LocalArtifact(code, None, package.sha256, (*sources, _default(code_root, route)))
     check_lock(found, manifest.defaults.runtime)
-    return LayerBuilder(local_cache(project_root)).local(found.lock)
+    layer = LayerBuilder(local_cache(project_root)).local(found.lock)
+    return LocalArtifact(code, layer, package.sha256, (*sources, found.source, found.lock))
+
+
+def _default(code_root: Path, route: Route) -> Path:
+    assert route.function is not None
+    return code_root / route.function.split(".")[0] / "requirements.txt"

@@ -3,9 +3,11 @@
 
 ``prepare(manifest)`` builds (off the event loop: packing, extracting, and a pip install
 the first time a lock is seen) the spec of every function the manifest can invoke: each
-Lambda route's function and each shadowed route's candidate. ``refresh()`` packs them
-again: a changed handler gets a new code directory, hence a new spec, and the invoker
-starts fresh environments for it while in-flight invocations finish on the old ones.
+Lambda route's function and each shadowed route's candidate. ``refresh()`` packs again
+the functions one of whose source files (code, requirements, lock) changed on disk (a
+``stat`` of each, so an idle refresh costs no parsing): a changed handler gets a new
+code directory, hence a new spec, and the invoker starts fresh environments for it
+while in-flight invocations finish on the old ones.
 ``__call__`` (the invoker's lookup, on the event loop) is one dict read. A function
 whose artifact cannot be built (a stale lock, a missing module) keeps its error: its
 invocations answer 502 with that error logged.
@@ -88,20 +90,30 @@ class ManifestSpecs:
         self._layers = layers
         self._pass_env = dict(pass_env or {})
         self._specs: dict[Key, FunctionSpec | StranglerError] = {}
+        self._sources: dict[Key, tuple[Path, ...]] = {}  # what each spec was built from
+        self._seen: dict[Key, Signature] = {}  # and their stat when it was
         self._manifest: Manifest | None = None
 
     def prepare(self, manifest: Manifest) -> None:
         """Build the specs of ``manifest``'s functions (slow the first time; thread-safe
         for one caller at a time). Specs of functions it no longer names are kept for
         requests still on the previous snapshot."""
-        built = {key: self._build(manifest, route) for key, route in _functions(manifest)}
-        self._specs = {**self._specs, **built}
         self._manifest = manifest
+        built = {key: self._build(key, manifest, route) for key, route in _functions(manifest)}
+        self._specs = {**self._specs, **built}
 
     def refresh(self) -> None:
-        """Pack the current manifest's functions again (a code change -> a new spec)."""
-        if self._manifest is not None:
-            self.prepare(self._manifest)
+        """Pack again the functions whose source files changed (a new spec for each)."""
+        if self._manifest is None:
+            return
+        manifest = self._manifest
+        changed = {
+            key: self._build(key, manifest, route)
+            for key, route in _functions(manifest)
+            if key not in self._seen or self._seen[key] != _signature(self._sources[key])
+        }
+        if changed:
+            self._specs = {**self._specs, **changed}
 
     def errors(self) -> dict[Key, StranglerError]:
         return {k: v for k, v in self._specs.items() if isinstance(v, StranglerError)}
@@ -114,14 +126,17 @@ class ManifestSpecs:
             raise ArtifactUnavailable(f"{dotted}: {found}")
         return found
 
-    def _build(self, manifest: Manifest, route: Route) -> FunctionSpec | StranglerError:
+    def _build(self, key: Key, manifest: Manifest, route: Route) -> FunctionSpec | StranglerError:
         assert route.function is not None
         try:
             root = code_root(self.root, route.function)
             artifact = local_artifact(manifest, route, self.root, root)
         except StranglerError as exc:
             log.error("%s: cannot build its local artifact: %s", route.function, exc)
+            self._seen.pop(key, None)  # retried at every refresh
             return exc
+        self._sources[key] = artifact.sources
+        self._seen[key] = _signature(artifact.sources)
         layers = (artifact.layer_dir,) if artifact.layer_dir else ()
         return FunctionSpec(
             name=function_name(manifest, route), handler=route.function,
@@ -131,6 +146,22 @@ class ManifestSpecs:
             environment={**function_environment(manifest.defaults, route), **self._pass_env},
             region=manifest.api.region, account=LOCAL_ACCOUNT_ID,
         )  # fmt: skip
+
+
+Signature = tuple[tuple[Path, tuple[int, int] | None], ...]
+
+
+def _signature(paths: tuple[Path, ...]) -> Signature:
+    """Each file's (mtime_ns, size), or None when it is missing."""
+    return tuple((path, _stat(path)) for path in paths)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 def pass_through(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> dict[str, str]:
