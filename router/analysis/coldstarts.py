@@ -23,7 +23,8 @@ from router.aws.logs import CloudWatchLogs
 
 __all__ = ["ColdStarts", "ReportSource", "cold_flags", "parse_reports"]
 
-_REPORT = re.compile(r"^REPORT RequestId: (\S+)\s.*?(?:Init Duration: ([0-9.]+) ms)?\s*$", re.S)
+_REPORT = re.compile(r"^REPORT RequestId: (\S+)\s")
+_INIT = re.compile(r"\tInit Duration: ([0-9.]+) ms")
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ def parse_reports(messages: Iterable[str]) -> ColdStarts:
         if found is None:
             continue
         ids.add(found.group(1))
-        if found.group(2) is not None:
-            init[found.group(1)] = float(found.group(2))
+        cold = _INIT.search(message)
+        if cold is not None:
+            init[found.group(1)] = float(cold.group(1))
     return ColdStarts(len(ids), init, frozenset(ids))
 
 

@@ -35,6 +35,11 @@ def test_reports_count_invocations_and_cold_starts() -> None:
     assert cold.summary()["cold_starts"] == 1
 
 
+def test_a_failed_cold_start_still_counts() -> None:
+    failed = COLD + "\tStatus: timeout\tError Type: Runtime.Timeout"
+    assert parse_reports([failed.replace("aaa", "ccc")]).init_ms == {"ccc": 340.5}
+
+
 def test_cold_flags_follow_the_request_ids() -> None:
     cold = parse_reports([COLD, WARM])
     assert cold_flags(["bbb", "aaa", None], cold) == (False, True, False)
