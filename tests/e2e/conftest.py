@@ -43,7 +43,7 @@ import httpx
 import pytest
 
 from router.aws.session import AwsContext
-from router.build import CACHE_ENV
+from router.build import CACHE_ENV, LayerBuilder
 from router.local import (
     LEGACY_URL_ENV,
     LocalStack,
@@ -74,8 +74,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_local_cache() -> Iterator[None]:
+    """One cache for the session; the project functions' layer is built first, so no
+    gateway's start-up (with its readiness timeout) pays for the pip install."""
+    cache = REPO / ".migrate" / "local-cache"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV, str(REPO / ".migrate" / "local-cache"))
+        patch.setenv(CACHE_ENV, str(cache))
+        LayerBuilder(cache).local(REPO / "migrated_functions" / "requirements.lock")
         yield
 
 
