@@ -24,6 +24,7 @@ from __future__ import annotations
 import compileall
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -38,6 +39,8 @@ from router.build._zip import b64_sha256, tree_entries, zip_entries
 from router.fsio import write_error
 
 __all__ = ["Layer", "LayerBuilder"]
+
+log = logging.getLogger(__name__)
 
 _PLATFORM = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _FORMAT = "1"  # bump when the layer's layout or pip flags change
@@ -91,6 +94,7 @@ class LayerBuilder:
         host = f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
         home = self.cache / "local" / _key(lock, host, "host-pyc")
         if not (home / "python").is_dir():
+            log.info("installing %s for this interpreter (once; cached by its hash)", lock)
             self._place(home, lambda tmp: self._install_compiled(tmp / "python", lock))
         return home / "python"
 
