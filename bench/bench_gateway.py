@@ -3,14 +3,17 @@
 Run: ``python bench/bench_gateway.py [--duration 4] [--rounds 5]``. Needs ``wrk`` on PATH
 (``apt-get install -y wrk``). Starts, on free loopback ports: the monolith under gunicorn
 (its default 2 sync workers, a fresh SQLite database), one gateway whose
-``GET /api/users/{user_id}`` is a legacy route and one where it runs the migrated Lambda
-handler in-process. Then rounds alternating direct / gateway-legacy / gateway-lambda on
-``GET /api/users/5``, all latency rounds first, then all load rounds:
+``GET /api/users/{user_id}`` is a legacy route, one where it runs the migrated Lambda
+handler in isolated worker processes (the default; ``reserved_concurrency: 16``) and one
+where it runs it ``--in-process``. Then rounds alternating direct / gateway-legacy /
+gateway-lambda / lambda-in-process on ``GET /api/users/5``, all latency rounds first,
+then all load rounds:
 
 * 1 connection: wrk's median latency (``--latency``) -> the gateway's added ms
-  (target <= +1 ms; the Lambda route's median no higher than the monolith's);
-* 16 connections: requests/s -> the gateway's share of direct (target >= 60 %),
-  with non-2xx responses and socket errors (must be 0).
+  (target <= +1 ms; the isolated Lambda route at most +0.3 ms);
+* 16 connections: requests/s -> the gateway's share of direct (target >= 60 %; the
+  isolated Lambda route >= 80 %), with non-2xx responses and socket errors (must be 0).
+* the load average before and after (the machine is shared: figures move with it).
 
 Medians over rounds are printed as a table, with the gateway process's CPU time per
 request (user + system, from /proc): a figure other load on the machine disturbs less.
@@ -113,9 +116,11 @@ def wait_ready(
 
 
 def write_manifest(path: Path, legacy_url: str, *, on_lambda: bool) -> Path:
-    route = {"id": "get-api-users-user-id", "method": "GET", "path": "/api/users/{user_id}"}
-    if on_lambda:
-        route |= {"target": "lambda", "function": HANDLER}
+    route: dict[str, object] = {
+        "id": "get-api-users-user-id", "method": "GET", "path": "/api/users/{user_id}"
+    }  # fmt: skip
+    if on_lambda:  # 16 environments: 16 connections are never throttled
+        route |= {"target": "lambda", "function": HANDLER, "reserved_concurrency": 16}
     model = Manifest.model_validate({"legacy": {"url": legacy_url}, "routes": [route]})
     path.write_text(dump_manifest(model), encoding="utf-8")
     return path
@@ -209,10 +214,12 @@ def report(runs: dict[str, Run]) -> None:
     legacy, lam = runs["gateway-legacy"], runs["gateway-lambda"]
     print("\nadded, share: medians of per-round pairs with the direct run of the same round")
     print("CPU/req: the gateway process's user + system CPU time per request at 16 conns")
+    print("  (gateway-lambda: the gateway only; its worker processes are not counted)")
     print("targets:")
     print(f"  legacy added <= 1 ms: {legacy.added_ms <= 1.0}")
-    print(f"  lambda p50 <= direct p50: {lam.added_ms <= 0.0}")
+    print(f"  lambda (isolated) p50 <= direct p50 + 0.3 ms: {lam.added_ms <= 0.3}")
     print(f"  legacy throughput >= 60%: {legacy.share >= 0.60}")
+    print(f"  lambda (isolated) throughput >= 80%: {lam.share >= 0.80}")
     print(f"  no errors: {all(r.errors == 0 for r in runs.values())}")
 
 
@@ -234,7 +241,9 @@ def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
         work = Path(tmp)
         env = dict(os.environ, PYTHONPATH=str(ROOT), MIGRATE_TELEMETRY="off")
         env["DATABASE_URL"] = f"sqlite:///{(work / 'db.sqlite').as_posix()}"
+        env.setdefault("STRANGLER_LOCAL_CACHE", str(ROOT / ".migrate" / "local-cache"))
         legacy_port, legacy_gw, lambda_gw = free_port(), free_port(), free_port()
+        in_process_gw = free_port()
         legacy = f"http://127.0.0.1:{legacy_port}"
         pids: dict[str, int | None] = {"direct": None}
         stack.enter_context(started(
@@ -243,19 +252,27 @@ def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
              "--database-url", env["DATABASE_URL"], "--log-level", "warning"],
             env, work / "legacy.log", f"{legacy}/health",
         ))  # fmt: skip
-        for name, port in (("gateway-legacy", legacy_gw), ("gateway-lambda", lambda_gw)):
+        gateways = (("gateway-legacy", legacy_gw, False), ("gateway-lambda", lambda_gw, False),
+                    ("lambda-in-process", in_process_gw, True))  # fmt: skip
+        for name, port, in_process in gateways:
             manifest = write_manifest(work / f"m{port}.yaml", legacy, on_lambda="lambda" in name)
+            mode = ["--in-process"] if in_process else []
             pids[name] = stack.enter_context(started(
                 [sys.executable, "-m", "migrate_cli", "serve", "--port", str(port),
-                 "--manifest", str(manifest), "--log-level", "WARNING"],
+                 "--manifest", str(manifest), "--log-level", "WARNING", *mode],
                 env, work / f"gateway{port}.log", f"http://127.0.0.1:{port}/health",
             ))  # fmt: skip
         urls = {
             "direct": legacy + PATH,
             "gateway-legacy": f"http://127.0.0.1:{legacy_gw}{PATH}",
             "gateway-lambda": f"http://127.0.0.1:{lambda_gw}{PATH}",
+            "lambda-in-process": f"http://127.0.0.1:{in_process_gw}{PATH}",
         }
-        report(summary(measure(urls, pids, seconds, rounds)))
+        load_before = os.getloadavg()
+        results = measure(urls, pids, seconds, rounds)
+        report(summary(results))
+        loads = [" ".join(f"{v:.2f}" for v in avg) for avg in (load_before, os.getloadavg())]
+        print(f"load average (1, 5, 15 min): before {loads[0]}, after {loads[1]}")
 
 
 def main() -> None:

@@ -12,10 +12,11 @@ Run: ``python bench/bench_lambda_runtime.py [--calls 3000] [--rounds 3]``. On uv
   socket, ``sendall``, no libcurl): what the Runtime API and the processes cost alone;
 * the cold start (``Init Duration``: spawn to the runtime's first ``next``, the handler's
   module imported) and the first invoke of each project function, each in a fresh
-  environment. Their layer is a temp dir of symlinks to this venv's copies of their
-  third-party packages (sqlalchemy, pydantic and dependencies) until the layer build
-  exists; their code dir holds ``migrated_functions`` only; the database is a fresh
-  seeded SQLite file.
+  environment built as ``migrate serve`` builds it: the function's package as packed,
+  its layer from ``migrated_functions/requirements.lock`` installed for this
+  interpreter (cached under ``STRANGLER_LOCAL_CACHE`` when set); the database is a
+  fresh seeded SQLite file.
+* the machine's load average before and after (the figures move with it).
 
 Every worker it started is stopped before it exits.
 """
@@ -23,6 +24,7 @@ Every worker it started is stopped before it exits.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -34,10 +36,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from router.arns import function_name  # noqa: E402
 from router.gateway.events import LambdaContext  # noqa: E402
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker  # noqa: E402
 from router.lambda_runtime import FunctionSpec, ProcessInvoker, runtime_dir  # noqa: E402
+from router.lambda_runtime.artifacts import ManifestSpecs  # noqa: E402
 from router.lambda_runtime.environment import Environment  # noqa: E402
+from router.manifest.model import Manifest  # noqa: E402
+from router.manifest.store import dump_manifest  # noqa: E402
 
 MINIMAL_CLIENT = """
 import json, os, socket
@@ -163,38 +169,49 @@ def _event(
     }  # fmt: skip
 
 
-def _project_dirs(tmp: Path) -> tuple[Path, Path, str]:
-    code = tmp / "code"
-    code.mkdir()
-    (code / "migrated_functions").symlink_to(ROOT / "migrated_functions")
-    layer = runtime_dir(tmp / "layer", ["sqlalchemy", "pydantic"])
+def _project(tmp: Path) -> tuple[Path, Manifest, str]:
+    """A manifest with the project's four functions on Lambda, and a seeded database."""
     from sqlalchemy import create_engine
 
     from legacy_app.db import init_database
 
     url = f"sqlite:///{tmp / 'bench.db'}"
     init_database(create_engine(url))
-    return code, layer, url
+    routes = [
+        {"id": dotted.rsplit(".", 1)[1].replace("_", "-"), "method": method, "path": path,
+         "target": "lambda", "function": dotted}
+        for dotted, (method, path, _, _) in PROJECT.items()
+    ]  # fmt: skip
+    manifest = Manifest.model_validate({"legacy": {"url": "http://127.0.0.1:9"}, "routes": routes})
+    (tmp / "migration.yaml").write_text(dump_manifest(manifest), encoding="utf-8")
+    return tmp / "migration.yaml", manifest, url
 
 
 async def cold(runtime: Path, tmp: Path) -> list[tuple[str, float, int]]:
-    code, layer, url = _project_dirs(tmp)
+    """Each function from its real artifact (``ManifestSpecs``: its package, its local
+    layer from the lock), in a fresh environment."""
+    path, manifest, url = _project(tmp)
+    specs = ManifestSpecs(path, pass_env={"DATABASE_URL": url})
+    specs.prepare(manifest)  # packs and extracts; installs the layer once (cached)
     rows = []
-    for n, (dotted, (method, path, params, body)) in enumerate(PROJECT.items()):
-        spec = FunctionSpec(
-            name=dotted.rsplit(".", 1)[1], handler=dotted, code_dir=code, layer_dirs=(layer,),
-            memory_mb=256, environment={"DATABASE_URL": url},
-        )  # fmt: skip
-        invoker = ProcessInvoker(lambda d, c, spec=spec: spec, runtime)  # type: ignore[misc]
+    for n, route in enumerate(manifest.routes):
+        assert route.function is not None
+        method, path_, params, body = PROJECT[route.function]
+        invoker = ProcessInvoker(specs, runtime)
         try:
             response, _ = await invoker.invoke(
-                dotted, _event(method, path, params, body), _context(n), 30
-            )
+                route.function, _event(method, path_, params, body),
+                _context(n, function_name(manifest, route)), 30,
+            )  # fmt: skip
         finally:
             await invoker.aclose()
         assert invoker.last is not None
-        rows.append((dotted, invoker.last.init_duration_ms or 0.0, response.status))
+        rows.append((route.function, invoker.last.init_duration_ms or 0.0, response.status))
     return rows
+
+
+def _load(values: tuple[float, float, float]) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
 
 
 def main() -> None:
@@ -204,10 +221,13 @@ def main() -> None:
     args = parser.parse_args()
     import uvloop
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         runtime = runtime_dir(Path(tmp) / "runtime")
         hops = uvloop.run(warm(runtime, args.calls, args.rounds))
         starts = uvloop.run(cold(runtime, Path(tmp)))
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min): before {_load(load_before)}, after {_load(load_after)}")
     print(
         f"warm hop, trivial handler, {args.calls} calls x {args.rounds} rounds (median of rounds)"
     )

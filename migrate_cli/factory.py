@@ -72,6 +72,7 @@ class Factory:
 
     def analysis_service(self) -> AnalysisService:
         from router.analysis.baseline import BaselineStore
+        from router.analysis.coldstarts import ReportSource
         from router.analysis.service import AnalysisService
         from router.analysis.sources import AccessLogSource, MetricSource
         from router.arns import access_log_group_name
@@ -85,6 +86,7 @@ class Factory:
             AccessLogSource(CloudWatchLogs(ctx), access_log_group_name(manifest)),
             MetricSource(CloudWatchMetrics(ctx), manifest),
             clock=lambda: datetime.now(UTC),
+            reports=ReportSource(CloudWatchLogs(ctx)),
         )
 
     def deploy_service(self) -> DeployService:

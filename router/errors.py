@@ -23,6 +23,9 @@ or one of the errors above where it is raised), defined beside the code that use
     ├── router.paths.PathSyntaxError            a resource path API Gateway would refuse
     ├── router.accesslog.AccessLogFormatError   a line that is not a JSON access-log record
     └── router.gateway.results.MalformedResult  a malformed Lambda proxy result (-> 502)
+    LookupError
+    └── router.lambda_runtime.artifacts.ArtifactUnavailable  a function's code or layer
+                                                unbuildable, or not in the manifest (-> 502)
     Exception
     ├── router.gateway.proxy.UpstreamError      the monolith unreachable or broke off (-> 502)
     ├── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit

@@ -172,9 +172,12 @@ def _show(result: CompareResult, as_json: bool, html: Path | None, rolled_back: 
     if as_json:
         data = comparison_to_json(result.comparison)
         extra = {"html": str(html) if html else None, "rolled_back": rolled_back}
-        print_json({"route": result.route.id, **data, **extra})
+        cold = result.cold_starts.summary() if result.cold_starts else None
+        print_json({"route": result.route.id, **data, **extra, "cold_starts": cold})
         return
     _print_comparison(result.comparison, (result.before, result.after), html)
+    if result.cold_starts is not None:
+        console.print(result.cold_starts.describe(), markup=False)
     if rolled_back:
         console.print(f"[red]rolled back[/] {escape(result.route.id)} to the monolith")
 

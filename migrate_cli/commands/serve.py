@@ -30,8 +30,8 @@ def serve(
         typer.Option(
             "--threads",
             min=1,
-            help="Lambda handlers that may run at once (more helps only handlers that wait "
-            "on I/O: they share one GIL).",
+            help="--in-process only: Lambda handlers that may run at once (more helps only "
+            "handlers that wait on I/O: they share one GIL).",
         ),
     ] = 8,
     seed: Annotated[
@@ -75,28 +75,43 @@ def serve(
             help="Clients served at once; more get 503 (0: from the file-descriptor limit).",
         ),
     ] = 0,
-    isolated: Annotated[
+    in_process: Annotated[
         bool,
         typer.Option(
-            "--isolated",
-            help="Run Lambda routes in isolated worker processes (AWS's runtime client; "
-            "only the code, --layer dirs and Lambda's runtime packages importable).",
+            "--in-process",
+            help="Debug mode, NOT isolated: run Lambda handlers in this interpreter's threads "
+            "(breakpoints work; handlers see the toolkit's packages and share its GIL).",
         ),
+    ] = False,
+    isolated: Annotated[
+        bool, typer.Option("--isolated", hidden=True, help="The default (kept as an alias).")
     ] = False,
     layer: Annotated[
         list[Path] | None,
-        typer.Option("--layer", help="A layer directory on isolated workers' sys.path."),
+        typer.Option("--layer", help="An extra layer directory on the workers' sys.path."),
+    ] = None,
+    pass_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pass-env",
+            help="A variable of this shell copied into every Lambda environment (repeat; "
+            "default: DATABASE_URL and AWS_ENDPOINT_URL and the AWS credential variables).",
+        ),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the manifest's routes locally, exactly as its API Gateway would.
 
-    Legacy routes go to legacy.url; Lambda routes run their handler in-process (not
-    isolated: handlers see the toolkit's packages), or with --isolated in worker processes.
+    Legacy routes go to legacy.url. Lambda routes run as on Lambda: each function in its
+    own worker processes (AWS's runtime client) with only its packaged code, its layer
+    (from its lock, built once) and the manifest's environment. --in-process runs them
+    in this interpreter instead (debugging; not isolated).
 
     Route promotions and rollbacks apply within a second, without a restart.
 
     Example: [bold]migrate serve --port 8080 --manifest migration.yaml[/]
+
+    Debugging with breakpoints: [bold]migrate serve --port 8080 --in-process[/]
     """
     from router.gateway.limits import Limits
     from router.gateway.runtime import ServeOptions, run  # httptools/uvloop: only for serve
@@ -109,7 +124,8 @@ def serve(
     options = ServeOptions(
         manifest, host=host, port=port, threads=threads, seed=seed, grace=grace,
         legacy_url=legacy_url, half_close=half_close, limits=limits,
-        isolated=isolated, layers=tuple(layer or ()),
+        in_process=in_process and not isolated, layers=tuple(layer or ()),
+        pass_env=None if pass_env is None else tuple(pass_env),
     )  # fmt: skip
     run(options, sink_factory=_sink)
 

@@ -62,8 +62,9 @@ def up(
 ) -> None:
     """Start the local stack on 127.0.0.1: moto (AWS), the monolith and the gateway.
 
-    The gateway publishes metrics and access logs to moto. Stops everything on
-    Ctrl-C or SIGTERM.
+    The gateway runs Lambda routes in isolated worker processes (as `migrate serve`)
+    and publishes metrics, access logs and the functions' logs to moto. Stops
+    everything on Ctrl-C or SIGTERM.
 
     Example: [bold]migrate up --port 8080 --legacy-port 5000 --moto-port 5001[/]
     """

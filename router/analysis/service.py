@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from router.analysis.baseline import MAX_SAMPLES, Baseline, BaselineStore, thin
+from router.analysis.coldstarts import ColdStarts, ReportSource, cold_flags
 from router.analysis.model import AggregateFigures, Comparison, Figures, Mode, SampleSet
 from router.analysis.sources import AccessLogSource, MetricFigures, MetricSource, RequestSample
 from router.analysis.timespec import to_ms
-from router.errors import UsageError
+from router.arns import function_name
+from router.errors import AWSError, UsageError
 from router.history import HistoryLog, now_iso
 from router.manifest.model import Manifest, Route
 from router.manifest.store import ManifestStore
@@ -51,6 +53,7 @@ class CompareResult:
     before: Figures
     after: Figures
     window: Window
+    cold_starts: ColdStarts | None = None  # the function's REPORT lines (None: no logs)
 
 
 class AnalysisService:
@@ -62,9 +65,11 @@ class AnalysisService:
         logs: AccessLogSource,
         metrics: MetricSource,
         clock: Callable[[], datetime],
+        reports: ReportSource | None = None,
     ) -> None:
         self.store, self.history, self.baselines = store, history, baselines
         self.logs, self.metrics, self.clock = logs, metrics, clock
+        self.reports = reports
 
     def baseline(self, ref: str, window: timedelta, end: datetime | None) -> Baseline:
         manifest = self.store.read()
@@ -86,6 +91,10 @@ class AnalysisService:
         span = self._after_window(route, since, window)
         samples = self._samples(route, span)
         after = self._side(route, span, samples, "lambda", "after (lambda)")
+        cold = self._cold_starts(manifest, route, span)
+        after = _with_cold_flags(
+            after, [s for s in samples if _served_by(s, "lambda", route)], cold
+        )
         chosen = mode or _auto_mode(route, samples, manifest)
         before = (
             self._concurrent(route, span, samples)
@@ -95,7 +104,16 @@ class AnalysisService:
         from router.analysis.verdict import compare  # scipy: loaded only to judge
 
         result = compare(before, after, manifest.thresholds_for(route), mode=chosen)
-        return CompareResult(route, result, before, after, span)
+        return CompareResult(route, result, before, after, span, cold)
+
+    def _cold_starts(self, manifest: Manifest, route: Route, span: Window) -> ColdStarts | None:
+        """The route's function's REPORT lines over ``span``; None when it has no logs."""
+        if self.reports is None:
+            return None
+        try:
+            return self.reports.fetch(function_name(manifest, route), *span.ms)
+        except AWSError:  # no log group: the function never ran with logs shipped
+            return None
 
     def _samples(self, route: Route, span: Window) -> list[RequestSample]:
         start, end = span.ms
@@ -146,6 +164,16 @@ class AnalysisService:
                 hint=f"capture one while the monolith serves it: `migrate baseline {route.id}`",
             )
         return _from_baseline(baseline)
+
+
+def _with_cold_flags(
+    after: Figures, samples: list[RequestSample], cold: ColdStarts | None
+) -> Figures:
+    """``after`` with per-request cold flags when the REPORT lines name its requests."""
+    if cold is None or not isinstance(after, SampleSet) or len(samples) != after.count:
+        return after
+    flags = cold_flags([s.request_id for s in samples], cold)
+    return after if flags is None else dataclasses.replace(after, cold=flags)
 
 
 def _served_by(sample: RequestSample, target: str, route: Route) -> bool:

@@ -37,6 +37,7 @@ class RequestSample:
     status: int
     target: str | None  # "legacy" | "lambda" | None when the log does not say
     is_canary: bool | None = None  # API Gateway's $context.isCanaryRequest
+    request_id: str | None = None  # $context.requestId (the local gateway's Lambda id too)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _sample(message: str) -> RequestSample | None:
         status=int(record.status),
         target=_target(extra),
         is_canary=record.is_canary_request,
+        request_id=record.request_id,
     )
 
 

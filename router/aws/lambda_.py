@@ -8,6 +8,7 @@ functions should exist (see ``router.deploy``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class FunctionSpec:
     timeout: int
     environment: tuple[tuple[str, str], ...]
     zip_bytes: bytes
+    reserved_concurrency: int | None = None  # None: unreserved (the account's pool)
 
     @property
     def code_sha256(self) -> str:
@@ -60,6 +62,7 @@ class FunctionInfo:
     memory: int
     timeout: int
     environment: tuple[tuple[str, str], ...]
+    reserved_concurrency: int | None = None
 
 
 def code_sha256(data: bytes) -> str:
@@ -83,7 +86,24 @@ class LambdaFunctions:
                 return None
             with aws_errors(f"read Lambda function {name!r}"):
                 raise
-        return _info(data)
+        return dataclasses.replace(_info(data), reserved_concurrency=self._reserved(name))
+
+    def _reserved(self, name: str) -> int | None:
+        with aws_errors(f"read the reserved concurrency of Lambda function {name!r}"):
+            found = self._ctx.client("lambda").get_function_concurrency(FunctionName=name)
+        reserved = found.get("ReservedConcurrentExecutions")
+        return None if reserved is None else int(reserved)
+
+    def _set_reserved(self, name: str, reserved: int | None) -> None:
+        """PutFunctionConcurrency, or DeleteFunctionConcurrency for ``None``."""
+        client = self._ctx.client("lambda")
+        with aws_errors(f"set the reserved concurrency of Lambda function {name!r}"):
+            if reserved is None:
+                client.delete_function_concurrency(FunctionName=name)
+            else:
+                client.put_function_concurrency(
+                    FunctionName=name, ReservedConcurrentExecutions=reserved
+                )
 
     def create(self, spec: FunctionSpec, role_arn: str) -> FunctionInfo:
         with aws_errors(f"create Lambda function {spec.name!r}"):
@@ -94,7 +114,9 @@ class LambdaFunctions:
                 Publish=False,
                 **_configuration(spec),
             )
-        return _info(data)
+        if spec.reserved_concurrency is not None:
+            self._set_reserved(spec.name, spec.reserved_concurrency)
+        return dataclasses.replace(_info(data), reserved_concurrency=spec.reserved_concurrency)
 
     def update(self, spec: FunctionSpec, current: FunctionInfo) -> None:
         client = self._ctx.client("lambda")
@@ -104,6 +126,8 @@ class LambdaFunctions:
         if _config_of(current) != _config_key(spec):
             with aws_errors(f"update the configuration of Lambda function {spec.name!r}"):
                 client.update_function_configuration(FunctionName=spec.name, **_configuration(spec))
+        if current.reserved_concurrency != spec.reserved_concurrency:
+            self._set_reserved(spec.name, spec.reserved_concurrency)
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""

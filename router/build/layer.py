@@ -10,7 +10,8 @@ Lambda; here such a requirement fails the build instead. pip is already installe
 and ``--require-hashes`` pins every file to the lock.
 
 **Local layer.** The same lock installed for this machine's interpreter (``--target``,
-no platform flags): what the local Lambda runtime puts on a worker's ``sys.path``.
+no platform flags) and byte-compiled: what the local Lambda runtime puts on a
+worker's ``sys.path``.
 
 Both are cached under ``<cache>/`` by a key of the lock's bytes, the runtime and the
 architecture (the host's tags for the local one): an unchanged lock is never
@@ -20,8 +21,10 @@ so a crash leaves no half layer. This module must not call AWS.
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -36,6 +39,8 @@ from router.build._zip import b64_sha256, tree_entries, zip_entries
 from router.fsio import write_error
 
 __all__ = ["Layer", "LayerBuilder"]
+
+log = logging.getLogger(__name__)
 
 _PLATFORM = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _FORMAT = "1"  # bump when the layer's layout or pip flags change
@@ -87,10 +92,17 @@ class LayerBuilder:
     def local(self, lock: Path) -> Path:
         """The directory to put on ``sys.path`` for this interpreter (``.../python``)."""
         host = f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
-        home = self.cache / "local" / _key(lock, host, "host")
+        home = self.cache / "local" / _key(lock, host, "host-pyc")
         if not (home / "python").is_dir():
-            self._place(home, lambda tmp: self._install(tmp / "python", lock, []))
+            log.info("installing %s for this interpreter (once; cached by its hash)", lock)
+            self._place(home, lambda tmp: self._install_compiled(tmp / "python", lock))
         return home / "python"
+
+    def _install_compiled(self, target: Path, lock: Path) -> None:
+        """Install, then byte-compile for this interpreter: a worker's cold start then
+        imports ``.pyc`` files (the first one would otherwise compile every module)."""
+        self._install(target, lock, [])
+        compileall.compile_dir(target, quiet=2, workers=1)
 
     def _zip_layer(self, tmp: Path, lock: Path, flags: list[str]) -> None:
         target = tmp / "tree" / "python"

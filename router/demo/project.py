@@ -1,30 +1,33 @@
 """The demo's throw-away project: a manifest inventoried from ``legacy_app``, its
-seeded SQLite database and a handler module with an injectable slowdown.
+seeded SQLite database, and its copy of ``migrated_functions`` with one more handler
+module, an injectable slowdown.
 
 Must not start processes (see ``scenario``).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from router.inventory import inventory_app
-from router.manifest.model import Legacy, Manifest
+from router.manifest.model import Defaults, Legacy, Manifest
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
 
-__all__ = ["DELAY_ENV", "SLOW_HANDLER", "DemoProject", "create_project"]
+__all__ = ["DELAY_ENV", "SLOW_HANDLER", "DemoProject", "copy_functions", "create_project"]
 
 DELAY_ENV = "STRANGLER_DEMO_DELAY_MS"
-SLOW_HANDLER = "demo_handlers.slow_list_products"
+SLOW_HANDLER = "migrated_functions.demo_slow.slow_list_products"
 
 _HANDLERS = f'''"""Demo-only regression: the real handler behind a delay set by {DELAY_ENV}."""
 
 import os
 import time
 
-from migrated_functions.products import list_products
+from .products import list_products
 
 
 def slow_list_products(event, context):
@@ -41,21 +44,36 @@ class DemoProject:
     reports: Path
 
 
-def create_project(root: Path, legacy_url: str) -> DemoProject:
-    """Seed the database, inventory the monolith into a manifest, add the slow handler."""
+def create_project(root: Path, legacy_url: str, slow_ms: int = 0) -> DemoProject:
+    """Seed the database, inventory the monolith into a manifest, add the slow handler
+    (its delay in the functions' ``environment``, as Lambda would get it)."""
     root.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{(root / 'legacy.db').as_posix()}"
     app = _monolith(database_url)
     manifest = root / "migration.yaml"
     store = ManifestStore(manifest)
     legacy = Legacy(url=legacy_url, app="legacy_app:create_app")
-    store.create(Manifest(legacy=legacy))
+    defaults = Defaults(environment={DELAY_ENV: str(slow_ms)})
+    store.create(Manifest(legacy=legacy, defaults=defaults))
     service = RouteService(store, store.history, code_root=root)
     service.init(inventory_app(app), legacy)
-    (root / "demo_handlers.py").write_text(_HANDLERS, encoding="utf-8")
+    functions = copy_functions(root)
+    (functions / "demo_slow.py").write_text(_HANDLERS, encoding="utf-8")
     reports = root / "reports"
     reports.mkdir(exist_ok=True)
     return DemoProject(root, manifest, database_url, reports)
+
+
+def copy_functions(root: Path) -> Path:
+    """The project's own copy of ``migrated_functions`` (code, requirements and lock):
+    what ``migrate build`` and the local Lambda runtime pack for its routes."""
+    found = importlib.util.find_spec("migrated_functions")  # not imported: this process
+    assert found is not None and found.origin is not None  # may import the copy later
+    source = Path(found.origin).parent
+    target = root / "migrated_functions"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(source, target, ignore=ignore, dirs_exist_ok=True)
+    return target
 
 
 def _monolith(database_url: str) -> object:

@@ -96,7 +96,7 @@ def run_demo(
     narrator: Narrator,
 ) -> DemoResult:
     ports = {"gateway": free_port(), "legacy": free_port(), "moto": free_port()}
-    project = create_project(config.workdir, url(ports["legacy"]))
+    project = create_project(config.workdir, url(ports["legacy"]), config.slow_ms)
     result = DemoResult(config.workdir)
     narrator.stage("Start the local stack: moto (AWS), the monolith on gunicorn, the gateway")
     with LocalStack(_stack_config(project, ports), env=_env(project, config)) as stack:

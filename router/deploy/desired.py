@@ -14,7 +14,7 @@ from router.aws.lambda_ import FunctionSpec
 from router.build.code import build_package
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
-from router.manifest.model import Manifest, Route
+from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
 from router.render.openapi import openapi_document
 from router.render.resources import api_resources
 
@@ -67,7 +67,7 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
 def _spec(manifest: Manifest, route: Route, root: Path) -> FunctionSpec:
     assert route.function is not None  # the model guarantees it for lambda routes
     package = build_package(root, route.function)
-    environment = {**manifest.defaults.environment, **route.environment}
+    environment = function_environment(manifest.defaults, route)
     return FunctionSpec(
         name=function_name(manifest, route),
         handler=route.function,
@@ -76,4 +76,5 @@ def _spec(manifest: Manifest, route: Route, root: Path) -> FunctionSpec:
         timeout=route.timeout or manifest.defaults.timeout,
         environment=tuple(sorted(environment.items())),
         zip_bytes=package.zip_bytes,
+        reserved_concurrency=reserved_concurrency(manifest.defaults, route),
     )

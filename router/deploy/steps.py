@@ -68,7 +68,8 @@ def _function_steps(observed: Observed, desired: Desired) -> list[Step]:
 def _differs(spec: FunctionSpec, current: FunctionInfo) -> bool:
     config = (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
     now = (current.handler, current.runtime, current.memory, current.timeout, current.environment)
-    return spec.code_sha256 != current.code_sha256 or config != now
+    reserved = spec.reserved_concurrency != current.reserved_concurrency  # set outside too
+    return spec.code_sha256 != current.code_sha256 or config != now or reserved
 
 
 def _stable_steps(state: DeployState, observed: Observed, desired: Desired) -> list[Step]:

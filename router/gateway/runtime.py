@@ -22,7 +22,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ from router.gateway.server import HttpServerProtocol
 from router.gateway.shadow import ShadowTap, max_rate_from_env
 from router.gateway.snapshot import build_snapshot
 from router.gateway.upstream import UpstreamPool
+from router.lambda_runtime.artifacts import DEFAULT_PASS_ENV, pass_through
 from router.manifest.model import Manifest
 from router.shadow.files import shadow_root
 from router.shadow.writer import ResultsWriter
@@ -75,8 +76,9 @@ class ServeOptions:
     legacy_url: str | None = None  # overrides the manifest's legacy.url
     half_close: bool = True  # close mode for Connection: close monoliths (upstream doc)
     limits: Limits = DEFAULT_LIMITS  # client head sizes, timeouts, connections (limits doc)
-    isolated: bool = False  # Lambda routes in worker processes (router.lambda_runtime)
-    layers: tuple[Path, ...] = ()  # layer directories of isolated workers
+    in_process: bool = False  # debug mode: handlers in this interpreter, NOT isolated
+    layers: tuple[Path, ...] = ()  # extra layer directories of the isolated workers
+    pass_env: tuple[str, ...] | None = None  # variables copied to workers (None: default)
 
 
 def build_gateway(
@@ -87,13 +89,16 @@ def build_gateway(
 ) -> tuple[LocalGateway, SnapshotReloader, ThreadPoolExecutor]:
     """The core and its hot reloader; raises StranglerError on an invalid manifest.
 
-    The reloader's helper process starts when the server does (``GatewayServer``)."""
+    The reloader's helper process starts when the server does (``GatewayServer``).
+    Isolated workers get each new manifest's function artifacts before it is served."""
     watcher = ManifestWatcher(options.manifest)
     manifest = watcher.load()
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
+    invoker, prepare = _invoker(options, registry, executor)
+    prepare(manifest)  # the functions' artifacts first: a new route finds its spec
     upstream = transport or UpstreamPool(half_close=options.half_close)
-    proxy, invoker = LegacyProxy(upstream), _invoker(options, registry, executor)
+    proxy = LegacyProxy(upstream)
     gateway = LocalGateway(
         build_snapshot(manifest, legacy_url=options.legacy_url),
         proxy=proxy,
@@ -103,15 +108,40 @@ def build_gateway(
         shadow=_shadow_tap(options, proxy, invoker),
     )
     builder = SnapshotBuilder(legacy_url=options.legacy_url)
-    return gateway, SnapshotReloader(watcher, builder, gateway.swap), executor
+    before = None if options.in_process else _preparer(watcher, prepare, executor)
+    reloader = SnapshotReloader(watcher, builder, gateway.swap, before_swap=before)
+    return gateway, reloader, executor
 
 
-def _invoker(options: ServeOptions, registry: HandlerRegistry, executor: Executor) -> Invoker:
-    if not options.isolated:
-        return LambdaInvoker(registry, executor)
+def _preparer(
+    watcher: ManifestWatcher, prepare: Callable[[Manifest], None], executor: Executor
+) -> Callable[[], Awaitable[None]]:
+    """Off the loop: load the manifest on disk and build its functions' artifacts."""
+
+    async def before_swap() -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(executor, lambda: prepare(watcher.read()))
+
+    return before_swap
+
+
+def _invoker(
+    options: ServeOptions, registry: HandlerRegistry, executor: Executor
+) -> tuple[Invoker, Callable[[Manifest], None]]:
+    """The Lambda invoker and what each new manifest is handed to before it is served."""
+    if options.in_process:
+        log.warning(
+            "Lambda routes run IN-PROCESS (debug mode, NOT isolated): handlers share this "
+            "interpreter, its packages and its GIL"
+        )
+        return LambdaInvoker(registry, executor), lambda _manifest: None
     from router.lambda_runtime.serve import isolated_invoker
 
-    return isolated_invoker(options.manifest, options.layers)
+    log.info("Lambda routes run isolated: one worker process per environment (AWS's runtime "
+             "client), each with only its function's package and layer")  # fmt: skip
+    env = pass_through(DEFAULT_PASS_ENV if options.pass_env is None else options.pass_env)
+    invoker, specs = isolated_invoker(options.manifest, options.layers, env)
+    return invoker, specs.prepare
 
 
 def _shadow_tap(options: ServeOptions, proxy: LegacyProxy, invoker: Invoker) -> ShadowTap:
@@ -190,6 +220,7 @@ class GatewayServer:
 async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> float:
     """Serve until SIGINT/SIGTERM; the ``time.monotonic()`` by which the process must end."""
     gateway, reloader, executor = build_gateway(options, sink_factory=sink_factory)
+    close_logs = None if options.in_process else _lambda_logs(gateway.snapshot.api.region)
     gc.collect()  # start-up garbage: freed, not frozen
     gc.freeze()  # start-up objects (CLI, pydantic, YAML) never again scanned by the GC
     server = GatewayServer(gateway, reloader, options.limits)
@@ -206,8 +237,17 @@ async def _serve(options: ServeOptions, sink_factory: SinkFactory | None) -> flo
         deadline = time.monotonic() + options.grace
         await server.stop(options.grace)
         gateway.sink.close()
+        if close_logs is not None:
+            close_logs()
         executor.shutdown(wait=False, cancel_futures=True)
     return deadline
+
+
+def _lambda_logs(region: str) -> Callable[[], None] | None:
+    """START/END/REPORT and the workers' output to CloudWatch Logs (with an endpoint)."""
+    from router.lambda_runtime.cloudwatch import install_log_shipping
+
+    return install_log_shipping(region)
 
 
 def run(

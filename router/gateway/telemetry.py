@@ -46,6 +46,7 @@ __all__ = [
     "SinkStats",
     "TelemetryTarget",
     "build_sink",
+    "drain",
 ]
 
 NAMESPACE = "AWS/ApiGateway"
@@ -257,12 +258,7 @@ class CloudWatchSink:
             _log.warning("telemetry: unexpected error: %r", exc)
 
     def _drain(self) -> list[RequestRecord]:
-        records: list[RequestRecord] = []
-        while True:
-            try:
-                records.append(self._queue.get_nowait())
-            except queue.Empty:
-                return records
+        return drain(self._queue)
 
     def _put_metric_data(self, data: list[MetricDatum]) -> int:
         self._metrics.put_metric_data(NAMESPACE, data)
@@ -279,6 +275,16 @@ class CloudWatchSink:
         except Exception:
             self._stream_ready = False  # the group may have been deleted: check again
             raise
+
+
+def drain(source: queue.Queue[T]) -> list[T]:
+    """Everything ``source`` holds now, without waiting."""
+    items: list[T] = []
+    while True:
+        try:
+            items.append(source.get_nowait())
+        except queue.Empty:
+            return items
 
 
 def build_sink(

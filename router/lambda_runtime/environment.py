@@ -30,7 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from router.lambda_runtime.api import RuntimeApiProtocol, next_answer
-from router.lambda_runtime.sandbox import FunctionSpec, worker_command, worker_env
+from router.lambda_runtime.sandbox import (
+    FunctionSpec,
+    log_stream_name,
+    worker_command,
+    worker_env,
+)
 
 __all__ = ["INIT_TIMEOUT_S", "Environment", "InitFailed", "Outcome"]
 
@@ -86,6 +91,7 @@ class Environment:
         self.spec, self._runtime, self._poll_s, self._clock = spec, runtime, poll_s, clock
         self._command, self._init_timeout_s = command, init_timeout_s
         self.alive = False
+        self.log_stream = log_stream_name()  # its CloudWatch Logs stream, as on Lambda
         self.init_ms = 0.0
         self.last_used = 0.0
         self._process: asyncio.subprocess.Process | None = None
@@ -114,7 +120,9 @@ class Environment:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"lambda-{self.spec.name}-"))
         self._process = await asyncio.create_subprocess_exec(
             *self._command(self.spec, self._runtime),
-            env=worker_env(self.spec, f"127.0.0.1:{port}", self._tmp, self._runtime),
+            env=worker_env(
+                self.spec, f"127.0.0.1:{port}", self._tmp, self._runtime, self.log_stream
+            ),
             cwd=self.spec.code_dir,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -240,9 +248,10 @@ class Environment:
         """The worker's stdout/stderr, line by line, into the function's log."""
         assert process.stdout is not None
         fn_log = logging.getLogger(f"router.lambda_runtime.function.{self.spec.name}")
+        extra = {"lambda_log_group": self.spec.log_group, "lambda_log_stream": self.log_stream}
         with contextlib.suppress(ValueError, OSError):  # a line over the limit ends the relay
             while line := await process.stdout.readline():
-                fn_log.info("%s", line.decode("utf-8", "replace").rstrip("\n"))
+                fn_log.info("%s", line.decode("utf-8", "replace").rstrip("\n"), extra=extra)
 
 
 def _error_message(body: bytes) -> str:

@@ -50,13 +50,17 @@ class ProcessInvoker:
         init_timeout_s: float = INIT_TIMEOUT_S,
         clock: Callable[[], float] = time.perf_counter,
         on_record: Callable[[InvocationRecord], None] | None = None,
+        refresh: Callable[[], None] | None = None,
+        refresh_s: float = 2.0,
     ) -> None:
         self._specs, self._runtime, self._clock = specs, runtime, clock
         self._max_idle_s, self._on_record = max_idle_s, on_record
         self._init_timeout_s = init_timeout_s
-        self.pools: dict[str, FunctionPool] = {}
+        self._refresh, self._refresh_s = refresh, refresh_s
+        self.pools: dict[tuple[str, str], FunctionPool] = {}
         self._retired: list[FunctionPool] = []
         self._reaper: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.last: InvocationRecord | None = None
@@ -86,11 +90,15 @@ class ProcessInvoker:
     ) -> tuple[InvocationRecord, Outcome]:
         """One invocation on a warm or new environment, recorded and logged."""
         if self._reaper is None:
-            self._loop = asyncio.get_running_loop()
-            self._reaper = self._loop.create_task(self._reap_forever())
-        spec = self._specs(dotted, context)
-        pool = self._pool(dotted, spec)
+            self._start_background()
         rid = context.aws_request_id
+        try:
+            spec = self._specs(dotted, context)
+        except LookupError as exc:  # artifacts.ArtifactUnavailable: no code or layer
+            log.error("%s: %s", context.function_name, exc)
+            spec = FunctionSpec(context.function_name, dotted, Path())
+            return self._record(spec, rid, Outcome("init", error_type="Runtime.Artifact"), None)
+        pool = self._pool(dotted, spec)
         try:
             env, cold = await pool.acquire()
         except Throttled:
@@ -102,14 +110,20 @@ class ProcessInvoker:
             outcome = await env.invoke(rid, event, timeout, _trace_id(rid))
         finally:
             await pool.release(env)
-        return self._record(spec, rid, outcome, env.init_ms if cold else None)
+        return self._record(spec, rid, outcome, env.init_ms if cold else None, env.log_stream)
 
     def _record(
-        self, spec: FunctionSpec, rid: str, outcome: Outcome, init_ms: float | None
+        self,
+        spec: FunctionSpec,
+        rid: str,
+        outcome: Outcome,
+        init_ms: float | None,
+        log_stream: str = "",
     ) -> tuple[InvocationRecord, Outcome]:
         record = InvocationRecord(
             spec.name, rid, outcome.kind, outcome.duration_ms, spec.memory_mb,
             outcome.max_memory_mb, init_ms is not None, init_ms, outcome.error_type,
+            log_stream,
         )  # fmt: skip
         if outcome.kind != "throttled":
             log_invocation(record)
@@ -118,12 +132,20 @@ class ProcessInvoker:
         self.last = record
         return record, outcome
 
+    def _start_background(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._reaper = self._loop.create_task(self._reap_forever())
+        if self._refresh is not None:
+            self._watcher = self._loop.create_task(self._refresh_forever(self._refresh))
+
     def _pool(self, dotted: str, spec: FunctionSpec) -> FunctionPool:
-        pool = self.pools.get(dotted)
+        """The pool of ``spec``: a changed spec (code, layer, settings) gets a new one."""
+        key = (dotted, spec.name)
+        pool = self.pools.get(key)
         if pool is None or pool.spec != spec:
             if pool is not None:
                 self._retire(pool)
-            pool = self.pools[dotted] = FunctionPool(spec, self._environment)
+            pool = self.pools[key] = FunctionPool(spec, self._environment)
         return pool
 
     def _environment(self, spec: FunctionSpec) -> Environment:
@@ -141,10 +163,8 @@ class ProcessInvoker:
             self._loop.call_soon_threadsafe(self._invalidate_now, list(names))
 
     def _invalidate_now(self, names: list[str]) -> None:
-        for dotted in names:
-            pool = self.pools.pop(dotted, None)
-            if pool is not None:
-                self._retire(pool)
+        for key in [key for key in self.pools if key[0] in names]:
+            self._retire(self.pools.pop(key))
 
     def _retire(self, pool: FunctionPool) -> None:
         self._retired.append(pool)
@@ -162,10 +182,20 @@ class ProcessInvoker:
             await asyncio.sleep(max(1.0, self._max_idle_s / 4))
             await self.reap()
 
+    async def _refresh_forever(self, refresh: Callable[[], None]) -> None:
+        """Pack the functions again every ``refresh_s`` (in a thread): code changes."""
+        while True:
+            await asyncio.sleep(self._refresh_s)
+            try:
+                await asyncio.to_thread(refresh)
+            except Exception:
+                log.exception("re-packing the functions failed; retrying")
+
     async def aclose(self, grace_s: float = 5.0) -> None:
         """Let in-flight invocations finish until ``grace_s``, then kill every worker."""
-        if self._reaper is not None:
-            self._reaper.cancel()
+        for task in (self._reaper, self._watcher):
+            if task is not None:
+                task.cancel()
         pools = [*self.pools.values(), *self._retired]
         self.pools, self._retired = {}, []
         await asyncio.gather(*(pool.close(grace_s) for pool in pools))

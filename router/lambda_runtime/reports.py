@@ -4,7 +4,8 @@ Formatted as the Lambda service writes them to CloudWatch Logs (tab-separated
 ``Duration``, ``Billed Duration``, ``Memory Size``, ``Max Memory Used``, and ``Init
 Duration`` on a cold start). Billing is per 1 ms, rounded up. Each line goes to the
 ``router.lambda_runtime.report`` logger with ``extra`` fields a sink can ship to
-``/aws/lambda/<function>`` (``lambda_log_group``) and with the structured
+``/aws/lambda/<function>`` (``lambda_log_group``, ``lambda_log_stream``: the
+environment's stream; see ``cloudwatch``) and with the structured
 ``InvocationRecord`` (``lambda_record``), which also carries ``cold`` and
 ``init_duration_ms`` for ``compare``. This module must not run or map invocations.
 """
@@ -33,6 +34,7 @@ class InvocationRecord:
     cold: bool
     init_duration_ms: float | None = None
     error_type: str | None = None
+    log_stream: str = ""  # the environment's CloudWatch Logs stream ("" when none ran)
 
     @property
     def billed_ms(self) -> int:
@@ -58,7 +60,11 @@ def report_line(record: InvocationRecord) -> str:
 
 def log_invocation(record: InvocationRecord) -> None:
     """START, END and REPORT for ``record``, as one burst in the gateway log."""
-    extra = {"lambda_log_group": f"/aws/lambda/{record.function}", "lambda_record": record}
+    extra = {
+        "lambda_log_group": f"/aws/lambda/{record.function}",
+        "lambda_log_stream": record.log_stream,
+        "lambda_record": record,
+    }
     log.info("START RequestId: %s Version: $LATEST", record.request_id, extra=extra)
     log.info("END RequestId: %s", record.request_id, extra=extra)
     log.info("%s", report_line(record), extra=extra)

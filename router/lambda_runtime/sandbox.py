@@ -19,13 +19,22 @@ import importlib.metadata as metadata
 import os
 import shutil
 import sys
+import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import Requirement
 
-__all__ = ["RUNTIME_DISTRIBUTIONS", "FunctionSpec", "runtime_dir", "worker_command", "worker_env"]
+__all__ = [
+    "RUNTIME_DISTRIBUTIONS",
+    "FunctionSpec",
+    "log_stream_name",
+    "runtime_dir",
+    "worker_command",
+    "worker_env",
+]
 
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
 _WORKER_MAIN = Path(__file__).with_name("_worker_main.py")
@@ -44,6 +53,10 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     region: str = "us-east-1"
     account: str = "123456789012"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
 
     @property
     def arn(self) -> str:
@@ -106,7 +119,16 @@ def worker_command(spec: FunctionSpec, runtime: Path) -> list[str]:
     return [sys.executable, "-I", "-S", str(_WORKER_MAIN), os.pathsep.join(paths), spec.handler]
 
 
-def worker_env(spec: FunctionSpec, api: str, tmp: Path, runtime: Path) -> dict[str, str]:
+def log_stream_name(now: float | None = None) -> str:
+    """A new environment's log stream, named as Lambda names them:
+    ``YYYY/MM/DD/[$LATEST]<32 hex digits>``."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(now))
+    return f"{day}/[$LATEST]{uuid.uuid4().hex}"
+
+
+def worker_env(
+    spec: FunctionSpec, api: str, tmp: Path, runtime: Path, log_stream: str
+) -> dict[str, str]:
     """Lambda's standard variables, then the function's own (which may not replace them)."""
     env = dict(spec.environment)
     env.update(
@@ -114,8 +136,8 @@ def worker_env(spec: FunctionSpec, api: str, tmp: Path, runtime: Path) -> dict[s
         AWS_LAMBDA_FUNCTION_NAME=spec.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(spec.memory_mb),
         AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-        AWS_LAMBDA_LOG_GROUP_NAME=f"/aws/lambda/{spec.name}",
-        AWS_LAMBDA_LOG_STREAM_NAME=f"$LATEST/{tmp.name}",
+        AWS_LAMBDA_LOG_GROUP_NAME=spec.log_group,
+        AWS_LAMBDA_LOG_STREAM_NAME=log_stream,
         AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
         _HANDLER=spec.handler,
         LAMBDA_TASK_ROOT=str(spec.code_dir),

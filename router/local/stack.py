@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -76,6 +76,11 @@ def child_env(base: Mapping[str, str] | None = None, **overrides: str) -> dict[s
     env["PYTHONUNBUFFERED"] = "1"
     env.update(overrides)
     return env
+
+
+def _monolith_default_database(cwd: Path) -> str:
+    """The monolith's default database when started in ``cwd`` (``legacy_app.config``)."""
+    return f"sqlite:///{(cwd / 'var' / 'legacy.db').as_posix()}"
 
 
 def local_aws_env(
@@ -144,10 +149,12 @@ def start_gateway(
     *,
     log_path: Path | None = None,
     timeout_s: float = 30.0,
+    args: Sequence[str] = (),
 ) -> ManagedProcess:
-    """``migrate serve`` on ``127.0.0.1:port``; ready when ``/health`` gets any HTTP answer."""
+    """``migrate serve [args]`` on ``127.0.0.1:port``; ready when ``/health`` gets any
+    HTTP answer."""
     argv = [sys.executable, "-m", "migrate_cli", "serve", "--host", LOCALHOST,
-            "--port", str(port), "--manifest", str(manifest.resolve())]  # fmt: skip
+            "--port", str(port), "--manifest", str(manifest.resolve()), *args]  # fmt: skip
     ready_url, announce = _readiness(port, "/health", _GATEWAY_ANNOUNCE)
     proc = ManagedProcess(
         "gateway",
@@ -209,9 +216,16 @@ class LocalStack:
         return configured if proc is None or proc.port is None else proc.port
 
     def gateway_env(self) -> dict[str, str]:
-        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL."""
+        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL,
+        and the monolith's database (its Lambda workers get ``DATABASE_URL``: their own
+        working directory is their code directory, not the project)."""
         env = local_aws_env(self.urls.aws_endpoint, self.config.region, self._env)
         env[LEGACY_URL_ENV] = self.urls.legacy
+        env["DATABASE_URL"] = (
+            self.config.database_url
+            or env.get("DATABASE_URL")
+            or (_monolith_default_database(self.config.manifest.resolve().parent))
+        )
         return env
 
     def start(self) -> StackUrls:

@@ -26,6 +26,8 @@ __all__ = [
     "Shadow",
     "Target",
     "Thresholds",
+    "function_environment",
+    "reserved_concurrency",
     "route_key",
 ]
 
@@ -54,6 +56,9 @@ def _requirements_path(value: str) -> str:
 
 # A requirements file relative to the manifest, never outside the project.
 Requirements = Annotated[str, AfterValidator(_requirements_path)]
+# Lambda's per-function reservation: 0 (the function is turned off) up to the account's
+# concurrency (1,000 by default; Service Quotas raises it).
+ReservedConcurrency = Annotated[int, Field(ge=0, le=1000)]
 RouteStatus = Literal["active", "vanished"]  # vanished: gone from the app at the last `init`
 
 
@@ -128,6 +133,10 @@ class Defaults(_Strict):
     # own ``requirements.txt`` when there is one (router.build).
     requirements: Requirements | None = None
     environment: dict[str, str] = Field(default_factory=dict)
+    # Environments a function may run at once (Lambda's ReservedConcurrentExecutions,
+    # and the local runtime's limit before it throttles). Unset: unreserved on AWS, 10
+    # locally (router.lambda_runtime).
+    reserved_concurrency: ReservedConcurrency | None = None
     thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
 
 
@@ -176,6 +185,7 @@ class Route(_Strict):
     timeout: Annotated[int, Field(ge=1, le=29)] | None = None
     requirements: Requirements | None = None  # overrides ``defaults.requirements``
     environment: dict[str, str] = Field(default_factory=dict)
+    reserved_concurrency: ReservedConcurrency | None = None  # overrides ``defaults``
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"
     shadow: Shadow | None = None
@@ -226,6 +236,18 @@ class Route(_Strict):
     @property
     def key(self) -> str:
         return route_key(self.method, self.path)
+
+
+def function_environment(defaults: Defaults, route: Route) -> dict[str, str]:
+    """A function's environment variables: ``defaults.environment``, then the route's."""
+    return {**defaults.environment, **route.environment}
+
+
+def reserved_concurrency(defaults: Defaults, route: Route) -> int | None:
+    """The route's ``reserved_concurrency``, else the default's; ``None``: unreserved."""
+    if route.reserved_concurrency is not None:
+        return route.reserved_concurrency
+    return defaults.reserved_concurrency
 
 
 def route_key(method: str, path: str) -> str:

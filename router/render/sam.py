@@ -23,7 +23,7 @@ from typing import Any
 
 from router.accesslog import access_log_format
 from router.arns import access_log_group_name, execute_api_resource, function_name
-from router.manifest.model import Manifest, Route
+from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
 from router.render.openapi import logical_id, render_openapi, sam_lambda_uri
 
 __all__ = [
@@ -140,7 +140,10 @@ def _function(manifest: Manifest, route: Route, layer: str | None) -> dict[str, 
     }
     if layer:
         properties["Layers"] = [{"Ref": layer}]
-    variables = {**defaults.environment, **route.environment}
+    reserved = reserved_concurrency(defaults, route)
+    if reserved is not None:
+        properties["ReservedConcurrentExecutions"] = reserved
+    variables = function_environment(defaults, route)
     if variables:
         properties["Environment"] = {"Variables": dict(sorted(variables.items()))}
     return {"Type": "AWS::Serverless::Function", "Properties": properties}

@@ -21,6 +21,11 @@ process can take a port between a pick and the bind.
   returns before the gateway's next manifest poll).
 
 Every process is stopped by the teardown of the fixture that started it.
+
+``MIGRATE_LOCAL_CACHE`` is set for the whole session (every server inherits it): the
+local Lambda runtime's extracted packages and layers are keyed by content, so the
+projects of all tests share them and each layer is installed once (kept between runs
+under the repository's ignored ``.migrate/``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import httpx
 import pytest
 
 from router.aws.session import AwsContext
+from router.build import CACHE_ENV, LayerBuilder
 from router.local import (
     LEGACY_URL_ENV,
     LocalStack,
@@ -63,6 +69,18 @@ DEFAULT_ROUTES: list[dict[str, Any]] = [
 ]
 
 GatewayFactory = Callable[[Path, str, str], str]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_local_cache() -> Iterator[None]:
+    """One cache for the session; the project functions' layer is built first, so no
+    gateway's start-up (with its readiness timeout) pays for the pip install."""
+    cache = REPO / ".migrate" / "local-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(cache))
+        LayerBuilder(cache).local(REPO / "migrated_functions" / "requirements.lock")
+        yield
 
 
 def serve_available() -> bool:

@@ -65,12 +65,14 @@ class Scenario:
 
     def write(
         self, latencies: np.ndarray, statuses: list[int], target: str, start: datetime
-    ) -> None:
+    ) -> list[str]:
+        """Access-log lines, one per latency; their request ids."""
         start_ms = int(start.timestamp() * 1000)
-        events = []
+        events, ids = [], []
         for i, (latency, status) in enumerate(zip(latencies, statuses, strict=True)):
+            ids.append(uuid.uuid4().hex)
             rec = RequestRecord(
-                request_id=uuid.uuid4().hex,
+                request_id=ids[-1],
                 request_time_epoch_ms=start_ms + i * 100,
                 http_method="GET",
                 path=f"/api/users/{i % 50 + 1}",
@@ -86,6 +88,7 @@ class Scenario:
             )
             events.append((rec.request_time_epoch_ms, access_log_line(rec, "prod")))
         self.logs.put_events(self.group, "s", events)
+        return ids
 
     def migrate(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_migrate(*args, cwd=self.root, env=self.env)
@@ -182,3 +185,33 @@ def test_canary_is_judged_against_the_same_window(scenario: Scenario) -> None:
     result = scenario.migrate("compare", ROUTE["id"], "--window", "10m", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["mode"] == "concurrent"
+
+
+def test_cold_starts_from_report_lines_are_shown(scenario: Scenario) -> None:
+    """REPORT lines in /aws/lambda/<function> (as the local runtime ships them) with the
+    access log's request ids: compare counts the cold starts and flags those requests."""
+    rng = np.random.default_rng(7)
+    _baseline(scenario, rng)
+    scenario.promote_at_cutover()
+    latencies = _lognormal(rng, 500)
+    latencies[:10] += 400.0  # the cold ones
+    start = scenario.cutover + timedelta(seconds=5)
+    ids = scenario.write(latencies, [200] * 500, "lambda", start)
+    group = f"/aws/lambda/{scenario.api}-{ROUTE['id']}"
+    scenario.logs.ensure_group(group)
+    scenario.logs.ensure_stream(group, "2026/12/03/[$LATEST]0")
+    at = int(start.timestamp() * 1000)
+    reports = [
+        (at + i * 100, f"REPORT RequestId: {rid}\tDuration: 5.00 ms\tBilled Duration: 5 ms"
+         f"\tMemory Size: 256 MB\tMax Memory Used: 60 MB"
+         + ("\tInit Duration: 390.00 ms" if i < 10 else ""))
+        for i, rid in enumerate(ids)
+    ]  # fmt: skip
+    scenario.logs.put_events(group, "2026/12/03/[$LATEST]0", reports)
+    result = scenario.migrate("compare", ROUTE["id"], "--json")
+    data = json.loads(result.stdout)
+    assert data["cold_starts"]["invocations"] == 500 and data["cold_starts"]["cold_starts"] == 10
+    assert data["cold_starts"]["init_duration_ms_p50"] == 390.0
+    assert "cold_start_share" in result.stdout and "cold_start_added_ms" in result.stdout
+    table = scenario.migrate("compare", ROUTE["id"])
+    assert "Lambda cold starts (REPORT lines): 10 of 500 invocations (2.0%)" in table.stdout

@@ -9,6 +9,11 @@ same status, same body bytes, the same end-to-end headers apart from those API G
 adds or remaps, and exactly one framing header. The request mix covers repeated query
 keys and headers, mixed case, cookies, JSON, form, binary, empty and 1 MB bodies, HEAD,
 OPTIONS, encoded path parameters and a greedy parameter.
+
+The gateway runs these handlers ``--in-process``: what is checked here is API
+Gateway's event and result mapping, and the handlers are test modules (one wraps the
+monolith itself) with no function package of their own; the isolated runtime has its
+own end-to-end tests (``tests/e2e/lambda_runtime``).
 """
 
 from __future__ import annotations
@@ -120,7 +125,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         manifest.write_text(dump_manifest(Manifest.model_validate(data)), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MIGRATE_"))}
         env.update(DATABASE_URL=database_url, MIGRATE_TELEMETRY="off")
-        gateway = start_gateway(0, manifest, env, log_path=tmp / "gateway.log")
+        gateway = start_gateway(
+            0, manifest, env, log_path=tmp / "gateway.log", args=["--in-process"]
+        )
         started.append(gateway)
         yield Stack(_base(gateway), _base(echo), _base(asgi), _base(legacy))
     finally:

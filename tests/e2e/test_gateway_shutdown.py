@@ -1,5 +1,7 @@
-"""End-to-end: ``migrate serve`` ends within its grace period after SIGTERM, whatever a
-Lambda handler does: hang in its thread, or start a non-daemon thread of its own."""
+"""End-to-end: ``migrate serve --in-process`` ends within its grace period after SIGTERM,
+whatever a Lambda handler does: hang in its thread, or start a non-daemon thread of its
+own. (The isolated runtime's workers are processes, killed after the grace:
+``tests/e2e/lambda_runtime``.)"""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def serve(tmp_path: Path, procs: list[ManagedProcess]) -> tuple[str, Path]:
     path = tmp_path / "migration.yaml"
     path.write_text(dump_manifest(manifest), encoding="utf-8")
     argv = [sys.executable, "-m", "migrate_cli", "serve", "--port", "0",
-            "--manifest", str(path), "--grace", str(GRACE_S)]  # fmt: skip
+            "--manifest", str(path), "--grace", str(GRACE_S), "--in-process"]  # fmt: skip
     log = tmp_path / "gateway.log"
     proc = ManagedProcess(
         "gateway", argv, "http://127.0.0.1:{port}/ok", announce=ANNOUNCE,

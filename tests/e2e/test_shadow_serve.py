@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from router.demo.project import copy_functions
 from router.local import child_env
 from router.manifest.store import load_manifest
 from tests.e2e.conftest import Served, served, wait_for_target
@@ -35,11 +36,11 @@ pytest.importorskip("httptools")  # a dependency of `migrate serve`
 
 ROUTE = "get-api-users-user-id"
 FAITHFUL = "migrated_functions.users.get_user"
-WRONG_EMAIL = "shadow_e2e_handlers.wrong_email"
+WRONG_EMAIL = "migrated_functions.shadow_e2e.wrong_email"
 HANDLERS = """\
 import json
 
-from migrated_functions.users import get_user
+from .users import get_user
 
 
 def wrong_email(event, context):
@@ -74,7 +75,8 @@ class Traffic:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("shadow_e2e")
-    (tmp / "shadow_e2e_handlers.py").write_text(HANDLERS, encoding="utf-8")
+    functions = copy_functions(tmp)  # the project's own package: what Lambda would run
+    (functions / "shadow_e2e.py").write_text(HANDLERS, encoding="utf-8")
     database = f"sqlite:///{(tmp / 'db.sqlite').as_posix()}"
     env = child_env(DATABASE_URL=database, MIGRATE_TELEMETRY="off", MIGRATE_USER="e2e")
     with served(tmp, env, [{"id": ROUTE, "method": "GET", "path": "/api/users/{user_id}"}]) as s:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -203,3 +204,35 @@ def _eventually(
             break
         time.sleep(0.2)
     return found
+
+
+LOGGING_HANDLER = """\
+def handler(event, context):
+    print("hello from", context.function_name)
+    return {"statusCode": 200, "body": "ok"}
+"""
+
+
+def test_the_lambda_runtime_logs_to_the_functions_group(
+    moto_ctx: AwsContext, moto_server: str, legacy_server: str, gateway_factory: GatewayFactory,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """START/END/REPORT and the handler's output in /aws/lambda/<function>, one stream
+    per environment named as Lambda names them; Init Duration on the cold start only."""
+    (tmp_path / "fns").mkdir()
+    (tmp_path / "fns" / "__init__.py").write_text("")
+    (tmp_path / "fns" / "logs.py").write_text(LOGGING_HANDLER)
+    route = {"id": "hello", "method": "GET", "path": "/hello", "target": "lambda",
+             "function": "fns.logs.handler"}  # fmt: skip
+    gateway = gateway_factory(write_manifest(tmp_path, legacy_server, [route]), moto_server,
+                              legacy_server)  # fmt: skip
+    for _ in range(2):
+        assert httpx.get(f"{gateway}/hello").text == "ok"
+    logs = CloudWatchLogs(moto_ctx)
+    group = f"/aws/lambda/{API['name']}-hello"
+    events = _eventually(lambda: list(logs.filter_events(group)), expect=8)
+    reports = [e.message for e in events if e.message.startswith("REPORT")]
+    assert len(reports) == 2 and sum("Init Duration" in r for r in reports) == 1
+    assert sum(e.message == f"hello from {API['name']}-hello" for e in events) == 2
+    (stream,) = {e.stream for e in events}
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", stream)

@@ -184,3 +184,14 @@ def test_stack_gives_the_gateway_the_monolith_and_moto_urls(tmp_path: Path) -> N
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5101"
     assert "AWS_PROFILE" not in env
     assert stack.urls.gateway == "http://127.0.0.1:8080"
+
+
+def test_stack_gives_the_gateway_the_monolith_database(tmp_path: Path) -> None:
+    """Lambda workers run in their code directory: the default database is made absolute."""
+    config = StackConfig(manifest=tmp_path / "m.yaml")
+    default = LocalStack(config, env={}).gateway_env()["DATABASE_URL"]
+    assert default == f"sqlite:///{(tmp_path / 'var' / 'legacy.db').as_posix()}"
+    shell = LocalStack(config, env={"DATABASE_URL": "postgresql://db/x"}).gateway_env()
+    assert shell["DATABASE_URL"] == "postgresql://db/x"
+    given = StackConfig(manifest=tmp_path / "m.yaml", database_url="sqlite:///given.db")
+    assert LocalStack(given, env={}).gateway_env()["DATABASE_URL"] == "sqlite:///given.db"

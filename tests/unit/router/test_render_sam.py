@@ -226,3 +226,20 @@ def test_functions_attach_their_requirements_layer_built_the_sam_way(
     assert published["Properties"]["CompatibleArchitectures"] == ["x86_64"]
     text = render_template_text(manifest, _shared_requirements)
     assert [str(m) for m in lint(text, config=ManualArgs(regions=["us-east-1"]))] == []
+
+
+def test_reserved_concurrency_is_rendered_per_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    routes = [lambda_route("GET", "/a", reserved_concurrency=0), lambda_route("GET", "/b")]
+    manifest = build_manifest(routes, defaults={"reserved_concurrency": 5})
+    functions = resources_of(render_sam(manifest), "AWS::Serverless::Function")
+    reserved = {k: v["Properties"]["ReservedConcurrentExecutions"] for k, v in functions.items()}
+    assert reserved == {"GetAFunction": 0, "GetBFunction": 5}
+    out = sam_transform(render_sam(manifest), monkeypatch)
+    lambdas = resources_of(out, "AWS::Lambda::Function").values()
+    assert sorted(f["Properties"]["ReservedConcurrentExecutions"] for f in lambdas) == [0, 5]
+
+
+@pytest.mark.parametrize("value", [-1, 1001, "3"])
+def test_reserved_concurrency_is_validated(value: object) -> None:
+    with pytest.raises(ValueError, match="reserved_concurrency"):
+        build_manifest([], defaults={"reserved_concurrency": value})
