@@ -70,10 +70,12 @@ class SnapshotReloader:
         pause: Callable[[], Awaitable[None]] = _next_tick,
         installer: Callable[[PackedSnapshot], SnapshotInstaller] = SnapshotInstaller,
         collector: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+        before_swap: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.watcher, self._builder, self._swap, self._pause = watcher, builder, swap, pause
         self._installer = installer
         self._collector = collector or collector_held
+        self._before_swap = before_swap  # e.g. the isolated workers' artifacts, off the loop
 
     async def run(
         self,
@@ -92,6 +94,8 @@ class SnapshotReloader:
         """Build, install and swap in the manifest now on disk; False (logged) if not."""
         try:
             packed = await self._builder.build(self.watcher.path)
+            if self._before_swap is not None:
+                await self._before_swap()
             async with self._collector():
                 retired = self._swap(await self._install(packed))
         except (StranglerError, ValueError) as exc:

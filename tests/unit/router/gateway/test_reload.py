@@ -184,3 +184,18 @@ def test_run_starts_the_helper_first_and_close_stops_it(rig: Callable[..., Rig])
         asyncio.run(reloader.run(0.25, sleep=sleep))
     asyncio.run(reloader.close())
     assert builder.started == 1 and builder.closed
+
+
+def test_before_swap_runs_after_the_build_and_before_the_new_routes_serve(
+    rig: Callable[..., Rig],
+) -> None:
+    r = rig(route("GET", "/a"))
+    fake = FakeFile(manifest_of(lam("GET", "/a"), revision=2))
+    old, seen = r.gateway.snapshot.revision, []
+
+    async def before_swap() -> None:  # e.g. isolated workers' artifacts for the new functions
+        seen.append(r.gateway.snapshot.revision)
+
+    assert asyncio.run(reloader_for(r, fake, before_swap=before_swap).reload())
+    assert old != 2 and seen == [old]  # the old routes were still serving
+    assert r.gateway.snapshot.revision == 2
