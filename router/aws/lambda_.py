@@ -11,16 +11,19 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import botocore.exceptions
 
+from router.aws.artifacts import S3Location
 from router.aws.session import AwsContext, aws_errors, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
-__all__ = ["FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
+Architecture = Literal["x86_64", "arm64"]  # Lambda's instruction set architectures
+
+__all__ = ["Architecture", "FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
 
 _TRUST = {
     "Version": "2012-10-17",
@@ -44,10 +47,19 @@ class FunctionSpec:
     timeout: int
     environment: tuple[tuple[str, str], ...]
     zip_bytes: bytes
+    architecture: Architecture = "x86_64"
+    layers: tuple[str, ...] = ()  # layer version ARNs, in order
+    s3: S3Location | None = None  # where the zip was uploaded, when over the direct limit
 
     @property
     def code_sha256(self) -> str:
         return code_sha256(self.zip_bytes)
+
+    def code(self) -> dict[str, Any]:
+        """``Code`` / ``UpdateFunctionCode`` arguments: the zip itself, or its S3 object."""
+        if self.s3 is not None:
+            return {"S3Bucket": self.s3.bucket, "S3Key": self.s3.key}
+        return {"ZipFile": self.zip_bytes}
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class FunctionInfo:
     memory: int
     timeout: int
     environment: tuple[tuple[str, str], ...]
+    layers: tuple[str, ...] = ()
+    architecture: str = "x86_64"
 
 
 def code_sha256(data: bytes) -> str:
@@ -90,20 +104,30 @@ class LambdaFunctions:
             data = self._ctx.client("lambda").create_function(
                 FunctionName=spec.name,
                 Role=role_arn,
-                Code={"ZipFile": spec.zip_bytes},
+                Code=spec.code(),  # type: ignore[arg-type]
                 Publish=False,
+                Architectures=[spec.architecture],
                 **_configuration(spec),
             )
         return _info(data)
 
-    def update(self, spec: FunctionSpec, current: FunctionInfo) -> None:
+    def update(self, spec: FunctionSpec, current: FunctionInfo) -> list[str]:
+        """Upload the code only when its hash differs; the calls made, by name."""
         client = self._ctx.client("lambda")
-        if current.code_sha256 != spec.code_sha256:
+        calls = []
+        if (current.code_sha256, current.architecture) != (spec.code_sha256, spec.architecture):
             with aws_errors(f"update the code of Lambda function {spec.name!r}"):
-                client.update_function_code(FunctionName=spec.name, ZipFile=spec.zip_bytes)
+                client.update_function_code(
+                    FunctionName=spec.name,
+                    Architectures=[spec.architecture],
+                    **spec.code(),
+                )
+            calls.append("update_function_code")
         if _config_of(current) != _config_key(spec):
             with aws_errors(f"update the configuration of Lambda function {spec.name!r}"):
                 client.update_function_configuration(FunctionName=spec.name, **_configuration(spec))
+            calls.append("update_function_configuration")
+        return calls
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""
@@ -165,15 +189,16 @@ def _configuration(spec: FunctionSpec) -> dict[str, Any]:
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Environment": {"Variables": dict(spec.environment)},
+        "Layers": list(spec.layers),
     }
 
 
 def _config_key(spec: FunctionSpec) -> tuple[object, ...]:
-    return (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
+    return (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment, spec.layers)
 
 
 def _config_of(info: FunctionInfo) -> tuple[object, ...]:
-    return (info.handler, info.runtime, info.memory, info.timeout, info.environment)
+    return (info.handler, info.runtime, info.memory, info.timeout, info.environment, info.layers)
 
 
 def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
@@ -187,4 +212,6 @@ def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
         memory=int(data.get("MemorySize", 128)),
         timeout=int(data.get("Timeout", 3)),
         environment=tuple(sorted(variables.items())),
+        layers=tuple(layer.get("Arn", "") for layer in data.get("Layers") or []),
+        architecture=(data.get("Architectures") or ["x86_64"])[0],
     )
