@@ -86,7 +86,7 @@ def _print(built: list[FunctionBuild], seconds: float) -> None:
         )
         table.add_row(item.route_id, item.handler, code, layer, _size(item.unzipped_total))
         if item.needs_s3:
-            warn(f"{item.handler}: a zip over 50 MB must be uploaded through S3")
+            warn(f"{item.handler}: a zip over 50 MB: `migrate apply` uploads it through S3")
     console.print(table)
 
 

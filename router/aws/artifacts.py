@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import boto3.exceptions
 import botocore.exceptions
 
 from router.aws.session import AwsContext, aws_errors, error_code
@@ -105,6 +104,8 @@ class ArtifactBucket:
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Upload ``data`` (multipart when large); ``progress`` gets each chunk's bytes."""
+        import boto3.exceptions  # boto3 loads with the first client (``router.aws.session``)
+
         extra = {"Metadata": {"sha256": sha256}, "ServerSideEncryption": "AES256"}
         s3 = self._ctx.client("s3")
         try:

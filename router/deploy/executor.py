@@ -13,6 +13,7 @@ the executor does not handle.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import assert_never
@@ -159,10 +160,12 @@ class Executor:
                 assert_never(step)
 
     def _upload(self, run: _Run, step: UploadArtifact) -> None:
-        self.artifacts.progress(f"uploading {human_size(step.size)} to {step.location}")
+        label = f"uploading {human_size(step.size)} to {step.location}"
+        self.artifacts.progress(label)
         data = step.zip_bytes if step.zip_bytes is not None else step.path
         assert data is not None, "an upload names its bytes or its file"
-        self.artifacts.bucket.upload(step.location, data, step.sha256)
+        seen = _quarters(self.artifacts.progress, label, step.size)
+        self.artifacts.bucket.upload(step.location, data, step.sha256, seen)
         run.result.artifact_calls.append("put_object")
 
     def _publish(self, run: _Run, step: PublishLayer) -> None:
@@ -279,3 +282,19 @@ def _record_layers(run: _Run) -> None:
         layer_name = desired.layer_of.get(spec.name)
         arns = [run.layer_arns[layer_name]] if layer_name else []
         run.state.function_layers[spec.name] = arns
+
+
+def _quarters(progress: Progress, label: str, total: int) -> Callable[[int], None]:
+    """A byte counter for an upload's callback (called from its threads): a line per 25%."""
+    lock = threading.Lock()
+    state = {"bytes": 0, "quarter": 0}
+
+    def seen(chunk: int) -> None:
+        with lock:
+            state["bytes"] += chunk
+            quarter = min(4, state["bytes"] * 4 // max(total, 1))
+            if quarter > state["quarter"]:
+                state["quarter"] = quarter
+                progress(f"{label}: {quarter * 25}%")
+
+    return seen

@@ -6,6 +6,7 @@ in sequence), so each case reads as plan -> calls -> state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from router.aws.artifacts import S3Location
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
 from router.aws.layers import LayerContent, LayerVersionInfo
 from router.deploy.artifacts import DesiredLayer
+from router.deploy.desired import Desired
 from router.deploy.executor import LOG_RETENTION_DAYS, ApplyResult, Artifacts, Executor
 from router.deploy.model import (
     CreateApi,
@@ -118,8 +120,13 @@ class FakeBucket:
     def create(self, bucket: str) -> None:
         self.calls.append(("create_bucket", bucket))
 
-    def upload(self, location: S3Location, data: bytes | Path, sha256: str) -> None:
+    def upload(
+        self, location: S3Location, data: bytes | Path, sha256: str, seen: Callable[[int], None]
+    ) -> None:
         self.calls.append(("upload", str(location), sha256))
+        total = len(data) if isinstance(data, bytes) else data.stat().st_size
+        for i in range(8):  # as s3transfer reports, chunk by chunk
+            seen(total * (i + 1) // 8 - total * i // 8)
 
 
 class FakeLogs:
@@ -135,6 +142,7 @@ class FakeLogs:
 class Rig:
     calls: Calls = field(default_factory=list)
     saved: list[DeployState] = field(default_factory=list)
+    progress: Callable[[str], None] = lambda _: None
 
     def __post_init__(self) -> None:
         self.apigw = FakeApiGateway(self.calls)
@@ -143,7 +151,7 @@ class Rig:
             FakeFunctions(self.calls),
             FakeLogs(self.calls),
             lambda s: self.saved.append(s.model_copy(deep=True)),
-            Artifacts(FakeLayers(self.calls), FakeBucket(self.calls)),  # type: ignore[arg-type]
+            Artifacts(FakeLayers(self.calls), FakeBucket(self.calls), self.progress),  # type: ignore[arg-type]
         )
 
     def apply(self, p: Plan, given: DeployState, *, force: bool = False) -> ApplyResult:
@@ -367,14 +375,18 @@ def _layer(tmp_path: Path, s3: S3Location | None = None) -> DesiredLayer:
     )  # fmt: skip
 
 
+def _users_with(layer: DesiredLayer) -> Desired:
+    """The users function on Lambda, using ``layer``."""
+    functions = ((FN, users_route()),)
+    return replace(
+        desired(V2, functions=functions), layers=(layer,), layer_of={FN.name: layer.name}
+    )
+
+
 def test_a_published_layer_is_attached_to_the_functions_waiting_for_it(tmp_path: Path) -> None:
     rig, given = Rig(), state(record("S1", V2))
     layer = _layer(tmp_path)
-    want = replace(
-        desired(V2, functions=((FN, users_route()),)),
-        layers=(layer,),
-        layer_of={FN.name: layer.name},
-    )
+    want = _users_with(layer)
     steps = (PublishLayer(layer), SyncFunction(FN, users_route(), "create", None, layer.name))
     result = rig.apply(plan(*steps, want=want), given)
     assert rig.calls[:3] == [
@@ -391,11 +403,7 @@ def test_a_published_layer_is_attached_to_the_functions_waiting_for_it(tmp_path:
 def test_an_existing_layer_version_is_recorded_without_a_publish(tmp_path: Path) -> None:
     rig, given = Rig(), state(record("S1", V2))
     layer = _layer(tmp_path)
-    want = replace(
-        desired(V2, functions=((FN, users_route()),)),
-        layers=(layer,),
-        layer_of={FN.name: layer.name},
-    )
+    want = _users_with(layer)
     result = rig.apply(
         replace(plan(want=want), layer_versions=((layer.name, f"{LAYER_ARN}:3"),)), given
     )
@@ -406,7 +414,8 @@ def test_an_existing_layer_version_is_recorded_without_a_publish(tmp_path: Path)
 
 
 def test_a_big_zip_goes_through_the_bucket_created_first(tmp_path: Path) -> None:
-    rig, given = Rig(), state(record("S1", V2))
+    lines: list[str] = []
+    rig, given = Rig(progress=lines.append), state(record("S1", V2))
     where = S3Location("shop-artifacts-123456789012-us-east-1", "layers/shop-DepsLayer/ab.zip")
     layer = _layer(tmp_path, where)
     want = replace(desired(V2), layers=(layer,))
@@ -419,3 +428,7 @@ def test_a_big_zip_goes_through_the_bucket_created_first(tmp_path: Path) -> None
     assert [c[0] for c in rig.calls] == ["create_bucket", "upload", "publish_layer_version"]
     assert rig.calls[1] == ("upload", str(where), layer.sha256)
     assert result.artifact_calls == ["create_bucket", "put_object", "publish_layer_version"]
+    label = f"uploading 0.0 KB to {where}"
+    assert lines == [label] + [f"{label}: {p}%" for p in (25, 50, 75, 100)] + [
+        "publishing layer shop-DepsLayer (0.0 KB)"
+    ]
