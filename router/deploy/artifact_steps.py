@@ -108,10 +108,11 @@ def artifact_changes(
         before = current.code_sha256 if current else None
         action = "unchanged" if before == spec.code_sha256 else "upload"
         via = str(spec.s3) if spec.s3 else "direct"
-        size = len(spec.zip_bytes)
-        changes.append(
-            ArtifactChange("code", spec.name, before, spec.code_sha256, size, size, action, via)
+        size, unzipped = len(spec.zip_bytes), desired.unzipped.get(spec.name, 0)
+        change = ArtifactChange(
+            "code", spec.name, before, spec.code_sha256, size, unzipped, action, via
         )
+        changes.append(change)
     changes += [_layer_change(observed, desired, layer, known) for layer in desired.layers]
     return tuple(changes)
 

@@ -33,6 +33,7 @@ class Desired:
     layers: tuple[DesiredLayer, ...] = ()  # one per distinct requirements file
     layer_of: Mapping[str, str] = field(default_factory=dict)  # function name -> layer name
     bucket: str = ""  # the artifact bucket, used by zips over the direct upload limit
+    unzipped: Mapping[str, int] = field(default_factory=dict)  # function -> code bytes
 
     def layer(self, name: str) -> DesiredLayer:
         return next(layer for layer in self.layers if layer.name == name)
@@ -46,7 +47,7 @@ def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
     percent = canary_percent(manifest)
     canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
     bucket = artifact_bucket_name(manifest, account)
-    functions, layers, layer_of = _artifacts(manifest, build, bucket)
+    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket)
     return Desired(
         stable_document=openapi_document(manifest, stable, "stable"),
         stable_view=view_of_resources(stable),
@@ -57,6 +58,7 @@ def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
         layers=layers,
         layer_of=layer_of,
         bucket=bucket,
+        unzipped=unzipped,
     )
 
 
@@ -78,16 +80,20 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
 
 def _artifacts(
     manifest: Manifest, build: Build, bucket: str
-) -> tuple[tuple[tuple[FunctionSpec, Route], ...], tuple[DesiredLayer, ...], dict[str, str]]:
+) -> tuple[
+    tuple[tuple[FunctionSpec, Route], ...], tuple[DesiredLayer, ...], dict[str, str], dict[str, int]
+]:
     functions: list[tuple[FunctionSpec, Route]] = []
     layers: dict[str, DesiredLayer] = {}
     layer_of: dict[str, str] = {}
+    unzipped: dict[str, int] = {}
     for route in _lambda_routes(manifest):
         built = build(manifest, route)
         spec = function_spec(manifest, route, built, bucket)
         functions.append((spec, route))
+        unzipped[spec.name] = built.code.unzipped_size
         layer = layer_of_build(manifest, built, bucket)
         if layer is not None:
             layers.setdefault(layer.name, layer)
             layer_of[spec.name] = layer.name
-    return tuple(functions), tuple(layers.values()), layer_of
+    return tuple(functions), tuple(layers.values()), layer_of, unzipped

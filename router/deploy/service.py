@@ -51,11 +51,10 @@ class DeployService:
         planner: Planner,
         executor_for: Callable[[Callable[[DeployState], None]], Executor],
         state_path: Path,
-        root: Path,
     ) -> None:
         self.store, self.history, self.routes = store, history, routes
         self.planner, self.executor_for = planner, executor_for
-        self.state_path, self.root = state_path, root
+        self.state_path = state_path
 
     def plan(self) -> Plan:
         return self.planner.plan(self.store.read(), load_state(self.state_path))
@@ -208,7 +207,6 @@ def build_deploy_service(
         planner,
         executor_for,
         state_path_for(routes.store.path),
-        routes.code_root,
     )
 
 

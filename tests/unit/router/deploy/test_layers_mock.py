@@ -20,7 +20,7 @@ import pytest
 from moto import mock_aws
 
 from router.aws.session import AwsContext
-from router.build import BuildService
+from router.build import BuildService, build_package
 from router.deploy.model import PublishLayer, SyncFunction, UploadArtifact
 from router.deploy.service import DeployService, build_deploy_service
 from router.deploy.state import load_state, state_path_for
@@ -88,6 +88,9 @@ def test_a_layer_is_published_once_and_attached(rig: Rig) -> None:
     kinds = {a.kind: a for a in plan.artifacts}
     assert kinds["layer"].action == "publish" and kinds["code"].action == "upload"
     assert kinds["code"].after == sync.spec.code_sha256 and kinds["code"].via == "direct"
+    package = build_package(rig.project.root, "fns.app.handler")
+    assert (kinds["code"].size, kinds["code"].unzipped) == (package.size, package.unzipped_size)
+    assert (kinds["layer"].size, kinds["layer"].after) == (publish.layer.size, publish.layer.sha256)
 
     assert rig.apply() == ["publish_layer_version", "create_function"]
     assert rig.versions() == [1]
