@@ -97,7 +97,9 @@ class SyncFunction:
         else:
             code = f"code {human_size(len(spec.zip_bytes))}, sha256 {spec.code_sha256[:12]}"
             code += f" via {spec.s3}" if spec.s3 else ""
-        layers = self.pending_layer or ", ".join(map(layer_label, spec.layers)) or "no layer"
+        pending = f"{self.pending_layer}:<the version published above>"
+        attached = ", ".join(map(layer_label, spec.layers)) or "no layer"
+        layers = pending if self.pending_layer else attached
         return f"{self.action} Lambda function {spec.name} ({spec.handler}; {code}; {layers})"
 
 
