@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -44,17 +42,12 @@ class Meter:
 
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
+        self.local = AwsContext.local(endpoint, "us-east-1")  # dummy credentials
         self.bytes = 0
         self.calls: list[str] = []
 
     def client(self, service: str) -> Any:
-        client = boto3.client(
-            service,
-            region_name="us-east-1",
-            endpoint_url=self.endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = self.local.client(service)
         if service in ("lambda", "s3"):
             client.meta.events.register("before-send", self._sent)
             client.meta.events.register("before-call", self._called)
