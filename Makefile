@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_apply.py
+	$(BIN)/python bench/bench_deploy_artifacts.py
 	$(BIN)/python bench/bench_gateway.py
 	$(BIN)/python bench/bench_stats.py
 	$(BIN)/python bench/bench_scale.py

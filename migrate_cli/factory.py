@@ -89,8 +89,9 @@ class Factory:
             reports=ReportSource(CloudWatchLogs(ctx)),
         )
 
-    def deploy_service(self) -> DeployService:
-        return build_deploy_service(self.route_service(), self.aws())
+    def deploy_service(self, progress: Callable[[str], None] | None = None) -> DeployService:
+        """``progress`` gets a line before each slow step (a layer build, an upload)."""
+        return build_deploy_service(self.route_service(), self.aws(), progress=progress)
 
     def route_rollback(self) -> RouteRollback:
         """Back to the monolith, through API Gateway once the API was applied."""

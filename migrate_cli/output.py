@@ -51,6 +51,11 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def progress(line: str) -> None:
+    """A line on stderr before a slow step (a layer build, an upload), outside --json."""
+    err_console.print(f"… {line}", markup=False)
+
+
 def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
 

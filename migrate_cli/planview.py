@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from migrate_cli.output import console, err_console
-from router.deploy.model import Plan
+from router.deploy.model import ArtifactChange, Plan
 from router.deploy.service import Applied
 from router.deploy.view import ViewChange
 
@@ -30,9 +30,23 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "routes": [_change_json(c) for c in plan.route_changes],
         "canary": [_change_json(c) for c in plan.canary_changes],
         "canary_percent": {"before": plan.canary_percent[0], "after": plan.canary_percent[1]},
+        "artifacts": [_artifact_json(a) for a in plan.artifacts],
         "steps": [step.describe() for step in plan.steps],
         "notes": list(plan.notes),
         "warnings": list(plan.warnings),
+    }
+
+
+def _artifact_json(change: ArtifactChange) -> dict[str, Any]:
+    return {
+        "kind": change.kind,
+        "name": change.name,
+        "sha256_before": change.before,
+        "sha256": change.after,
+        "size": change.size,
+        "unzipped": change.unzipped,
+        "action": change.action,
+        "via": change.via,
     }
 
 
@@ -51,6 +65,8 @@ def print_plan(plan: Plan) -> None:
         console.print(f"  [yellow]~[/] {escape(change.describe())}")
     for change in plan.canary_changes:
         console.print(f"  [cyan]canary[/] {escape(change.describe())}")
+    for artifact in plan.artifacts:
+        console.print(f"  [blue]artifact[/] {escape(artifact.describe())}")
     for number, step in enumerate(plan.steps, 1):
         console.print(f"  {number}. {escape(step.describe())}")
     for note in plan.notes:
@@ -64,9 +80,10 @@ def print_applied(applied: Applied) -> None:
     if result is None:
         return
     calls = ", ".join(result.calls) or "none"
+    artifact_calls = ", ".join(result.artifact_calls) or "none"
     console.print(
         f"[green]applied[/]: deployment {escape(result.deployment_id or '-')}; "
-        f"API Gateway calls: {escape(calls)}"
+        f"API Gateway calls: {escape(calls)}; Lambda and S3 writes: {escape(artifact_calls)}"
     )
 
 

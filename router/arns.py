@@ -1,6 +1,7 @@
 """Every AWS name and ARN the project builds from the manifest, in one place.
 
-Function names, the access log group, the Lambda role, and the ARNs of functions,
+Function names, dependency layer names, the artifact bucket, the access log group,
+the Lambda role, and the ARNs of functions,
 log groups, ``execute-api`` sources and API Gateway's Lambda integrations, for the
 renderer, the planner, the executor and the local gateway alike. Pure string
 building: this module must not call AWS nor read files.
@@ -9,6 +10,7 @@ building: this module must not call AWS nor read files.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from router.manifest.model import Manifest, Route
 from router.paths import SegmentKind, parse_path
@@ -16,6 +18,7 @@ from router.paths import SegmentKind, parse_path
 __all__ = [
     "INVOKE_PATH",
     "access_log_group_name",
+    "artifact_bucket_name",
     "execute_api_resource",
     "execute_api_source_arn",
     "function_arn",
@@ -24,11 +27,14 @@ __all__ = [
     "lambda_invocation_uri",
     "lambda_log_groups_arn",
     "lambda_role_name",
+    "layer_name",
     "log_group_arn",
     "partition_for",
 ]
 
 _FUNCTION_NAME_MAX = 64
+_LAYER_NAME_MAX = 140
+_BUCKET_NAME_MAX = 63
 INVOKE_PATH = "lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
@@ -52,6 +58,30 @@ def function_name(manifest: Manifest, route: Route) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[: _FUNCTION_NAME_MAX - 9].rstrip('-_')}-{digest}"
+
+
+def layer_name(manifest: Manifest, logical_id: str) -> str:
+    """The Lambda layer of one requirements file: ``{api.name}-{its template logical id}``.
+
+    ``logical_id`` is the layer's ``AWS::Serverless::LayerVersion`` id in ``template.yaml``
+    (``router.render.sam.layer_logical_id``), so ``sam deploy`` and ``migrate apply``
+    publish versions of the same layer.
+    """
+    return f"{manifest.api.name}-{logical_id}"[:_LAYER_NAME_MAX]
+
+
+def artifact_bucket_name(manifest: Manifest, account: str) -> str:
+    """The S3 bucket of zips over Lambda's direct upload limit, one per API, account, region.
+
+    ``{api.name}-artifacts-{account}-{region}``, lowercased to S3's alphabet; a stable
+    hash suffix keeps it within 63 characters.
+    """
+    raw = f"{manifest.api.name}-artifacts-{account}-{manifest.api.region}".lower()
+    name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
+    if len(name) <= _BUCKET_NAME_MAX:
+        return name
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
+    return f"{name[: _BUCKET_NAME_MAX - 9].rstrip('-')}-{digest}"
 
 
 def lambda_role_name(manifest: Manifest) -> str:

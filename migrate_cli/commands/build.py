@@ -10,7 +10,7 @@ from rich.table import Table
 
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
-from migrate_cli.output import console, err_console, handle_errors, print_json, warn
+from migrate_cli.output import console, err_console, handle_errors, print_json, progress, warn
 from router.build import FunctionBuild
 
 __all__ = ["register"]
@@ -40,7 +40,7 @@ def build(
     """
     started = time.perf_counter()
     factory = Factory(manifest)
-    service = factory.build_service(lambda line: err_console.print(f"… {line}", markup=False))
+    service = factory.build_service(progress)
     model = factory.store().read()
     if relock:
         for lock in service.lock_all(model):
@@ -86,7 +86,7 @@ def _print(built: list[FunctionBuild], seconds: float) -> None:
         )
         table.add_row(item.route_id, item.handler, code, layer, _size(item.unzipped_total))
         if item.needs_s3:
-            warn(f"{item.handler}: a zip over 50 MB must be uploaded through S3")
+            warn(f"{item.handler}: a zip over 50 MB: `migrate apply` uploads it through S3")
     console.print(table)
 
 

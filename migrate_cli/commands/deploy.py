@@ -8,7 +8,7 @@ import typer
 
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
-from migrate_cli.output import handle_errors, print_json
+from migrate_cli.output import handle_errors, print_json, progress
 from migrate_cli.planview import confirm_for, plan_json, print_applied, print_plan
 
 __all__ = ["register"]
@@ -34,7 +34,7 @@ def plan(
 
     Example: [bold]migrate plan --detailed-exitcode[/]   (0: in sync, 2: changes, 1: error)
     """
-    result = Factory(manifest).deploy_service().plan()
+    result = Factory(manifest).deploy_service(progress).plan()
     if as_json:
         print_json(plan_json(result))
     else:
@@ -57,7 +57,9 @@ def apply(
     Example: [bold]migrate apply --yes[/]
     """
     applied = (
-        Factory(manifest).deploy_service().apply(force=force, confirm=confirm_for(yes, as_json))
+        Factory(manifest)
+        .deploy_service(progress)
+        .apply(force=force, confirm=confirm_for(yes, as_json))
     )
     if as_json:
         print_json({**plan_json(applied.plan), "result": _result(applied.result)})

@@ -15,7 +15,7 @@ from rich.text import Text
 from migrate_cli.bigtable import LONG_TABLE_ROWS, long_table
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
-from migrate_cli.output import console, err_console, handle_errors, print_json
+from migrate_cli.output import console, err_console, handle_errors, print_json, progress
 from migrate_cli.planview import confirm_for, plan_json, print_applied
 from migrate_cli.views.routes import describe_state
 from router.deploy.service import Applied, Declined
@@ -205,7 +205,7 @@ def promote(
         )
         _report([change], as_json)
         return
-    applied = factory.deploy_service().promote(
+    applied = factory.deploy_service(progress).promote(
         route,
         function=function,
         weight=weight,
@@ -314,7 +314,7 @@ def _rollback_applied(
     yes: bool,
     as_json: bool,
 ) -> Applied:
-    service, confirm = factory.deploy_service(), confirm_for(yes, as_json)
+    service, confirm = factory.deploy_service(progress), confirm_for(yes, as_json)
     if to_revision is not None:
         return service.rollback_to_revision(
             to_revision, reason=reason, force=force, confirm=confirm

@@ -12,16 +12,19 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import botocore.exceptions
 
+from router.aws.artifacts import S3Location
 from router.aws.session import AwsContext, aws_errors, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
-__all__ = ["FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
+Architecture = Literal["x86_64", "arm64"]  # Lambda's instruction set architectures
+
+__all__ = ["Architecture", "FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
 
 _TRUST = {
     "Version": "2012-10-17",
@@ -45,11 +48,20 @@ class FunctionSpec:
     timeout: int
     environment: tuple[tuple[str, str], ...]
     zip_bytes: bytes
+    architecture: Architecture = "x86_64"
+    layers: tuple[str, ...] = ()  # layer version ARNs, in order
+    s3: S3Location | None = None  # where the zip was uploaded, when over the direct limit
     reserved_concurrency: int | None = None  # None: unreserved (the account's pool)
 
     @property
     def code_sha256(self) -> str:
         return code_sha256(self.zip_bytes)
+
+    def code(self) -> dict[str, Any]:
+        """``Code`` / ``UpdateFunctionCode`` arguments: the zip itself, or its S3 object."""
+        if self.s3 is not None:
+            return {"S3Bucket": self.s3.bucket, "S3Key": self.s3.key}
+        return {"ZipFile": self.zip_bytes}
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,8 @@ class FunctionInfo:
     memory: int
     timeout: int
     environment: tuple[tuple[str, str], ...]
+    layers: tuple[str, ...] = ()
+    architecture: str = "x86_64"
     reserved_concurrency: int | None = None
 
 
@@ -110,24 +124,36 @@ class LambdaFunctions:
             data = self._ctx.client("lambda").create_function(
                 FunctionName=spec.name,
                 Role=role_arn,
-                Code={"ZipFile": spec.zip_bytes},
+                Code=spec.code(),  # type: ignore[arg-type]
                 Publish=False,
+                Architectures=[spec.architecture],
                 **_configuration(spec),
             )
         if spec.reserved_concurrency is not None:
             self._set_reserved(spec.name, spec.reserved_concurrency)
         return dataclasses.replace(_info(data), reserved_concurrency=spec.reserved_concurrency)
 
-    def update(self, spec: FunctionSpec, current: FunctionInfo) -> None:
+    def update(self, spec: FunctionSpec, current: FunctionInfo) -> list[str]:
+        """Upload the code only when its hash differs; the calls made, by name."""
         client = self._ctx.client("lambda")
-        if current.code_sha256 != spec.code_sha256:
+        calls = []
+        if (current.code_sha256, current.architecture) != (spec.code_sha256, spec.architecture):
             with aws_errors(f"update the code of Lambda function {spec.name!r}"):
-                client.update_function_code(FunctionName=spec.name, ZipFile=spec.zip_bytes)
+                client.update_function_code(
+                    FunctionName=spec.name,
+                    Architectures=[spec.architecture],
+                    **spec.code(),
+                )
+            calls.append("update_function_code")
         if _config_of(current) != _config_key(spec):
             with aws_errors(f"update the configuration of Lambda function {spec.name!r}"):
                 client.update_function_configuration(FunctionName=spec.name, **_configuration(spec))
+            calls.append("update_function_configuration")
         if current.reserved_concurrency != spec.reserved_concurrency:
             self._set_reserved(spec.name, spec.reserved_concurrency)
+            reserved = spec.reserved_concurrency is not None
+            calls.append("put_function_concurrency" if reserved else "delete_function_concurrency")
+        return calls
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""
@@ -189,15 +215,16 @@ def _configuration(spec: FunctionSpec) -> dict[str, Any]:
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Environment": {"Variables": dict(spec.environment)},
+        "Layers": list(spec.layers),
     }
 
 
 def _config_key(spec: FunctionSpec) -> tuple[object, ...]:
-    return (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
+    return (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment, spec.layers)
 
 
 def _config_of(info: FunctionInfo) -> tuple[object, ...]:
-    return (info.handler, info.runtime, info.memory, info.timeout, info.environment)
+    return (info.handler, info.runtime, info.memory, info.timeout, info.environment, info.layers)
 
 
 def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
@@ -211,4 +238,6 @@ def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
         memory=int(data.get("MemorySize", 128)),
         timeout=int(data.get("Timeout", 3)),
         environment=tuple(sorted(variables.items())),
+        layers=tuple(layer.get("Arn", "") for layer in data.get("Layers") or []),
+        architecture=(data.get("Architectures") or ["x86_64"])[0],
     )

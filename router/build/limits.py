@@ -1,9 +1,9 @@
 """Lambda's size limits on one function with its layers, checked before any upload.
 
 250 MB unzipped for the function code plus all its layers, at most 5 layers (hard
-limits: exit 2 naming the function). A zip over 50 MB cannot be uploaded directly and
-must go through an S3 artifact bucket: reported (``needs_s3``), since ``apply`` does
-not upload through S3 yet. This module must not build anything.
+limits: exit 2 naming the function). A zip over 50 MB cannot be uploaded directly:
+``needs_s3`` says so, and ``apply`` sends it through the S3 artifact bucket
+(``router.deploy``). This module must not build anything.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ class FunctionBuild:
     code_cached: bool
     layer: Layer | None
     unzipped_total: int
+    requirements: str | None = None  # the layer's requirements file, relative to the project
 
     @property
     def needs_s3(self) -> bool:
@@ -57,7 +58,7 @@ class BuildService:
         self._sam = SamDirs(layers.cache / "sam")
 
     def build(self, manifest: Manifest) -> list[FunctionBuild]:
-        return [self._function(manifest, route) for route in _lambda_routes(manifest)]
+        return [self.function(manifest, route) for route in _lambda_routes(manifest)]
 
     def lock_all(self, manifest: Manifest) -> list[Path]:
         """Resolve every distinct requirements file of the Lambda routes into its lock."""
@@ -70,20 +71,20 @@ class BuildService:
                 done[found.lock] = found
         return list(done)
 
-    def _function(self, manifest: Manifest, route: Route) -> FunctionBuild:
+    def function(self, manifest: Manifest, route: Route) -> FunctionBuild:
+        """One route's code zip and layer (each cached), within Lambda's limits."""
         assert route.function is not None
         package = build_package(self.root, route.function)
         path, cached = self._store_code(package)
-        layer = self._layer(manifest, route)
+        found = requirements_for(manifest, route, self.root)
+        layer = self._layer(manifest, found) if found else None
         self._sam.code(route, package.zip_bytes)
         sizes = [layer.unzipped_size] if layer else []
         total = check_limits(route.function, package.unzipped_size, sizes)
-        return FunctionBuild(route.id, route.function, package, path, cached, layer, total)
+        source = found.source.relative_to(self.root).as_posix() if found else None
+        return FunctionBuild(route.id, route.function, package, path, cached, layer, total, source)
 
-    def _layer(self, manifest: Manifest, route: Route) -> Layer | None:
-        found = requirements_for(manifest, route, self.root)
-        if found is None:
-            return None
+    def _layer(self, manifest: Manifest, found: Requirements) -> Layer:
         runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
         check_lock(found, runtime)
         self._sam.layer(found.source.relative_to(self.root).as_posix(), found.lock)

@@ -1,20 +1,21 @@
-"""What the manifest asks API Gateway and Lambda to be: documents, views, functions.
+"""What the manifest asks API Gateway and Lambda to be: documents, views, functions, layers.
 
-Pure apart from reading handler source files to package them. Must not call AWS.
+Pure apart from building (or taking from the cache) each route's code zip and layer
+through the injected ``Build``. Must not call AWS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from router.arns import function_arn, function_name, lambda_invocation_uri
+from router.arns import artifact_bucket_name, function_arn, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
-from router.build.code import build_package
+from router.deploy.artifacts import Build, DesiredLayer, function_spec, layer_of_build
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
-from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
+from router.manifest.model import Manifest, Route
 from router.render.openapi import openapi_document
 from router.render.resources import api_resources
 
@@ -29,22 +30,35 @@ class Desired:
     canary_view: ApiView | None
     canary_percent: float | None
     functions: tuple[tuple[FunctionSpec, Route], ...]
+    layers: tuple[DesiredLayer, ...] = ()  # one per distinct requirements file
+    layer_of: Mapping[str, str] = field(default_factory=dict)  # function name -> layer name
+    bucket: str = ""  # the artifact bucket, used by zips over the direct upload limit
+    unzipped: Mapping[str, int] = field(default_factory=dict)  # function -> code bytes
+
+    def layer(self, name: str) -> DesiredLayer:
+        return next(layer for layer in self.layers if layer.name == name)
 
 
-def desired_state(manifest: Manifest, account: str, root: Path) -> Desired:
+def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
     def uri(route: Route) -> str:
         return lambda_invocation_uri(manifest.api.region, function_arn(manifest, account, route))
 
     stable = api_resources(manifest, lambda_uri=uri, view="stable")
     percent = canary_percent(manifest)
     canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
+    bucket = artifact_bucket_name(manifest, account)
+    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket)
     return Desired(
         stable_document=openapi_document(manifest, stable, "stable"),
         stable_view=view_of_resources(stable),
         canary_document=openapi_document(manifest, canary, "canary") if canary else None,
         canary_view=view_of_resources(canary) if canary else None,
         canary_percent=percent,
-        functions=tuple((_spec(manifest, r, root), r) for r in _lambda_routes(manifest)),
+        functions=functions,
+        layers=layers,
+        layer_of=layer_of,
+        bucket=bucket,
+        unzipped=unzipped,
     )
 
 
@@ -64,17 +78,22 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
     return [r for r in manifest.routes if r.status == "active" and r.effective_weight > 0]
 
 
-def _spec(manifest: Manifest, route: Route, root: Path) -> FunctionSpec:
-    assert route.function is not None  # the model guarantees it for lambda routes
-    package = build_package(root, route.function)
-    environment = function_environment(manifest.defaults, route)
-    return FunctionSpec(
-        name=function_name(manifest, route),
-        handler=route.function,
-        runtime=manifest.defaults.runtime,
-        memory=route.memory or manifest.defaults.memory,
-        timeout=route.timeout or manifest.defaults.timeout,
-        environment=tuple(sorted(environment.items())),
-        zip_bytes=package.zip_bytes,
-        reserved_concurrency=reserved_concurrency(manifest.defaults, route),
-    )
+def _artifacts(
+    manifest: Manifest, build: Build, bucket: str
+) -> tuple[
+    tuple[tuple[FunctionSpec, Route], ...], tuple[DesiredLayer, ...], dict[str, str], dict[str, int]
+]:
+    functions: list[tuple[FunctionSpec, Route]] = []
+    layers: dict[str, DesiredLayer] = {}
+    layer_of: dict[str, str] = {}
+    unzipped: dict[str, int] = {}
+    for route in _lambda_routes(manifest):
+        built = build(manifest, route)
+        spec = function_spec(manifest, route, built, bucket)
+        functions.append((spec, route))
+        unzipped[spec.name] = built.code.unzipped_size
+        layer = layer_of_build(manifest, built, bucket)
+        if layer is not None:
+            layers.setdefault(layer.name, layer)
+            layer_of[spec.name] = layer.name
+    return tuple(functions), tuple(layers.values()), layer_of, unzipped

@@ -1,13 +1,15 @@
 """Drift: how the deployed API differs from what was last applied from this manifest.
 
 Compares the REST API's working resources with the view of the last
-``put_rest_api``, and the stage's deployment (and canary) with the recorded ones.
-Pure: takes what the planner observed, returns lines for the user.
+``put_rest_api``, the stage's deployment (and canary) with the recorded ones, and
+the layers (``artifact_steps.layer_drift``). Pure: takes what the planner observed,
+returns lines for the user.
 """
 
 from __future__ import annotations
 
 from router.aws.apigateway import StageInfo
+from router.deploy.artifact_steps import layer_drift
 from router.deploy.model import Observed
 from router.deploy.state import DeployState
 from router.deploy.view import diff_views
@@ -16,6 +18,10 @@ __all__ = ["compute_drift"]
 
 
 def compute_drift(state: DeployState, observed: Observed, *, is_local: bool) -> list[str]:
+    return _api_drift(state, observed, is_local=is_local) + layer_drift(state, observed)
+
+
+def _api_drift(state: DeployState, observed: Observed, *, is_local: bool) -> list[str]:
     if observed.api is None:
         return ["the REST API recorded as applied no longer exists"] if state.api_id else []
     if state.api_id is None:

@@ -1,18 +1,21 @@
-"""Carry out a plan: the only code in strangler that changes API Gateway and Lambda.
+"""Carry out a plan: the only code in strangler that changes API Gateway, Lambda and S3.
 
-Steps run in order; stage patches are gathered into one ``update_stage`` at the
-end. Progress is written to the state as it happens (a finished import is
-recorded even when the deployment after it fails), so re-running ``apply``
-converges. Raises ``UnsafePlan`` (before any call) when the deployed API drifted
-and ``force`` is not given (``Plan.raise_if_unsafe``, the one safety check).
+Steps run in order (artifacts, functions, then the API); stage patches are gathered
+into one ``update_stage`` at the end. A layer version published here gives its ARN
+to the functions of the same plan that wait for it (``SyncFunction.pending_layer``).
+Progress is written to the state as it happens (a finished import or a published
+layer is recorded even when a later step fails), so re-running ``apply`` converges.
+Raises ``UnsafePlan`` (before any call) when the deployed API drifted and ``force``
+is not given (``Plan.raise_if_unsafe``, the one safety check).
 Steps are dispatched by ``match`` with ``assert_never``, so mypy flags a step type
 the executor does not handle.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
 from router.arns import (
@@ -22,32 +25,40 @@ from router.arns import (
     lambda_role_name,
 )
 from router.aws.apigateway import ApiGateway, StagePatch
+from router.aws.artifacts import ArtifactBucket
 from router.aws.lambda_ import LambdaFunctions
+from router.aws.layers import LambdaLayers, LayerContent
 from router.aws.logs import CloudWatchLogs
 from router.deploy.model import (
     CreateApi,
+    CreateArtifactBucket,
     Deploy,
     Plan,
     PointStage,
+    PublishLayer,
     PutDefinition,
     RemoveCanary,
     StageSettings,
     Step,
     SyncFunction,
+    UploadArtifact,
+    human_size,
 )
 from router.deploy.state import DeploymentRecord, DeployState
 from router.errors import UnsafePlan
 from router.history import now_iso
 from router.manifest.model import Manifest
 
-__all__ = ["ApplyResult", "Executor", "UnsafePlan"]
+__all__ = ["ApplyResult", "Artifacts", "Executor", "UnsafePlan"]
 
 LOG_RETENTION_DAYS = 30
+Progress = Callable[[str], None]
 
 
 @dataclass
 class ApplyResult:
-    calls: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # API Gateway calls
+    artifact_calls: list[str] = field(default_factory=list)  # Lambda and S3 calls that write
     deployment_id: str | None = None
     canary_deployment_id: str | None = None
     previous_deployment_id: str | None = None
@@ -61,6 +72,16 @@ class _Run:
     result: ApplyResult
     stage_ops: list[StagePatch] = field(default_factory=list)
     role_arn: str | None = None
+    layer_arns: dict[str, str] = field(default_factory=dict)  # layer name -> version ARN
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Where the executor puts artifacts: layer versions and the S3 artifact bucket."""
+
+    layers: LambdaLayers
+    bucket: ArtifactBucket
+    progress: Progress = lambda _line: None
 
 
 class Executor:
@@ -70,28 +91,33 @@ class Executor:
         functions: LambdaFunctions,
         logs: CloudWatchLogs,
         save_state: Callable[[DeployState], None],
+        artifacts: Artifacts,
     ) -> None:
         self.apigw = apigw
         self.functions = functions
         self.logs = logs
         self.save_state = save_state
+        self.artifacts = artifacts
 
     def apply(
         self, plan: Plan, manifest: Manifest, state: DeployState, *, force: bool
     ) -> ApplyResult:
         plan.raise_if_unsafe(force)
-        run = _Run(plan, manifest, state, ApplyResult())
+        run = _Run(plan, manifest, state, ApplyResult(), layer_arns=dict(plan.layer_versions))
         run.result.previous_deployment_id = state.stable.deployment_id if state.stable else None
         state.account_id, state.api_name, state.stage = plan.account_id, plan.api_name, plan.stage
         state.api_id = plan.api_id
         for step in plan.steps:
             self._step(run, step)
         self._flush_stage(run)
+        _record_layers(run)
         self.save_state(state)
         return run.result
 
     def _step(self, run: _Run, step: Step) -> None:
         match step:
+            case CreateArtifactBucket() | UploadArtifact() | PublishLayer():
+                self._artifact(run, step)
             case CreateApi():
                 self._create_api(run, step)
             case SyncFunction():
@@ -119,15 +145,55 @@ class Executor:
         run.result.calls.append("create_rest_api")
         self.save_state(run.state)
 
+    def _artifact(
+        self, run: _Run, step: CreateArtifactBucket | UploadArtifact | PublishLayer
+    ) -> None:
+        match step:
+            case CreateArtifactBucket():
+                self.artifacts.bucket.create(step.bucket)
+                run.result.artifact_calls.append("create_bucket")
+            case UploadArtifact():
+                self._upload(run, step)
+            case PublishLayer():
+                self._publish(run, step)
+            case _:
+                assert_never(step)
+
+    def _upload(self, run: _Run, step: UploadArtifact) -> None:
+        label = f"uploading {human_size(step.size)} to {step.location}"
+        self.artifacts.progress(label)
+        data = step.zip_bytes if step.zip_bytes is not None else step.path
+        assert data is not None, "an upload names its bytes or its file"
+        seen = _quarters(self.artifacts.progress, label, step.size)
+        self.artifacts.bucket.upload(step.location, data, step.sha256, seen)
+        run.result.artifact_calls.append("put_object")
+
+    def _publish(self, run: _Run, step: PublishLayer) -> None:
+        layer = step.layer
+        self.artifacts.progress(f"publishing layer {layer.name} ({human_size(layer.size)})")
+        data = None if layer.s3 else layer.zip_path.read_bytes()
+        content = LayerContent(
+            layer.name, layer.description, layer.runtime, layer.architecture, data, layer.s3
+        )
+        run.layer_arns[layer.name] = self.artifacts.layers.publish(content).arn
+        run.state.layers[layer.name] = run.layer_arns[layer.name]
+        run.result.artifact_calls.append("publish_layer_version")
+        self.save_state(run.state)
+
     def _sync_function(self, run: _Run, step: SyncFunction) -> None:
+        spec = step.spec
+        if step.pending_layer is not None:
+            spec = replace(spec, layers=(run.layer_arns[step.pending_layer],))
         if step.current is None:
-            self.functions.create(step.spec, self._role(run))
+            self.functions.create(spec, self._role(run))
+            run.result.artifact_calls.append("create_function")
         else:
-            self.functions.update(step.spec, step.current)
+            run.result.artifact_calls.extend(self.functions.update(spec, step.current))
+        run.state.function_layers[spec.name] = list(spec.layers)
         source = execute_api_source_arn(
             run.manifest, run.plan.account_id, self._api_id(run), step.route
         )
-        self.functions.allow_api_gateway(step.spec.name, source)
+        self.functions.allow_api_gateway(spec.name, source)
 
     def _role(self, run: _Run) -> str:
         if run.role_arn is None:
@@ -205,3 +271,30 @@ class Executor:
             return
         self.apigw.update_stage(self._api_id(run), run.plan.stage, run.stage_ops)
         run.result.calls.append("update_stage")
+
+
+def _record_layers(run: _Run) -> None:
+    """Every desired function and layer as it now stands: the base of layer drift."""
+    desired = run.plan.desired
+    for layer in desired.layers:
+        run.state.layers[layer.name] = run.layer_arns[layer.name]
+    for spec, _ in desired.functions:
+        layer_name = desired.layer_of.get(spec.name)
+        arns = [run.layer_arns[layer_name]] if layer_name else []
+        run.state.function_layers[spec.name] = arns
+
+
+def _quarters(progress: Progress, label: str, total: int) -> Callable[[int], None]:
+    """A byte counter for an upload's callback (called from its threads): a line per 25%."""
+    lock = threading.Lock()
+    state = {"bytes": 0, "quarter": 0}
+
+    def seen(chunk: int) -> None:
+        with lock:
+            state["bytes"] += chunk
+            quarter = min(4, state["bytes"] * 4 // max(total, 1))
+            if quarter > state["quarter"]:
+                state["quarter"] = quarter
+                progress(f"{label}: {quarter * 25}%")
+
+    return seen

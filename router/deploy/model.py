@@ -7,26 +7,36 @@ live elsewhere. Must not call AWS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
+from router.aws.artifacts import S3Location
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.aws.layers import LayerVersionInfo
+from router.deploy.artifacts import DesiredLayer
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
 from router.errors import UnsafePlan
 from router.manifest.model import Route
 
 __all__ = [
+    "ArtifactChange",
     "CreateApi",
+    "CreateArtifactBucket",
     "Deploy",
     "Observed",
     "Plan",
     "PointStage",
+    "PublishLayer",
     "PutDefinition",
     "RemoveCanary",
     "StageSettings",
     "Step",
     "SyncFunction",
+    "UploadArtifact",
+    "human_size",
+    "layer_label",
 ]
 
 
@@ -40,15 +50,79 @@ class CreateApi:
 
 
 @dataclass(frozen=True)
+class CreateArtifactBucket:
+    bucket: str
+
+    def describe(self) -> str:
+        return f"create S3 bucket {self.bucket} (private, versioned, SSE-S3) for zips over 50 MB"
+
+
+@dataclass(frozen=True)
+class UploadArtifact:
+    location: S3Location
+    sha256: str
+    size: int
+    zip_bytes: bytes | None = field(default=None, repr=False)  # else read from ``path``
+    path: Path | None = None
+
+    def describe(self) -> str:
+        return f"upload {human_size(self.size)} (sha256 {self.sha256[:12]}) to {self.location}"
+
+
+@dataclass(frozen=True)
+class PublishLayer:
+    layer: DesiredLayer
+
+    def describe(self) -> str:
+        layer = self.layer
+        via = f" from {layer.s3}" if layer.s3 else ""
+        return (
+            f"publish a version of layer {layer.name} ({human_size(layer.size)} zipped, "
+            f"{human_size(layer.unzipped)} unzipped, sha256 {layer.sha256[:12]}){via}"
+        )
+
+
+@dataclass(frozen=True)
 class SyncFunction:
     spec: FunctionSpec
     route: Route
     action: str  # "create" | "update"
     current: FunctionInfo | None
+    pending_layer: str | None = None  # a layer published by this apply: its ARN comes then
 
     def describe(self) -> str:
-        size = len(self.spec.zip_bytes)
-        return f"{self.action} Lambda function {self.spec.name} ({self.spec.handler}, {size} bytes)"
+        spec, current = self.spec, self.current
+        if current is not None and current.code_sha256 == spec.code_sha256:
+            code = "code unchanged"
+        else:
+            code = f"code {human_size(len(spec.zip_bytes))}, sha256 {spec.code_sha256[:12]}"
+            code += f" via {spec.s3}" if spec.s3 else ""
+        pending = f"{self.pending_layer}:<the version published above>"
+        attached = ", ".join(map(layer_label, spec.layers)) or "no layer"
+        layers = pending if self.pending_layer else attached
+        return f"{self.action} Lambda function {spec.name} ({spec.handler}; {code}; {layers})"
+
+
+@dataclass(frozen=True)
+class ArtifactChange:
+    """One artifact in the plan: a function's code or a layer, before and after, by hash."""
+
+    kind: str  # "code" | "layer"
+    name: str  # the function or the layer
+    before: str | None  # deployed SHA-256 (base64, as Lambda reports it), None if none
+    after: str
+    size: int  # zipped bytes
+    unzipped: int
+    action: str  # "unchanged" | "upload" | "publish" | "reuse version N"
+    via: str  # "direct" | "s3://bucket/key"
+
+    def describe(self) -> str:
+        before = (self.before or "-")[:12]
+        sizes = f"{human_size(self.size)} zipped, {human_size(self.unzipped)} unzipped"
+        return (
+            f"{self.kind} {self.name}: {before} -> {self.after[:12]} ({sizes}): "
+            f"{self.action} ({self.via})"
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +174,18 @@ class StageSettings:
         )
 
 
-Step = CreateApi | SyncFunction | PutDefinition | Deploy | PointStage | RemoveCanary | StageSettings
+Step = (
+    CreateApi
+    | CreateArtifactBucket
+    | UploadArtifact
+    | PublishLayer
+    | SyncFunction
+    | PutDefinition
+    | Deploy
+    | PointStage
+    | RemoveCanary
+    | StageSettings
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +202,8 @@ class Plan:
     steps: tuple[Step, ...]
     desired: Desired = field(compare=False, hash=False, repr=False)
     warnings: tuple[str, ...] = ()  # e.g. near API Gateway's resources-per-API quota
+    artifacts: tuple[ArtifactChange, ...] = ()
+    layer_versions: tuple[tuple[str, str], ...] = ()  # layer name -> existing version ARN
 
     @property
     def has_changes(self) -> bool:
@@ -138,6 +225,20 @@ class Observed:
     stage: StageInfo | None
     methods: ApiView | None
     functions: dict[str, FunctionInfo | None]
+    layer_versions: dict[str, tuple[LayerVersionInfo, ...]] = field(default_factory=dict)
+    bucket_exists: bool = False
+    uploaded: frozenset[str] = frozenset()  # S3 keys holding the desired content
+
+
+def layer_label(arn: str) -> str:
+    """``name:version`` of a layer version ARN."""
+    return ":".join(arn.rsplit(":", 2)[-2:])
+
+
+def human_size(size: int) -> str:
+    if size >= 1048576:
+        return f"{size / 1048576:.1f} MB"
+    return f"{size / 1024:.1f} KB"
 
 
 def _short(value: str) -> str:

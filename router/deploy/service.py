@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from router.aws.apigateway import ApiGateway
+from router.aws.artifacts import ArtifactBucket
 from router.aws.lambda_ import LambdaFunctions
+from router.aws.layers import LambdaLayers
 from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
-from router.deploy.executor import ApplyResult, Executor
+from router.build import BuildService, LayerBuilder, cache_dir
+from router.deploy.artifacts import Build
+from router.deploy.executor import ApplyResult, Artifacts, Executor, Progress
 from router.deploy.model import Plan
 from router.deploy.plan import Planner
 from router.deploy.state import DeployState, load_state, save_state, state_path_for
@@ -47,14 +51,13 @@ class DeployService:
         planner: Planner,
         executor_for: Callable[[Callable[[DeployState], None]], Executor],
         state_path: Path,
-        root: Path,
     ) -> None:
         self.store, self.history, self.routes = store, history, routes
         self.planner, self.executor_for = planner, executor_for
-        self.state_path, self.root = state_path, root
+        self.state_path = state_path
 
     def plan(self) -> Plan:
-        return self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
+        return self.planner.plan(self.store.read(), load_state(self.state_path))
 
     def apply(self, *, force: bool, confirm: Confirm) -> Applied:
         with self.store.locked():
@@ -114,7 +117,7 @@ class DeployService:
         self, manifest: Manifest, force: bool, confirm: Confirm, *, deferred: bool
     ) -> tuple[Plan, ApplyResult | None]:
         state = load_state(self.state_path)
-        plan = self.planner.plan(manifest, state, self.root)
+        plan = self.planner.plan(manifest, state)
         if not plan.has_changes:
             return plan, None
         plan.raise_if_unsafe(force)
@@ -153,6 +156,7 @@ def _apply_entry(
         "canary_deployment_id": result.canary_deployment_id,
         "canary_percent": plan.desired.canary_percent,
         "aws_calls": result.calls,
+        "artifact_calls": result.artifact_calls,
     }
     return HistoryEntry(
         revision=manifest.revision,
@@ -169,26 +173,40 @@ def build_deploy_service(
     *,
     apigw: ApiGateway | None = None,
     is_local: bool | None = None,
+    build: Build | None = None,
+    progress: Progress | None = None,
 ) -> DeployService:
     """A DeployService on ``ctx``, sharing ``routes``'s store (and so its lock) and history.
 
-    ``is_local`` defaults to whether ``ctx`` names an endpoint (moto semantics).
+    ``is_local`` defaults to whether ``ctx`` names an endpoint (moto semantics);
+    ``build`` to ``migrate build``'s (cached under ``.migrate/build/``); ``progress``
+    gets a line before each slow step (a layer build, an upload, a publish).
     """
     api = apigw or ApiGateway(ctx)
     functions = LambdaFunctions(ctx)
     local = ctx.is_local if is_local is None else is_local
+    root = routes.code_root
+    build = build or BuildService(root, LayerBuilder(cache_dir(root)), progress).function
+    artifacts = Artifacts(LambdaLayers(ctx), ArtifactBucket(ctx), progress or (lambda _: None))
 
     def executor_for(save: Callable[[DeployState], None]) -> Executor:
-        return Executor(api, functions, CloudWatchLogs(ctx), save)
+        return Executor(api, functions, CloudWatchLogs(ctx), save, artifacts)
 
+    planner = Planner(
+        api,
+        functions,
+        is_local=local,
+        layers=artifacts.layers,
+        bucket=artifacts.bucket,
+        build=build,
+    )
     return DeployService(
         routes.store,
         routes.history,
         routes,
-        Planner(api, functions, is_local=local),
+        planner,
         executor_for,
         state_path_for(routes.store.path),
-        routes.code_root,
     )
 
 

@@ -1,8 +1,10 @@
 """What was applied to API Gateway: ``migration.state.json`` beside the manifest.
 
 Remembers the REST API id, the deployment the stage serves (and its canary), the
-view each recorded deployment serves and the route states at that revision, and
-the view of the last ``put_rest_api``. Written atomically under the manifest lock.
+view each recorded deployment serves and the route states at that revision, the
+view of the last ``put_rest_api``, and the layer versions applied (each layer's, and
+each function's list), so a deleted version or a function's layers changed by hand
+show as drift. Written atomically under the manifest lock.
 This module must not call AWS.
 """
 
@@ -46,6 +48,8 @@ class DeployState(_Model):
     stable: DeploymentRecord | None = None
     canary: DeploymentRecord | None = None
     deployments: list[DeploymentRecord] = Field(default_factory=list)
+    layers: dict[str, str] = Field(default_factory=dict)  # layer name -> applied version ARN
+    function_layers: dict[str, list[str]] = Field(default_factory=dict)  # function -> ARNs
 
     def remember(self, record: DeploymentRecord) -> None:
         self.deployments = [*self.deployments, record][-MAX_RECORDS:]

@@ -1,5 +1,7 @@
 """Which steps turn the observed API into the desired one, fewest calls first.
 
+Artifacts first (``artifact_steps``: the bucket, uploads, layer versions, then the
+functions that use them), then the API.
 A stable view that a recorded deployment already serves is reached by pointing
 the stage at it (one ``update_stage``: the rollback path); promoting a canary to
 100% points the stage at the canary deployment. Otherwise the definition is
@@ -9,7 +11,7 @@ imported and deployed. Pure: no AWS calls.
 from __future__ import annotations
 
 from router.accesslog import access_log_format
-from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.deploy.artifact_steps import artifact_steps, function_steps, layers_in_place
 from router.deploy.desired import Desired
 from router.deploy.model import (
     CreateApi,
@@ -20,7 +22,6 @@ from router.deploy.model import (
     RemoveCanary,
     StageSettings,
     Step,
-    SyncFunction,
 )
 from router.deploy.state import DeployState
 from router.manifest.model import Manifest
@@ -41,7 +42,9 @@ def compute_steps(
     steps: list[Step] = []
     if observed.api is None:
         steps.append(CreateApi(manifest.api.name, _description(manifest)))
-    steps += _function_steps(observed, desired)
+    known = layers_in_place(observed, desired)
+    steps += artifact_steps(observed, desired, known)
+    steps += function_steps(observed, desired, known)
     stable = _stable_steps(state, observed, desired)
     steps += stable
     if not any(isinstance(s, PointStage) for s in stable):  # pointing drops the canary
@@ -52,24 +55,6 @@ def compute_steps(
 
 def _description(manifest: Manifest) -> str:
     return f"Strangler-fig routing of {manifest.legacy.url} (managed by strangler)"
-
-
-def _function_steps(observed: Observed, desired: Desired) -> list[Step]:
-    steps: list[Step] = []
-    for spec, route in desired.functions:
-        current = observed.functions.get(spec.name)
-        if current is None:
-            steps.append(SyncFunction(spec, route, "create", None))
-        elif _differs(spec, current):
-            steps.append(SyncFunction(spec, route, "update", current))
-    return steps
-
-
-def _differs(spec: FunctionSpec, current: FunctionInfo) -> bool:
-    config = (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
-    now = (current.handler, current.runtime, current.memory, current.timeout, current.environment)
-    reserved = spec.reserved_concurrency != current.reserved_concurrency  # set outside too
-    return spec.code_sha256 != current.code_sha256 or config != now or reserved
 
 
 def _stable_steps(state: DeployState, observed: Observed, desired: Desired) -> list[Step]:

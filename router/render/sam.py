@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from router.accesslog import access_log_format
-from router.arns import access_log_group_name, execute_api_resource, function_name
+from router.arns import access_log_group_name, execute_api_resource, function_name, layer_name
 from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
 from router.render.openapi import logical_id, render_openapi, sam_lambda_uri
 
@@ -116,7 +116,7 @@ def layer_logical_id(requirements: str) -> str:
 def _layer(manifest: Manifest, requirements: str) -> dict[str, Any]:
     runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
     properties = {
-        "LayerName": f"{manifest.api.name}-{layer_logical_id(requirements)}"[:140],
+        "LayerName": layer_name(manifest, layer_logical_id(requirements)),
         "Description": f"third-party requirements of {requirements} (its lock)",
         "ContentUri": f"{SAM_BUILD_DIR}/{layer_logical_id(requirements)}",
         "CompatibleRuntimes": [runtime],

@@ -13,6 +13,8 @@ from router.accesslog import access_log_format
 from router.arns import log_group_arn
 from router.aws.apigateway import CanaryInfo, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.build import FunctionBuild, build_package
+from router.deploy.artifacts import Build
 from router.deploy.desired import Desired
 from router.deploy.model import Observed, Plan, StageSettings, Step
 from router.deploy.state import DeploymentRecord, DeployState
@@ -193,3 +195,15 @@ def plan(
         steps=steps,
         desired=want or desired(V2),
     )
+
+
+def code_only(root: Path) -> Build:
+    """Each route's code zip and no layer: unit tests never run pip (layers have theirs)."""
+
+    def build(_: Manifest, route: Route) -> FunctionBuild:
+        assert route.function is not None
+        package = build_package(root, route.function)
+        path = root / "unused.zip"
+        return FunctionBuild(route.id, route.function, package, path, False, None, package.size)
+
+    return build

@@ -25,6 +25,7 @@ from router.deploy.state import DeployState, save_state, state_path_for
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
+from tests.unit.router.deploy.builders import code_only
 
 REPO = Path(__file__).resolve().parents[4]
 ACCOUNT = "123456789012"
@@ -63,7 +64,7 @@ class Wired:
         store = ManifestStore(self.manifest)
         history = HistoryLog(history_path_for(self.manifest))
         self.service = build_deploy_service(
-            RouteService(store, history, code_root=root), ctx, is_local=False
+            RouteService(store, history, code_root=root), ctx, is_local=False, build=code_only(root)
         )
         self.store = store
 

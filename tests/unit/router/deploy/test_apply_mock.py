@@ -19,6 +19,7 @@ from router.errors import AWSError
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
+from tests.unit.router.deploy.builders import code_only
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -55,7 +56,9 @@ class Setup:
         store = ManifestStore(self.manifest)
         history = HistoryLog(history_path_for(self.manifest))
         routes = RouteService(store, history, code_root=root)
-        self.service = build_deploy_service(routes, self.ctx, apigw=self.apigw, is_local=True)
+        self.service = build_deploy_service(
+            routes, self.ctx, apigw=self.apigw, is_local=True, build=code_only(root)
+        )
 
     def _client(self, service: str) -> Any:
         client = boto3.client(service, region_name="us-east-1")

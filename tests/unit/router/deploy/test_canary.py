@@ -9,6 +9,7 @@ from router.deploy.desired import desired_state
 from router.deploy.state import DeploymentRecord, DeployState, load_state
 from router.errors import UsageError
 from router.history import HistoryLog
+from tests.unit.router.deploy.builders import code_only
 from tests.unit.router.deploy.conftest import ACCOUNT, API_ID, Wired
 
 USERS = "GET /api/users/{id}"
@@ -21,7 +22,7 @@ def yes(_: object) -> bool:
 
 def _applied_legacy(w: Wired) -> DeployState:
     """State as after a first `migrate apply`: deployment D1 serves the all-legacy view."""
-    view = desired_state(w.store.read(), ACCOUNT, w.root).stable_view
+    view = desired_state(w.store.read(), ACCOUNT, code_only(w.root)).stable_view
     record = DeploymentRecord(deployment_id="D1", revision=1, time="t", kind="stable", view=view)
     state = DeployState(
         api_id=API_ID,
@@ -73,7 +74,7 @@ def test_promote_with_weight_creates_a_canary_deployment(wired: Wired) -> None:
 def _with_canary(w: Wired) -> DeployState:
     state = _applied_legacy(w)
     w.service.routes.promote(USERS, function=HANDLER, weight=25, reason=None)
-    desired = desired_state(w.store.read(), ACCOUNT, w.root)
+    desired = desired_state(w.store.read(), ACCOUNT, code_only(w.root))
     assert desired.canary_view is not None
     canary = DeploymentRecord(
         deployment_id="C1",
@@ -94,7 +95,7 @@ def _create_function(w: Wired) -> None:
     """The function as the canary apply left it (moto holds Lambda and IAM)."""
     from router.aws.lambda_ import LambdaFunctions
 
-    desired = desired_state(w.store.read(), ACCOUNT, w.root)
+    desired = desired_state(w.store.read(), ACCOUNT, code_only(w.root))
     functions: LambdaFunctions = w.service.planner.functions
     spec, _ = desired.functions[0]
     functions.create(spec, functions.ensure_role("shop-lambda", "arn:aws:logs:*:*:*"))

@@ -17,6 +17,7 @@ from tests.unit.router.deploy.builders import (
     REPO,
     USERS,
     USERS_HANDLER,
+    code_only,
     legacy,
     manifest,
     on_lambda,
@@ -87,7 +88,7 @@ def test_desired_state(
     percent: float | None,
     functions: list[tuple[str, str]],
 ) -> None:
-    want = desired_state(given, ACCOUNT, REPO)
+    want = desired_state(given, ACCOUNT, code_only(REPO))
     assert want.stable_view == stable
     assert want.canary_view == canary
     assert (want.canary_document is None) == (canary is None)
@@ -113,7 +114,9 @@ def test_function_spec_takes_defaults_and_route_settings() -> None:
         products(),
         defaults={"runtime": "python3.11", "timeout": 7, "environment": {"A": "1", "B": "d"}},
     )
-    specs = {spec.name: spec for spec, _ in desired_state(given, ACCOUNT, REPO).functions}
+    specs = {
+        spec.name: spec for spec, _ in desired_state(given, ACCOUNT, code_only(REPO)).functions
+    }
     user, product = specs["shop-get-user"], specs["shop-list-products"]
     assert (user.handler, user.runtime, user.memory, user.timeout) == (
         USERS_HANDLER,
@@ -128,8 +131,11 @@ def test_function_spec_takes_defaults_and_route_settings() -> None:
 
 def test_packages_are_deterministic() -> None:
     given = manifest(users())
-    first = desired_state(given, ACCOUNT, REPO).functions[0][0]
-    assert desired_state(given, ACCOUNT, REPO).functions[0][0].code_sha256 == first.code_sha256
+    first = desired_state(given, ACCOUNT, code_only(REPO)).functions[0][0]
+    assert (
+        desired_state(given, ACCOUNT, code_only(REPO)).functions[0][0].code_sha256
+        == first.code_sha256
+    )
 
 
 @pytest.mark.parametrize(

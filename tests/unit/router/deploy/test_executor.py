@@ -6,23 +6,32 @@ in sequence), so each case reads as plan -> calls -> state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from router.aws.apigateway import RestApiRef, StagePatch
+from router.aws.artifacts import S3Location
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
-from router.deploy.executor import LOG_RETENTION_DAYS, ApplyResult, Executor
+from router.aws.layers import LayerContent, LayerVersionInfo
+from router.deploy.artifacts import DesiredLayer
+from router.deploy.desired import Desired
+from router.deploy.executor import LOG_RETENTION_DAYS, ApplyResult, Artifacts, Executor
 from router.deploy.model import (
     CreateApi,
+    CreateArtifactBucket,
     Deploy,
     Plan,
     PointStage,
+    PublishLayer,
     PutDefinition,
     RemoveCanary,
     Step,
     SyncFunction,
+    UploadArtifact,
 )
 from router.deploy.state import DeployState
 from router.errors import AWSError, UnsafePlan
@@ -46,6 +55,7 @@ ROLE = "arn:aws:iam::123456789012:role/shop-lambda"
 ROLE_LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/shop-*"
 SOURCE = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/api/users/*"
 ACCESS_LOGS = "/strangler/shop/prod/access"
+LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:shop-DepsLayer"
 Calls = list[tuple[Any, ...]]
 
 
@@ -84,13 +94,39 @@ class FakeFunctions:
         return ROLE
 
     def create(self, function: FunctionSpec, role_arn: str) -> None:
-        self.calls.append(("create_function", function.name, role_arn))
+        self.calls.append(("create_function", function.name, role_arn, function.layers))
 
-    def update(self, function: FunctionSpec, current: FunctionInfo) -> None:
+    def update(self, function: FunctionSpec, current: FunctionInfo) -> list[str]:
         self.calls.append(("update_function", function.name, current.code_sha256))
+        return ["update_function_code"]
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         self.calls.append(("allow_api_gateway", name, source_arn))
+
+
+class FakeLayers:
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    def publish(self, content: LayerContent) -> LayerVersionInfo:
+        self.calls.append(("publish_layer_version", content.name, content.description))
+        return LayerVersionInfo(f"{LAYER_ARN}:7", 7, content.description)
+
+
+class FakeBucket:
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    def create(self, bucket: str) -> None:
+        self.calls.append(("create_bucket", bucket))
+
+    def upload(
+        self, location: S3Location, data: bytes | Path, sha256: str, seen: Callable[[int], None]
+    ) -> None:
+        self.calls.append(("upload", str(location), sha256))
+        total = len(data) if isinstance(data, bytes) else data.stat().st_size
+        for i in range(8):  # as s3transfer reports, chunk by chunk
+            seen(total * (i + 1) // 8 - total * i // 8)
 
 
 class FakeLogs:
@@ -106,6 +142,7 @@ class FakeLogs:
 class Rig:
     calls: Calls = field(default_factory=list)
     saved: list[DeployState] = field(default_factory=list)
+    progress: Callable[[str], None] = lambda _: None
 
     def __post_init__(self) -> None:
         self.apigw = FakeApiGateway(self.calls)
@@ -114,6 +151,7 @@ class Rig:
             FakeFunctions(self.calls),
             FakeLogs(self.calls),
             lambda s: self.saved.append(s.model_copy(deep=True)),
+            Artifacts(FakeLayers(self.calls), FakeBucket(self.calls), self.progress),  # type: ignore[arg-type]
         )
 
     def apply(self, p: Plan, given: DeployState, *, force: bool = False) -> ApplyResult:
@@ -163,7 +201,7 @@ CASES = {
         [
             ("create_rest_api", "shop"),
             ("ensure_role", "shop-lambda", ROLE_LOGS),
-            ("create_function", FN.name, ROLE),
+            ("create_function", FN.name, ROLE, ()),
             ("allow_api_gateway", FN.name, SOURCE),
             ("put_definition", API_ID, STABLE_DOC),
             ("create_deployment", API_ID, "prod", DESCRIPTION.format("stable"), None),
@@ -326,3 +364,71 @@ def test_drift_is_refused_before_any_call_unless_forced(force: bool) -> None:
 def test_a_plan_without_drift_is_safe_even_unforced() -> None:
     plan(RemoveCanary(None)).raise_if_unsafe(False)  # no exception
     plan(RemoveCanary(None), drift=("x",)).raise_if_unsafe(True)
+
+
+def _layer(tmp_path: Path, s3: S3Location | None = None) -> DesiredLayer:
+    zipped = tmp_path / "layer.zip"
+    zipped.write_bytes(b"layer zip")
+    return DesiredLayer(
+        "shop-DepsLayer", "fns/requirements.txt", "c2hhMjU2", 9, 90, zipped,
+        "python3.12", "x86_64", s3,
+    )  # fmt: skip
+
+
+def _users_with(layer: DesiredLayer) -> Desired:
+    """The users function on Lambda, using ``layer``."""
+    functions = ((FN, users_route()),)
+    return replace(
+        desired(V2, functions=functions), layers=(layer,), layer_of={FN.name: layer.name}
+    )
+
+
+def test_a_published_layer_is_attached_to_the_functions_waiting_for_it(tmp_path: Path) -> None:
+    rig, given = Rig(), state(record("S1", V2))
+    layer = _layer(tmp_path)
+    want = _users_with(layer)
+    steps = (PublishLayer(layer), SyncFunction(FN, users_route(), "create", None, layer.name))
+    result = rig.apply(plan(*steps, want=want), given)
+    assert rig.calls[:3] == [
+        ("publish_layer_version", layer.name, "strangler sha256:c2hhMjU2 fns/requirements.txt"),
+        ("ensure_role", "shop-lambda", ROLE_LOGS),
+        ("create_function", FN.name, ROLE, (f"{LAYER_ARN}:7",)),
+    ]
+    assert result.artifact_calls == ["publish_layer_version", "create_function"]
+    assert given.layers == {layer.name: f"{LAYER_ARN}:7"}
+    assert given.function_layers == {FN.name: [f"{LAYER_ARN}:7"]}
+    assert rig.saved[0].layers == given.layers  # recorded as soon as it is published
+
+
+def test_an_existing_layer_version_is_recorded_without_a_publish(tmp_path: Path) -> None:
+    rig, given = Rig(), state(record("S1", V2))
+    layer = _layer(tmp_path)
+    want = _users_with(layer)
+    result = rig.apply(
+        replace(plan(want=want), layer_versions=((layer.name, f"{LAYER_ARN}:3"),)), given
+    )
+    assert rig.calls == []
+    assert result.artifact_calls == []
+    assert given.layers == {layer.name: f"{LAYER_ARN}:3"}
+    assert given.function_layers == {FN.name: [f"{LAYER_ARN}:3"]}
+
+
+def test_a_big_zip_goes_through_the_bucket_created_first(tmp_path: Path) -> None:
+    lines: list[str] = []
+    rig, given = Rig(progress=lines.append), state(record("S1", V2))
+    where = S3Location("shop-artifacts-123456789012-us-east-1", "layers/shop-DepsLayer/ab.zip")
+    layer = _layer(tmp_path, where)
+    want = replace(desired(V2), layers=(layer,))
+    steps = (
+        CreateArtifactBucket(where.bucket),
+        UploadArtifact(where, layer.sha256, layer.size, path=layer.zip_path),
+        PublishLayer(layer),
+    )
+    result = rig.apply(plan(*steps, want=want), given)
+    assert [c[0] for c in rig.calls] == ["create_bucket", "upload", "publish_layer_version"]
+    assert rig.calls[1] == ("upload", str(where), layer.sha256)
+    assert result.artifact_calls == ["create_bucket", "put_object", "publish_layer_version"]
+    label = f"uploading 0.0 KB to {where}"
+    assert lines == [label] + [f"{label}: {p}%" for p in (25, 50, 75, 100)] + [
+        "publishing layer shop-DepsLayer (0.0 KB)"
+    ]

@@ -45,7 +45,6 @@ def service(
         FixedPlanner(DRIFTED),
         no_executor,
         state_path_for(manifest),
-        tmp_path,
     )
 
 
