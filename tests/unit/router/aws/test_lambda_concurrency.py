@@ -13,7 +13,7 @@ from moto import mock_aws
 from router.aws.lambda_ import FunctionSpec, LambdaFunctions
 from router.aws.session import AwsContext
 from router.build import build_package
-from router.deploy.steps import _differs
+from router.deploy.artifact_steps import _differs
 from tests.unit.router.deploy.builders import REPO, USERS_HANDLER
 
 
@@ -27,8 +27,10 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[LambdaFunctions]:
 
 def _spec(reserved: int | None) -> FunctionSpec:
     package = build_package(REPO, USERS_HANDLER)
-    return FunctionSpec("shop-get-user", USERS_HANDLER, "python3.12", 256, 10, (),
-                        package.zip_bytes, reserved)  # fmt: skip
+    return FunctionSpec(
+        name="shop-get-user", handler=USERS_HANDLER, runtime="python3.12", memory=256,
+        timeout=10, environment=(), zip_bytes=package.zip_bytes, reserved_concurrency=reserved,
+    )  # fmt: skip
 
 
 def test_reserved_concurrency_is_applied_and_read_back(functions: LambdaFunctions) -> None:
