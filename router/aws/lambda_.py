@@ -10,17 +10,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
 from router.aws.session import AwsContext, aws_errors, error_code
+from router.iam import Access, Statement
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
-__all__ = ["FunctionInfo", "FunctionSpec", "LambdaFunctions", "code_sha256"]
+__all__ = [
+    "FunctionInfo",
+    "FunctionSpec",
+    "LambdaFunctions",
+    "VpcKey",
+    "code_sha256",
+    "config_differences",
+]
+
+VpcKey = tuple[tuple[str, ...], tuple[str, ...]]  # (sorted subnet ids, sorted group ids)
 
 _TRUST = {
     "Version": "2012-10-17",
@@ -44,6 +55,9 @@ class FunctionSpec:
     timeout: int
     environment: tuple[tuple[str, str], ...]
     zip_bytes: bytes
+    vpc: VpcKey | None = None
+    role_name: str = ""  # the execution role (router.arns.lambda_role_name)
+    access: Access = field(default_factory=Access)  # what that role may do besides logging
 
     @property
     def code_sha256(self) -> str:
@@ -60,6 +74,12 @@ class FunctionInfo:
     memory: int
     timeout: int
     environment: tuple[tuple[str, str], ...]
+    vpc: VpcKey | None = None
+    role: str = ""  # the role's ARN
+
+    @property
+    def role_name(self) -> str:
+        return self.role.rsplit("/", 1)[-1]
 
 
 def code_sha256(data: bytes) -> str:
@@ -96,14 +116,18 @@ class LambdaFunctions:
             )
         return _info(data)
 
-    def update(self, spec: FunctionSpec, current: FunctionInfo) -> None:
+    def update(self, spec: FunctionSpec, current: FunctionInfo, role_arn: str | None) -> None:
+        """New code when it differs; the configuration (with ``role_arn``) when it does."""
         client = self._ctx.client("lambda")
         if current.code_sha256 != spec.code_sha256:
             with aws_errors(f"update the code of Lambda function {spec.name!r}"):
                 client.update_function_code(FunctionName=spec.name, ZipFile=spec.zip_bytes)
-        if _config_of(current) != _config_key(spec):
+        if config_differences(spec, current):
             with aws_errors(f"update the configuration of Lambda function {spec.name!r}"):
-                client.update_function_configuration(FunctionName=spec.name, **_configuration(spec))
+                role = {"Role": role_arn} if role_arn else {}
+                client.update_function_configuration(
+                    FunctionName=spec.name, **role, **_update_configuration(spec)
+                )
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""
@@ -122,23 +146,29 @@ class LambdaFunctions:
             with aws_errors(f"allow API Gateway to invoke {name!r}"):
                 raise
 
-    def ensure_role(self, role_name: str, log_groups_arn: str) -> str:
-        """A role the functions run as, allowed only to write their own logs.
+    def ensure_role(
+        self, role_name: str, log_groups_arn: str, statements: Sequence[Statement] = ()
+    ) -> str:
+        """A role the functions run as, allowed to write their own logs and, with
+        ``statements`` (``router.iam.Access``), to read their database credentials or
+        manage their VPC network interfaces: policy ``function-access``.
 
-        Created when missing; its inline policy is (re)written every time, so a
+        Created when missing; its inline policies are (re)written every time, so a
         half-created role converges.
         """
-        iam = self._ctx.client("iam")
         arn = self._role_arn(role_name) or self._create_role(role_name)
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": _LOG_ACTIONS, "Resource": log_groups_arn}],
-        }
-        with aws_errors(f"set the policy of IAM role {role_name!r}"):
-            iam.put_role_policy(
-                RoleName=role_name, PolicyName="write-own-logs", PolicyDocument=json.dumps(policy)
-            )
+        logs = {"Effect": "Allow", "Action": _LOG_ACTIONS, "Resource": log_groups_arn}
+        self._put_policy(role_name, "write-own-logs", [logs])
+        if statements:
+            self._put_policy(role_name, "function-access", list(statements))
         return arn
+
+    def _put_policy(self, role_name: str, name: str, statements: list[Statement]) -> None:
+        policy = {"Version": "2012-10-17", "Statement": statements}
+        with aws_errors(f"set the policy {name!r} of IAM role {role_name!r}"):
+            self._ctx.client("iam").put_role_policy(
+                RoleName=role_name, PolicyName=name, PolicyDocument=json.dumps(policy)
+            )
 
     def _role_arn(self, role_name: str) -> str | None:
         try:
@@ -159,21 +189,57 @@ class LambdaFunctions:
 
 
 def _configuration(spec: FunctionSpec) -> dict[str, Any]:
-    return {
+    config: dict[str, Any] = {
         "Handler": spec.handler,
         "Runtime": spec.runtime,
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Environment": {"Variables": dict(spec.environment)},
     }
+    if spec.vpc is not None:
+        config["VpcConfig"] = {
+            "SubnetIds": list(spec.vpc[0]),
+            "SecurityGroupIds": list(spec.vpc[1]),
+        }
+    return config
 
 
-def _config_key(spec: FunctionSpec) -> tuple[object, ...]:
-    return (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
+def _update_configuration(spec: FunctionSpec) -> dict[str, Any]:
+    """Lambda detaches a function from its VPC when given empty lists."""
+    return {"VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []}, **_configuration(spec)}
 
 
-def _config_of(info: FunctionInfo) -> tuple[object, ...]:
-    return (info.handler, info.runtime, info.memory, info.timeout, info.environment)
+def config_differences(spec: FunctionSpec, current: FunctionInfo) -> list[str]:
+    """The configuration fields that differ, as ``field: now -> wanted`` (not the code)."""
+    pairs = {
+        "handler": (current.handler, spec.handler),
+        "runtime": (current.runtime, spec.runtime),
+        "memory": (current.memory, spec.memory),
+        "timeout": (current.timeout, spec.timeout),
+        "environment": (_env_text(current.environment), _env_text(spec.environment)),
+        "vpc": (_vpc_text(current.vpc), _vpc_text(spec.vpc)),
+        "role": (current.role_name, spec.role_name),
+    }
+    return [f"{k}: {now} -> {wanted}" for k, (now, wanted) in pairs.items() if now != wanted]
+
+
+def _env_text(environment: tuple[tuple[str, str], ...]) -> str:
+    """Names and a hash of the values: a value is never printed (it may be sensitive)."""
+    if not environment:
+        return "(none)"
+    digest = hashlib.sha256(json.dumps(environment).encode()).hexdigest()[:8]
+    return ",".join(name for name, _ in environment) + f" #{digest}"
+
+
+def _vpc_text(vpc: VpcKey | None) -> str:
+    return "none" if vpc is None else f"{','.join(vpc[0])} / {','.join(vpc[1])}"
+
+
+def _vpc_of(data: FunctionConfigurationResponseTypeDef) -> VpcKey | None:
+    config = data.get("VpcConfig") or {}
+    subnets = tuple(sorted(config.get("SubnetIds") or []))
+    groups = tuple(sorted(config.get("SecurityGroupIds") or []))
+    return (subnets, groups) if subnets or groups else None
 
 
 def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
@@ -187,4 +253,6 @@ def _info(data: FunctionConfigurationResponseTypeDef) -> FunctionInfo:
         memory=int(data.get("MemorySize", 128)),
         timeout=int(data.get("Timeout", 3)),
         environment=tuple(sorted(variables.items())),
+        vpc=_vpc_of(data),
+        role=data.get("Role", ""),
     )

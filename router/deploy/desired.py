@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from router.arns import function_arn, function_name, lambda_invocation_uri
+from router.arns import (
+    function_arn,
+    function_name,
+    lambda_invocation_uri,
+    lambda_role_name,
+    partition_for,
+)
 from router.aws.lambda_ import FunctionSpec
 from router.build.code import build_package
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
+from router.iam import access_of
 from router.manifest.model import Manifest, Route
 from router.render.openapi import openapi_document
 from router.render.resources import api_resources
@@ -44,7 +51,7 @@ def desired_state(manifest: Manifest, account: str, root: Path) -> Desired:
         canary_document=openapi_document(manifest, canary, "canary") if canary else None,
         canary_view=view_of_resources(canary) if canary else None,
         canary_percent=percent,
-        functions=tuple((_spec(manifest, r, root), r) for r in _lambda_routes(manifest)),
+        functions=tuple((_spec(manifest, r, root, account), r) for r in _lambda_routes(manifest)),
     )
 
 
@@ -64,10 +71,15 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
     return [r for r in manifest.routes if r.status == "active" and r.effective_weight > 0]
 
 
-def _spec(manifest: Manifest, route: Route, root: Path) -> FunctionSpec:
+def _spec(manifest: Manifest, route: Route, root: Path, account: str) -> FunctionSpec:
     assert route.function is not None  # the model guarantees it for lambda routes
     package = build_package(root, route.function)
-    environment = {**manifest.defaults.environment, **route.environment}
+    environment = manifest.environment_for(route)
+    region = manifest.api.region
+    access = access_of(
+        manifest, route, partition=partition_for(region), region=region, account=account
+    )
+    vpc = manifest.vpc_for(route)
     return FunctionSpec(
         name=function_name(manifest, route),
         handler=route.function,
@@ -76,4 +88,7 @@ def _spec(manifest: Manifest, route: Route, root: Path) -> FunctionSpec:
         timeout=route.timeout or manifest.defaults.timeout,
         environment=tuple(sorted(environment.items())),
         zip_bytes=package.zip_bytes,
+        vpc=vpc.key if vpc else None,
+        role_name=lambda_role_name(manifest, access.digest),
+        access=access,
     )

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
-from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.aws.lambda_ import FunctionInfo, FunctionSpec, config_differences
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
-from router.errors import UnsafePlan
+from router.errors import UnreachableLegacy, UnsafePlan
 from router.manifest.model import Route
 
 __all__ = [
@@ -47,8 +47,22 @@ class SyncFunction:
     current: FunctionInfo | None
 
     def describe(self) -> str:
-        size = len(self.spec.zip_bytes)
-        return f"{self.action} Lambda function {self.spec.name} ({self.spec.handler}, {size} bytes)"
+        spec = self.spec
+        parts = [spec.handler, f"{len(spec.zip_bytes)} bytes", *_wiring(spec)]
+        if self.current is not None:
+            parts += config_differences(spec, self.current)
+        return f"{self.action} Lambda function {spec.name} ({'; '.join(parts)})"
+
+
+def _wiring(spec: FunctionSpec) -> list[str]:
+    """The VPC and the role's database access, as the plan shows them."""
+    out = []
+    if spec.vpc is not None:
+        out.append(f"VPC subnets {','.join(spec.vpc[0])} groups {','.join(spec.vpc[1])}")
+    access = spec.access
+    if access.secret_arn or access.parameter_arn:
+        out.append(f"role {spec.role_name} reads {access.secret_arn or access.parameter_arn}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -117,13 +131,28 @@ class Plan:
     steps: tuple[Step, ...]
     desired: Desired = field(compare=False, hash=False, repr=False)
     warnings: tuple[str, ...] = ()  # e.g. near API Gateway's resources-per-API quota
+    refusals: tuple[str, ...] = ()  # router.deploy.guardrail: no --force overrides these
 
     @property
     def has_changes(self) -> bool:
         return bool(self.steps)
 
+    def raise_if_refused(self) -> None:
+        """The checks no ``force`` overrides (``UnreachableLegacy``, exit 2): ``plan`` too."""
+        if self.refusals:
+            raise UnreachableLegacy(
+                "refusing a plan for real AWS:\n  " + "\n  ".join(self.refusals),
+                hint=(
+                    "set legacy.vpc_link (id: the REST API VPC link, url: its Network Load "
+                    "Balancer) in the manifest, or a public legacy.url; a local endpoint "
+                    "(AWS_ENDPOINT_URL) allows it"
+                ),
+            )
+
     def raise_if_unsafe(self, force: bool) -> None:
-        """The one safety check: refuse a drifted API unless ``force`` (``UnsafePlan``)."""
+        """The safety checks (octodns-style): refusals always, then a drifted API unless
+        ``force`` (``UnsafePlan``)."""
+        self.raise_if_refused()
         if self.drift and not force:
             raise UnsafePlan(
                 "the deployed API differs from the last applied revision:\n  "

@@ -17,6 +17,7 @@ from router.aws.apigateway import ApiGateway, RestApiRef
 from router.aws.lambda_ import LambdaFunctions
 from router.deploy.desired import Desired, desired_state
 from router.deploy.drift import compute_drift
+from router.deploy.guardrail import legacy_url_refusals
 from router.deploy.model import Observed, Plan
 from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
@@ -70,6 +71,7 @@ class Planner:
             steps=tuple(steps),
             desired=desired,
             warnings=_warnings(desired),
+            refusals=tuple(legacy_url_refusals(manifest, is_local=self.is_local)),
         )
 
     def _notes(self, desired: Desired) -> list[str]:

@@ -54,7 +54,10 @@ class DeployService:
         self.state_path, self.root = state_path, root
 
     def plan(self) -> Plan:
-        return self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
+        """The plan; raises ``UnreachableLegacy`` (exit 2) when a safety check refuses it."""
+        plan = self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
+        plan.raise_if_refused()
+        return plan
 
     def apply(self, *, force: bool, confirm: Confirm) -> Applied:
         with self.store.locked():
@@ -115,6 +118,7 @@ class DeployService:
     ) -> tuple[Plan, ApplyResult | None]:
         state = load_state(self.state_path)
         plan = self.planner.plan(manifest, state, self.root)
+        plan.raise_if_refused()
         if not plan.has_changes:
             return plan, None
         plan.raise_if_unsafe(force)

@@ -9,7 +9,7 @@ imported and deployed. Pure: no AWS calls.
 from __future__ import annotations
 
 from router.accesslog import access_log_format
-from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.aws.lambda_ import FunctionInfo, FunctionSpec, config_differences
 from router.deploy.desired import Desired
 from router.deploy.model import (
     CreateApi,
@@ -66,9 +66,7 @@ def _function_steps(observed: Observed, desired: Desired) -> list[Step]:
 
 
 def _differs(spec: FunctionSpec, current: FunctionInfo) -> bool:
-    config = (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
-    now = (current.handler, current.runtime, current.memory, current.timeout, current.environment)
-    return spec.code_sha256 != current.code_sha256 or config != now
+    return spec.code_sha256 != current.code_sha256 or bool(config_differences(spec, current))
 
 
 def _stable_steps(state: DeployState, observed: Observed, desired: Desired) -> list[Step]:

@@ -12,12 +12,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from router.manifest.network import DATABASE_VARIABLES, Database, Vpc, VpcLink
 from router.paths import PathSyntaxError, parse_path, variable_children
 
 __all__ = [
     "METHODS",
     "Api",
     "Architecture",
+    "Database",
     "Defaults",
     "Legacy",
     "Manifest",
@@ -26,6 +28,8 @@ __all__ = [
     "Shadow",
     "Target",
     "Thresholds",
+    "Vpc",
+    "VpcLink",
     "route_key",
 ]
 
@@ -104,6 +108,9 @@ class Api(_Strict):
 class Legacy(_Strict):
     url: Annotated[str, Field(pattern=r"^https?://[^/\s?#]+(/[^\s?#]*)?$")]
     app: str | None = None
+    # API Gateway reaches a private monolith through a REST API VPC link; ``url`` stays
+    # the address ``migrate serve`` proxies to locally.
+    vpc_link: VpcLink | None = None
 
     @field_validator("url")
     @classmethod
@@ -128,7 +135,14 @@ class Defaults(_Strict):
     # own ``requirements.txt`` when there is one (router.build).
     requirements: Requirements | None = None
     environment: dict[str, str] = Field(default_factory=dict)
+    database: Database | None = None  # credentials by reference (router.manifest.network)
+    vpc: Vpc | None = None
     thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
+
+    @field_validator("environment")
+    @classmethod
+    def _no_database_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
 
 class Shadow(_Strict):
@@ -176,6 +190,8 @@ class Route(_Strict):
     timeout: Annotated[int, Field(ge=1, le=29)] | None = None
     requirements: Requirements | None = None  # overrides ``defaults.requirements``
     environment: dict[str, str] = Field(default_factory=dict)
+    database: Database | None = None  # replaces ``defaults.database`` for this route
+    vpc: Vpc | None = None  # replaces ``defaults.vpc`` for this route
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"
     shadow: Shadow | None = None
@@ -189,6 +205,11 @@ class Route(_Strict):
         except PathSyntaxError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_database_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
     @field_validator("function")
     @classmethod
@@ -263,6 +284,22 @@ class Manifest(_Strict):
         exact = next((r for r in self.routes if wanted in (r.id, r.key)), None)
         return exact or next((r for r in self.routes if _shape(r.key) == _shape(wanted)), None)
 
+    def database_for(self, route: Route) -> Database | None:
+        return route.database or self.defaults.database
+
+    def vpc_for(self, route: Route) -> Vpc | None:
+        return route.vpc or self.defaults.vpc
+
+    def environment_for(self, route: Route) -> dict[str, str]:
+        """The function's variables, sorted: defaults, the route's own, then the
+        database's one reference (an ARN or a parameter name, never a password)."""
+        variables = {**self.defaults.environment, **route.environment}
+        database = self.database_for(route)
+        if database is not None:
+            name, value = database.variable
+            variables[name] = value
+        return dict(sorted(variables.items()))
+
     def thresholds_for(self, route: Route) -> Thresholds:
         return route.thresholds.merged_over(
             self.defaults.thresholds.merged_over(DEFAULT_THRESHOLDS)
@@ -274,6 +311,13 @@ def _normalize_ref(ref: str) -> str:
     method, sep, path = ref.strip().partition(" ")
     path = path.strip()
     return route_key(method, path.rstrip("/") or "/") if sep else ref.strip()
+
+
+def _check_environment(value: dict[str, str]) -> dict[str, str]:
+    taken = sorted(set(value) & set(DATABASE_VARIABLES))
+    if taken:
+        raise ValueError(f"{', '.join(taken)} is set from 'database', not 'environment'")
+    return value
 
 
 def _check_handler(value: str) -> str:

@@ -6,6 +6,7 @@ in sequence), so each case reads as plan -> calls -> state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,14 +80,16 @@ class FakeFunctions:
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
 
-    def ensure_role(self, role_name: str, log_groups_arn: str) -> str:
+    def ensure_role(
+        self, role_name: str, log_groups_arn: str, statements: Sequence[object] = ()
+    ) -> str:
         self.calls.append(("ensure_role", role_name, log_groups_arn))
         return ROLE
 
     def create(self, function: FunctionSpec, role_arn: str) -> None:
         self.calls.append(("create_function", function.name, role_arn))
 
-    def update(self, function: FunctionSpec, current: FunctionInfo) -> None:
+    def update(self, function: FunctionSpec, current: FunctionInfo, role: str | None) -> None:
         self.calls.append(("update_function", function.name, current.code_sha256))
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
