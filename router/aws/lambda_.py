@@ -124,10 +124,10 @@ class LambdaFunctions:
                 client.update_function_code(FunctionName=spec.name, ZipFile=spec.zip_bytes)
         if config_differences(spec, current):
             with aws_errors(f"update the configuration of Lambda function {spec.name!r}"):
-                role = {"Role": role_arn} if role_arn else {}
-                client.update_function_configuration(
-                    FunctionName=spec.name, **role, **_update_configuration(spec)
-                )
+                config = _update_configuration(spec)
+                if role_arn:
+                    config["Role"] = role_arn
+                client.update_function_configuration(FunctionName=spec.name, **config)
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""

@@ -8,6 +8,7 @@ without a VPC link, and would either fail every legacy request or, worse, reach
 whatever answers that address. Host names are not resolved: what the operator's
 machine resolves says nothing of what API Gateway resolves, and the check must not
 depend on DNS. Against a local endpoint (``AWS_ENDPOINT_URL``) everything is allowed.
+The planner runs these checks first, so a refusal reads nothing and changes nothing.
 Pure: this module must not call AWS nor the network.
 """
 
@@ -16,9 +17,15 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from router.errors import UnreachableLegacy
 from router.manifest.model import Manifest
 
-__all__ = ["PRIVATE_SUFFIXES", "legacy_url_refusals", "private_host_reason"]
+__all__ = [
+    "PRIVATE_SUFFIXES",
+    "legacy_url_refusals",
+    "private_host_reason",
+    "raise_if_unreachable",
+]
 
 # Names reserved for private or local use (RFC 6761, RFC 6762, RFC 8375, ICANN 2024).
 PRIVATE_SUFFIXES = ("localhost", "local", "internal", "home.arpa", "localdomain")
@@ -60,3 +67,17 @@ def legacy_url_refusals(manifest: Manifest, *, is_local: bool) -> list[str]:
         f"legacy.url {manifest.legacy.url!r}: {reason}, which API Gateway cannot reach "
         "without a VPC link"
     ]
+
+
+def raise_if_unreachable(manifest: Manifest, *, is_local: bool) -> None:
+    """``UnreachableLegacy`` (an ``UnsafePlan``; exit 2, no ``--force``) on any refusal."""
+    refusals = legacy_url_refusals(manifest, is_local=is_local)
+    if refusals:
+        raise UnreachableLegacy(
+            "refusing to plan for real AWS:\n  " + "\n  ".join(refusals),
+            hint=(
+                "set legacy.vpc_link (id: the REST API VPC link; url: the URL of its private "
+                "Network Load Balancer) or a public legacy.url; against a local endpoint "
+                "(AWS_ENDPOINT_URL) a private legacy.url is allowed"
+            ),
+        )

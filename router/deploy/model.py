@@ -13,7 +13,7 @@ from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec, config_differences
 from router.deploy.desired import Desired
 from router.deploy.view import ApiView, ViewChange
-from router.errors import UnreachableLegacy, UnsafePlan
+from router.errors import UnsafePlan
 from router.manifest.model import Route
 
 __all__ = [
@@ -131,28 +131,14 @@ class Plan:
     steps: tuple[Step, ...]
     desired: Desired = field(compare=False, hash=False, repr=False)
     warnings: tuple[str, ...] = ()  # e.g. near API Gateway's resources-per-API quota
-    refusals: tuple[str, ...] = ()  # router.deploy.guardrail: no --force overrides these
 
     @property
     def has_changes(self) -> bool:
         return bool(self.steps)
 
-    def raise_if_refused(self) -> None:
-        """The checks no ``force`` overrides (``UnreachableLegacy``, exit 2): ``plan`` too."""
-        if self.refusals:
-            raise UnreachableLegacy(
-                "refusing a plan for real AWS:\n  " + "\n  ".join(self.refusals),
-                hint=(
-                    "set legacy.vpc_link (id: the REST API VPC link, url: its Network Load "
-                    "Balancer) in the manifest, or a public legacy.url; a local endpoint "
-                    "(AWS_ENDPOINT_URL) allows it"
-                ),
-            )
-
     def raise_if_unsafe(self, force: bool) -> None:
-        """The safety checks (octodns-style): refusals always, then a drifted API unless
-        ``force`` (``UnsafePlan``)."""
-        self.raise_if_refused()
+        """The one safety check on a computed plan: refuse a drifted API unless ``force``
+        (``UnsafePlan``). ``router.deploy.guardrail`` refuses before planning."""
         if self.drift and not force:
             raise UnsafePlan(
                 "the deployed API differs from the last applied revision:\n  "

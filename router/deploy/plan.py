@@ -2,9 +2,12 @@
 
 ``Planner.plan`` reads the REST API, its stage and the Lambda functions, compares
 them with the manifest's rendering and the recorded state, and returns a frozen
-``Plan`` of steps. Drift (the deployed API differs from what was last applied) is
-reported in ``Plan.drift``; ``Plan.raise_if_unsafe`` turns it into ``UnsafePlan``
-(the service before confirming, the executor before any call), never here.
+``Plan`` of steps, once the manifest passed the safety checks of
+``router.deploy.guardrail`` (octodns-style: ``UnreachableLegacy`` is an ``UnsafePlan``
+that no ``--force`` overrides, raised before any AWS call). Drift (the deployed API
+differs from what was last applied) is reported in ``Plan.drift``;
+``Plan.raise_if_unsafe`` turns it into ``UnsafePlan`` (the service before confirming,
+the executor before any call), never here.
 This module must not mutate anything.
 """
 
@@ -17,7 +20,7 @@ from router.aws.apigateway import ApiGateway, RestApiRef
 from router.aws.lambda_ import LambdaFunctions
 from router.deploy.desired import Desired, desired_state
 from router.deploy.drift import compute_drift
-from router.deploy.guardrail import legacy_url_refusals
+from router.deploy.guardrail import raise_if_unreachable
 from router.deploy.model import Observed, Plan
 from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
@@ -49,6 +52,9 @@ class Planner:
         return self.apigw.find_rest_api(manifest.api.name)
 
     def plan(self, manifest: Manifest, state: DeployState, root: Path) -> Plan:
+        """Raises ``UnreachableLegacy`` (exit 2) before any AWS call when the manifest
+        fails a safety check no ``--force`` overrides (``router.deploy.guardrail``)."""
+        raise_if_unreachable(manifest, is_local=self.is_local)
         account = state.account_id or self.functions.account_id()
         desired = desired_state(manifest, account, root)
         observed = self.observe(manifest, state, desired)
@@ -71,7 +77,6 @@ class Planner:
             steps=tuple(steps),
             desired=desired,
             warnings=_warnings(desired),
-            refusals=tuple(legacy_url_refusals(manifest, is_local=self.is_local)),
         )
 
     def _notes(self, desired: Desired) -> list[str]:

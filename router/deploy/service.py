@@ -54,10 +54,7 @@ class DeployService:
         self.state_path, self.root = state_path, root
 
     def plan(self) -> Plan:
-        """The plan; raises ``UnreachableLegacy`` (exit 2) when a safety check refuses it."""
-        plan = self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
-        plan.raise_if_refused()
-        return plan
+        return self.planner.plan(self.store.read(), load_state(self.state_path), self.root)
 
     def apply(self, *, force: bool, confirm: Confirm) -> Applied:
         with self.store.locked():
@@ -118,7 +115,6 @@ class DeployService:
     ) -> tuple[Plan, ApplyResult | None]:
         state = load_state(self.state_path)
         plan = self.planner.plan(manifest, state, self.root)
-        plan.raise_if_refused()
         if not plan.has_changes:
             return plan, None
         plan.raise_if_unsafe(force)
