@@ -154,3 +154,17 @@ def test_taking_a_function_out_of_its_vpc_is_planned_and_applied(project: Projec
     config = project.lam.get_function_configuration(FunctionName=f"{project.api_name}-{USERS}")
     assert not (config.get("VpcConfig") or {}).get("SubnetIds")
     assert project.migrate("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_vpc_config_changed_by_hand_is_planned_back(project: Project) -> None:
+    assert project.migrate("apply", "--yes").returncode == 0
+    name = f"{project.api_name}-{USERS}"
+    one = {"SubnetIds": project.net.subnets[:1], "SecurityGroupIds": [project.net.group]}
+    project.lam.update_function_configuration(FunctionName=name, VpcConfig=one)
+    plan = project.migrate("plan", "--detailed-exitcode")
+    assert plan.returncode == 2
+    assert f"vpc: {project.net.subnets[0]} / {project.net.group} -> " in plan.stdout
+    assert project.migrate("apply", "--yes").returncode == 0
+    config = project.lam.get_function_configuration(FunctionName=name)
+    assert sorted(config["VpcConfig"]["SubnetIds"]) == project.net.subnets
+    assert project.migrate("plan", "--detailed-exitcode").returncode == 0
