@@ -3,6 +3,11 @@
 Creates or updates the functions of routes on Lambda and lets API Gateway invoke
 them. botocore errors become ``AWSError`` here. This module must not decide which
 functions should exist (see ``router.deploy``).
+
+IAM is eventually consistent: Lambda may refuse a role created (or a policy written)
+seconds before (``InvalidParameterValueException``: "cannot be assumed by Lambda", or
+"does not have permissions to call CreateNetworkInterface" for a VPC function), so
+those two refusals are retried after ``ROLE_RETRY_DELAYS_S`` (the sleep is injected).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import botocore.exceptions
 
@@ -23,6 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
 __all__ = [
+    "ROLE_RETRY_DELAYS_S",
     "FunctionInfo",
     "FunctionSpec",
     "LambdaFunctions",
@@ -87,9 +94,39 @@ def code_sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
+ROLE_RETRY_DELAYS_S = (2.0, 4.0, 8.0, 10.0, 10.0, 10.0)  # about 45 s in all
+_ROLE_NOT_READY = ("cannot be assumed by Lambda", "does not have permissions to call")
+T = TypeVar("T")
+
+
+def _role_not_ready(exc: botocore.exceptions.ClientError) -> bool:
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    code = error_code(exc)
+    return code == "InvalidParameterValueException" and any(m in message for m in _ROLE_NOT_READY)
+
+
 class LambdaFunctions:
-    def __init__(self, ctx: AwsContext) -> None:
+    def __init__(
+        self,
+        ctx: AwsContext,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        role_delays: Sequence[float] = ROLE_RETRY_DELAYS_S,
+    ) -> None:
         self._ctx = ctx
+        self._sleep = sleep
+        self._role_delays = tuple(role_delays)
+
+    def _while_role_settles(self, call: Callable[[], T]) -> T:
+        """``call()``, again after each delay while Lambda does not see the role yet."""
+        for delay in self._role_delays:
+            try:
+                return call()
+            except botocore.exceptions.ClientError as exc:
+                if not _role_not_ready(exc):
+                    raise
+            self._sleep(delay)
+        return call()
 
     def account_id(self) -> str:
         with aws_errors("read the AWS account id"):
@@ -106,13 +143,16 @@ class LambdaFunctions:
         return _info(data)
 
     def create(self, spec: FunctionSpec, role_arn: str) -> FunctionInfo:
+        client = self._ctx.client("lambda")
         with aws_errors(f"create Lambda function {spec.name!r}"):
-            data = self._ctx.client("lambda").create_function(
-                FunctionName=spec.name,
-                Role=role_arn,
-                Code={"ZipFile": spec.zip_bytes},
-                Publish=False,
-                **_configuration(spec),
+            data = self._while_role_settles(
+                lambda: client.create_function(
+                    FunctionName=spec.name,
+                    Role=role_arn,
+                    Code={"ZipFile": spec.zip_bytes},
+                    Publish=False,
+                    **_configuration(spec),
+                )
             )
         return _info(data)
 
@@ -127,7 +167,9 @@ class LambdaFunctions:
                 config = _update_configuration(spec)
                 if role_arn:
                     config["Role"] = role_arn
-                client.update_function_configuration(FunctionName=spec.name, **config)
+                self._while_role_settles(
+                    lambda: client.update_function_configuration(FunctionName=spec.name, **config)
+                )
 
     def allow_api_gateway(self, name: str, source_arn: str) -> None:
         """Let API Gateway invoke ``name`` from ``source_arn`` (idempotent)."""

@@ -25,6 +25,7 @@ from router.deploy.drift import compute_drift
 from router.deploy.model import Observed
 from router.deploy.state import DeployState
 from router.deploy.view import view_of_methods
+from router.errors import AWSError
 from router.iam import ENI_ACTIONS, Access
 
 ACCOUNT = "123456789012"
@@ -166,3 +167,58 @@ def test_vpc_link_integrations_are_read_back_and_a_changed_link_is_drift(stubbed
     assert "vpc_link:abc123" in line and "vpc_link:xyz789" in line
     # The local endpoint (moto) drops connectionId: only the connection type is compared.
     assert compute_drift(state, observed, is_local=True) == []
+
+
+def _create_params(spec: FunctionSpec) -> dict[str, Any]:
+    subnets, groups = VPC
+    return {
+        "FunctionName": spec.name,
+        "Role": ROLE,
+        "Code": {"ZipFile": spec.zip_bytes},
+        "Publish": False,
+        "Handler": spec.handler,
+        "Runtime": spec.runtime,
+        "MemorySize": spec.memory,
+        "Timeout": spec.timeout,
+        "Environment": {"Variables": dict(spec.environment)},
+        "VpcConfig": {"SubnetIds": list(subnets), "SecurityGroupIds": list(groups)},
+    }
+
+
+NOT_YET = (
+    "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
+    "The role defined for the function cannot be assumed by Lambda.",
+)
+
+
+def test_create_waits_for_a_new_role_to_reach_lambda(stubbed: Any) -> None:
+    ctx, stubs = stubbed
+    spec = _spec()
+    for message in NOT_YET:
+        stubs["lambda"].add_client_error(
+            "create_function", "InvalidParameterValueException", message, 400
+        )
+    vpc = {"SubnetIds": list(VPC[0]), "SecurityGroupIds": list(VPC[1]), "VpcId": "vpc-1"}
+    reply = _configuration(VpcConfig=vpc, Role=ROLE)
+    stubs["lambda"].add_response("create_function", reply, _create_params(spec))
+    slept: list[float] = []
+    info = LambdaFunctions(ctx, sleep=slept.append).create(spec, ROLE)
+    assert slept == [2.0, 4.0] and info.vpc == VPC
+
+
+def test_other_refusals_and_a_role_that_never_settles_fail(stubbed: Any) -> None:
+    ctx, stubs = stubbed
+    stubs["lambda"].add_client_error(
+        "create_function", "InvalidParameterValueException", "Unzipped size must be smaller", 400
+    )
+    slept: list[float] = []
+    functions = LambdaFunctions(ctx, sleep=slept.append, role_delays=(1.0,))
+    with pytest.raises(AWSError, match="Unzipped size"):
+        functions.create(_spec(), ROLE)
+    for _ in range(2):
+        stubs["lambda"].add_client_error(
+            "create_function", "InvalidParameterValueException", NOT_YET[1], 400
+        )
+    with pytest.raises(AWSError, match="cannot be assumed"):
+        functions.create(_spec(), ROLE)
+    assert slept == [1.0]
