@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 
+from router.deploy.view import diff_views, view_of_document, view_of_resources
 from router.gateway.snapshot import CATCH_ALL_ID, RouteTarget, build_snapshot
-from router.manifest.model import Manifest
+from router.manifest.model import Manifest, VpcLink
 from router.manifest.store import ManifestStore
 from router.render import render_openapi, render_sam, render_template_text, sam_lambda_uri
 from router.render.resources import api_resources
@@ -126,3 +127,25 @@ def test_sam_transform_gives_vpc_functions_and_narrow_inline_policies(
         for policy in role["Properties"].get("Policies", []):
             resources = [s["Resource"] for s in policy["PolicyDocument"]["Statement"]]
             assert "*" not in resources
+
+
+def test_the_link_id_is_part_of_the_deploy_view(manifest: Manifest) -> None:
+    def uri(route: object) -> str:
+        return "arn:lambda"
+
+    resources = api_resources(manifest, lambda_uri=uri)
+    view = view_of_resources(resources)
+    assert view["GET /api/products"] == (
+        "http_proxy vpc_link:abc123",
+        f"{NLB}/api/products",
+    )
+    document = render_openapi(manifest, lambda_uri=uri)
+    assert view_of_document(document) == view  # what API Gateway would read back
+    link = VpcLink(id="xyz789", url=NLB)
+    other = manifest.model_copy(
+        update={"legacy": manifest.legacy.model_copy(update={"vpc_link": link})}
+    )
+    changes = diff_views(view, view_of_resources(api_resources(other, lambda_uri=uri)))
+    assert {c.key for c in changes} == {
+        "GET /api/products", "POST /api/orders", "ANY /", "ANY /{proxy+}",
+    }  # fmt: skip
