@@ -25,7 +25,7 @@ from router.manifest.store import ManifestStore, load_manifest
 MANIFEST = """\
 version: 1
 api: {name: shop, stage: prod, region: us-east-1}
-legacy: {url: "http://legacy.example.com:5000"}
+legacy: {url: "http://legacy.internal:5000"}
 routes:
   - {id: get-api-users-id, method: GET, path: "/api/users/{id}"}
 """

@@ -22,7 +22,7 @@ from router.manifest.model import Manifest, Route
 REPO = Path(__file__).resolve().parents[4]
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
-LEGACY = "http://legacy.example.com:5000"
+LEGACY = "http://legacy.internal:5000"
 USERS_HANDLER = "migrated_functions.users.get_user"
 PRODUCTS_HANDLER = "migrated_functions.products.list_products"
 

@@ -37,7 +37,7 @@ def _manifest(routes: int) -> str:
     lines = [
         "version: 1",
         "api: {name: bench, stage: prod, region: us-east-1}",
-        "legacy: {url: 'http://legacy.example.com:5000'}",
+        "legacy: {url: 'http://legacy.internal:5000'}",
         "routes:",
     ]
     lines += [f"  - {{id: r{i}, method: GET, path: '/api/r{i}/{{id}}'}}" for i in range(routes)]

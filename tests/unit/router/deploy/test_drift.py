@@ -42,7 +42,7 @@ CASES = {
         observed(stage("S1"), methods=V2),
         [
             "resources changed outside strangler: GET /api/users/{user_id}: "
-            "http_proxy http://legacy.example.com:5000/api/users/{user_id} -> lambda shop-get-user"
+            "http_proxy http://legacy.internal:5000/api/users/{user_id} -> lambda shop-get-user"
         ],
     ),
     "no import recorded yet: resources are not compared": Case(

@@ -56,7 +56,7 @@ def test_diff_views(before: ApiView, after: ApiView, changes: list[ViewChange]) 
         (
             ViewChange("GET /a", legacy("/a"), None),
             "remove",
-            "GET /a: http_proxy http://legacy.example.com:5000/a -> (none)",
+            "GET /a: http_proxy http://legacy.internal:5000/a -> (none)",
         ),
         (
             ViewChange("GET /a", on_lambda("f"), on_lambda("g")),

@@ -20,7 +20,7 @@ from router.gateway.snapshot import LegacyBase, build_snapshot
 from tests.unit.router.conftest import build_manifest, route
 
 H = "tests.unit.router.gateway.handlers"
-LEGACY = "http://legacy.example.com:5000"
+LEGACY = "http://legacy.internal:5000"
 
 
 def lam(method: str, path: str, handler: str = "echo", **fields: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from router.gateway.snapshot import LegacyBase, build_snapshot, legacy_base
 from tests.unit.router.conftest import route
 from tests.unit.router.gateway.conftest import Rig, UpstreamError, header, manifest_of
 
-BASE = LegacyBase("http", "legacy.example.com", 5000, "")
+BASE = LegacyBase("http", "legacy.internal", 5000, "")
 
 
 @pytest.mark.parametrize(
@@ -37,9 +37,9 @@ def test_request_paths_never_leave_the_monolith(
     r = rig(route("GET", "/api/users/{id}"))
     r.call("GET", target)
     base, sent, _ = r.upstream.sent[0]
-    assert (base.host, base.port) == ("legacy.example.com", 5000)
+    assert (base.host, base.port) == ("legacy.internal", 5000)
     assert sent.target == upstream
-    assert ("Host", "legacy.example.com:5000") in sent.headers
+    assert ("Host", "legacy.internal:5000") in sent.headers
 
 
 def test_an_encoded_slash_is_a_separator_as_the_monolith_sees_it(rig: Callable[..., Rig]) -> None:
@@ -50,7 +50,7 @@ def test_an_encoded_slash_is_a_separator_as_the_monolith_sees_it(rig: Callable[.
 
 
 def test_legacy_base_path_is_kept(rig: Callable[..., Rig]) -> None:
-    r = rig(route("GET", "/a"), legacy={"url": "http://legacy.example.com:5000/app/"})
+    r = rig(route("GET", "/a"), legacy={"url": "http://legacy.internal:5000/app/"})
     r.call("GET", "/a?x=1&x=2")
     assert r.upstream.sent[0][1].target == "/app/a?x=1&x=2"
 
@@ -93,7 +93,7 @@ def test_hop_by_hop_headers_are_stripped_and_forwarded_headers_set() -> None:
     for gone in ("connection", "keep-alive", "proxy-authorization", "te", "trailer",
                  "transfer-encoding", "upgrade", "x-secret"):  # fmt: skip
         assert gone not in names
-    assert ("Host", "legacy.example.com:5000") in out and ("Accept", "application/json") in out
+    assert ("Host", "legacy.internal:5000") in out and ("Accept", "application/json") in out
     assert ("X-Forwarded-For", "1.1.1.1, 10.0.0.7") in out
     assert ("X-Forwarded-Proto", "http") in out and ("X-Forwarded-Host", "gw.local:8080") in out
     assert ("Content-Length", "4") in out and names.count("content-length") == 1
