@@ -30,11 +30,13 @@ __all__ = [
     "layer_name",
     "log_group_arn",
     "partition_for",
+    "role_arn",
 ]
 
 _FUNCTION_NAME_MAX = 64
 _LAYER_NAME_MAX = 140
 _BUCKET_NAME_MAX = 63
+_ROLE_NAME_MAX = 64
 INVOKE_PATH = "lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
@@ -84,9 +86,23 @@ def artifact_bucket_name(manifest: Manifest, account: str) -> str:
     return f"{name[: _BUCKET_NAME_MAX - 9].rstrip('-')}-{digest}"
 
 
-def lambda_role_name(manifest: Manifest) -> str:
-    """The execution role shared by the API's functions."""
-    return f"{manifest.api.name}-lambda"
+def lambda_role_name(manifest: Manifest, access_digest: str = "") -> str:
+    """The execution role of the API's functions that share one access (``router.iam``).
+
+    Functions that only log share ``{api.name}-lambda``; a database or a VPC adds the
+    access's digest, so each role holds exactly its functions' permissions. IAM allows
+    64 characters: a longer name is cut and keeps a hash of the whole.
+    """
+    name = f"{manifest.api.name}-lambda" + (f"-{access_digest}" if access_digest else "")
+    if len(name) <= _ROLE_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: _ROLE_NAME_MAX - 9].rstrip('-_')}-{digest}"
+
+
+def role_arn(region: str, account: str, name: str) -> str:
+    """An IAM role's ARN (IAM is global: no region in it; ``region`` picks the partition)."""
+    return f"arn:{partition_for(region)}:iam::{account}:role/{name}"
 
 
 def access_log_group_name(manifest: Manifest) -> str:

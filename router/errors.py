@@ -10,7 +10,8 @@
     │   └── LockTimeout             another operator holds the manifest lock
     ├── WriteError                  a file could not be written (disk full, permissions, ...)
     ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
-    ├── UnsafePlan                  the deployed API drifted from the last apply; --force overrides
+    ├── UnsafePlan                  a plan a safety check refuses: drift (--force overrides)
+    │   └── UnreachableLegacy       a private legacy.url for real AWS without a VPC link; exit 2
     ├── Declined                    the user did not confirm a plan: nothing was changed
     ├── ShadowMismatch              a promotion refused: the last shadow run had real mismatches
     ├── ProcessError                a local server did not start, become ready, or died
@@ -57,6 +58,7 @@ __all__ = [
     "ShadowMismatch",
     "StateError",
     "StranglerError",
+    "UnreachableLegacy",
     "UnsafePlan",
     "UsageError",
     "WriteError",
@@ -117,7 +119,15 @@ class AWSError(StranglerError):
 
 
 class UnsafePlan(StranglerError):
-    """The deployed API drifted from the last applied revision (exit 1; --force overrides)."""
+    """A plan a safety check refuses (octodns-style, ``Plan.raise_if_unsafe``); as such:
+    the deployed API drifted from the last applied revision (exit 1; --force overrides)."""
+
+
+class UnreachableLegacy(UnsafePlan):
+    """A ``legacy.url`` API Gateway cannot reach (loopback, link-local, private) for real
+    AWS without ``legacy.vpc_link``: bad input, exit 2, and no ``--force`` overrides it."""
+
+    exit_code = 2
 
 
 class Declined(StranglerError):

@@ -5,7 +5,9 @@ errors become ``AWSError`` here. Read calls return frozen dataclasses. This
 module must not decide what to change (see ``router.deploy``).
 
 moto (the local endpoint) ignores ``canarySettings`` and replaces the stage on
-``create_deployment(stageName=...)``; ``StageInfo.canary`` is then always None.
+``create_deployment(stageName=...)``; ``StageInfo.canary`` is then always None. On an
+OpenAPI import moto keeps an integration's ``connectionType`` but drops its
+``connectionId`` (moto 5.x), so ``DeployedMethod.connection_id`` is None there.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class DeployedMethod:
     method: str  # upper case; ANY for the any-method
     integration_type: str | None  # lower case: aws_proxy, http_proxy, ...
     uri: str | None
+    connection_type: str | None = None  # INTERNET or VPC_LINK
+    connection_id: str | None = None  # the VPC link's id
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,14 @@ def _methods_of(resource: ResourceTypeDef) -> list[DeployedMethod]:
         name = "ANY" if key.upper() in _ANY_KEYS else key.upper()
         kind = integration.get("type")
         out.append(
-            DeployedMethod(path, name, kind.lower() if kind else None, integration.get("uri"))
+            DeployedMethod(
+                path,
+                name,
+                kind.lower() if kind else None,
+                integration.get("uri"),
+                integration.get("connectionType"),
+                integration.get("connectionId"),
+            )
         )
     return out
 

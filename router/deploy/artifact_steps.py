@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.aws.lambda_ import FunctionInfo, FunctionSpec, config_differences
 from router.deploy.artifacts import DesiredLayer, layer_sha256
 from router.deploy.desired import Desired
 from router.deploy.model import (
@@ -92,15 +92,9 @@ def function_steps(observed: Observed, desired: Desired, known: dict[str, str]) 
 
 
 def _differs(spec: FunctionSpec, current: FunctionInfo) -> bool:
-    config = (spec.handler, spec.runtime, spec.memory, spec.timeout, spec.environment)
-    now = (current.handler, current.runtime, current.memory, current.timeout, current.environment)
-    code = (spec.code_sha256, spec.architecture, spec.layers)
+    code = (spec.code_sha256, spec.architecture) != (current.code_sha256, current.architecture)
     reserved = spec.reserved_concurrency != current.reserved_concurrency  # set outside too
-    return (
-        code != (current.code_sha256, current.architecture, current.layers)
-        or config != now
-        or reserved
-    )
+    return code or reserved or bool(config_differences(spec, current))  # layers included
 
 
 def artifact_changes(

@@ -15,18 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from router.arns import function_name, layer_name
+from router.arns import function_name, lambda_role_name, layer_name, partition_for
 from router.aws.artifacts import S3Location
 from router.aws.lambda_ import Architecture, FunctionSpec
 from router.build import FunctionBuild
 from router.build.limits import needs_s3
-from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
+from router.iam import access_of
+from router.manifest.model import Manifest, Route, reserved_concurrency
 from router.render.sam import layer_logical_id
 
 __all__ = [
     "LAYER_TAG",
     "Build",
     "DesiredLayer",
+    "Where",
     "function_spec",
     "layer_of_build",
     "layer_sha256",
@@ -67,17 +69,26 @@ def s3_key(kind: str, name: str, sha256: str) -> str:
     return f"{kind}/{name}/{base64.b64decode(sha256).hex()}.zip"
 
 
+@dataclass(frozen=True)
+class Where:
+    """The account the functions go to, and its artifact bucket."""
+
+    bucket: str
+    account: str
+
+
 def function_spec(
-    manifest: Manifest, route: Route, built: FunctionBuild, bucket: str
+    manifest: Manifest, route: Route, built: FunctionBuild, where: Where
 ) -> FunctionSpec:
     """The function as Lambda should hold it; its ``layers`` are resolved by the planner."""
     assert route.function is not None  # the model guarantees it for lambda routes
-    name = function_name(manifest, route)
-    code = built.code
-    where = (
-        S3Location(bucket, s3_key("functions", name, code.sha256)) if needs_s3(code.size) else None
+    name, code, region = function_name(manifest, route), built.code, manifest.api.region
+    upload = s3_key("functions", name, code.sha256)
+    environment = manifest.environment_for(route)
+    access = access_of(
+        manifest, route, partition=partition_for(region), region=region, account=where.account
     )
-    environment = function_environment(manifest.defaults, route)
+    vpc = manifest.vpc_for(route)
     return FunctionSpec(
         name=name,
         handler=route.function,
@@ -87,8 +98,11 @@ def function_spec(
         environment=tuple(sorted(environment.items())),
         zip_bytes=code.zip_bytes,
         architecture=manifest.defaults.architecture,
-        s3=where,
+        s3=S3Location(where.bucket, upload) if needs_s3(code.size) else None,
         reserved_concurrency=reserved_concurrency(manifest.defaults, route),
+        vpc=vpc.key if vpc else None,
+        role_name=lambda_role_name(manifest, access.digest),
+        access=access,
     )
 
 

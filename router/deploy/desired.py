@@ -12,7 +12,7 @@ from typing import Any
 
 from router.arns import artifact_bucket_name, function_arn, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
-from router.deploy.artifacts import Build, DesiredLayer, function_spec, layer_of_build
+from router.deploy.artifacts import Build, DesiredLayer, Where, function_spec, layer_of_build
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
@@ -47,7 +47,7 @@ def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
     percent = canary_percent(manifest)
     canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
     bucket = artifact_bucket_name(manifest, account)
-    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket)
+    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket, account)
     return Desired(
         stable_document=openapi_document(manifest, stable, "stable"),
         stable_view=view_of_resources(stable),
@@ -79,7 +79,7 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
 
 
 def _artifacts(
-    manifest: Manifest, build: Build, bucket: str
+    manifest: Manifest, build: Build, bucket: str, account: str
 ) -> tuple[
     tuple[tuple[FunctionSpec, Route], ...], tuple[DesiredLayer, ...], dict[str, str], dict[str, int]
 ]:
@@ -89,7 +89,7 @@ def _artifacts(
     unzipped: dict[str, int] = {}
     for route in _lambda_routes(manifest):
         built = build(manifest, route)
-        spec = function_spec(manifest, route, built, bucket)
+        spec = function_spec(manifest, route, built, Where(bucket, account))
         functions.append((spec, route))
         unzipped[spec.name] = built.code.unzipped_size
         layer = layer_of_build(manifest, built, bucket)

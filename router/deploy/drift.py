@@ -12,7 +12,7 @@ from router.aws.apigateway import StageInfo
 from router.deploy.artifact_steps import layer_drift
 from router.deploy.model import Observed
 from router.deploy.state import DeployState
-from router.deploy.view import diff_views
+from router.deploy.view import diff_views, without_connection_ids
 
 __all__ = ["compute_drift"]
 
@@ -29,14 +29,17 @@ def _api_drift(state: DeployState, observed: Observed, *, is_local: bool) -> lis
             f"REST API {observed.api.name!r} ({observed.api.id}) exists but was never applied "
             "from this manifest; --force adopts it"
         ]
-    lines = _resource_drift(state, observed)
+    lines = _resource_drift(state, observed, is_local=is_local)
     return lines + _stage_drift(state, observed.stage, is_local=is_local)
 
 
-def _resource_drift(state: DeployState, observed: Observed) -> list[str]:
+def _resource_drift(state: DeployState, observed: Observed, *, is_local: bool) -> list[str]:
     if state.last_put is None or observed.methods is None:
         return []
-    changes = diff_views(state.last_put, observed.methods)
+    before, after = state.last_put, observed.methods
+    if is_local:  # the local endpoint (moto) keeps connectionType, drops connectionId
+        before, after = without_connection_ids(before), without_connection_ids(after)
+    changes = diff_views(before, after)
     return [f"resources changed outside strangler: {c.describe()}" for c in changes]
 
 

@@ -26,7 +26,7 @@ from router.arns import (
 )
 from router.aws.apigateway import ApiGateway, StagePatch
 from router.aws.artifacts import ArtifactBucket
-from router.aws.lambda_ import LambdaFunctions
+from router.aws.lambda_ import FunctionSpec, LambdaFunctions, config_differences
 from router.aws.layers import LambdaLayers, LayerContent
 from router.aws.logs import CloudWatchLogs
 from router.deploy.model import (
@@ -71,7 +71,7 @@ class _Run:
     state: DeployState
     result: ApplyResult
     stage_ops: list[StagePatch] = field(default_factory=list)
-    role_arn: str | None = None
+    role_arns: dict[str, str] = field(default_factory=dict)  # by role name
     layer_arns: dict[str, str] = field(default_factory=dict)  # layer name -> version ARN
 
 
@@ -185,21 +185,26 @@ class Executor:
         if step.pending_layer is not None:
             spec = replace(spec, layers=(run.layer_arns[step.pending_layer],))
         if step.current is None:
-            self.functions.create(spec, self._role(run))
+            self.functions.create(spec, self._role(run, spec))
             run.result.artifact_calls.append("create_function")
         else:
-            run.result.artifact_calls.extend(self.functions.update(spec, step.current))
+            differs = config_differences(spec, step.current)
+            role = self._role(run, spec) if differs else None  # code only: no IAM call
+            run.result.artifact_calls.extend(self.functions.update(spec, step.current, role))
         run.state.function_layers[spec.name] = list(spec.layers)
         source = execute_api_source_arn(
             run.manifest, run.plan.account_id, self._api_id(run), step.route
         )
         self.functions.allow_api_gateway(spec.name, source)
 
-    def _role(self, run: _Run) -> str:
-        if run.role_arn is None:
+    def _role(self, run: _Run, spec: FunctionSpec) -> str:
+        """The spec's role, made (or its policies rewritten) once per apply."""
+        name = spec.role_name or lambda_role_name(run.manifest)
+        if name not in run.role_arns:
             logs = lambda_log_groups_arn(run.manifest, run.plan.account_id)
-            run.role_arn = self.functions.ensure_role(lambda_role_name(run.manifest), logs)
-        return run.role_arn
+            statements = spec.access.statements()
+            run.role_arns[name] = self.functions.ensure_role(name, logs, statements)
+        return run.role_arns[name]
 
     def _put(self, run: _Run, step: PutDefinition) -> None:
         self.apigw.put_definition(self._api_id(run), step.document)

@@ -12,7 +12,7 @@ from typing import Any
 
 from router.aws.apigateway import PatchOp, RestApiRef, StageInfo
 from router.aws.artifacts import S3Location
-from router.aws.lambda_ import FunctionInfo, FunctionSpec
+from router.aws.lambda_ import FunctionInfo, FunctionSpec, config_differences
 from router.aws.layers import LayerVersionInfo
 from router.deploy.artifacts import DesiredLayer
 from router.deploy.desired import Desired
@@ -92,15 +92,31 @@ class SyncFunction:
 
     def describe(self) -> str:
         spec, current = self.spec, self.current
-        if current is not None and current.code_sha256 == spec.code_sha256:
-            code = "code unchanged"
-        else:
-            code = f"code {human_size(len(spec.zip_bytes))}, sha256 {spec.code_sha256[:12]}"
-            code += f" via {spec.s3}" if spec.s3 else ""
         pending = f"{self.pending_layer}:<the version published above>"
         attached = ", ".join(map(layer_label, spec.layers)) or "no layer"
         layers = pending if self.pending_layer else attached
-        return f"{self.action} Lambda function {spec.name} ({spec.handler}; {code}; {layers})"
+        parts = [spec.handler, self._code(), layers, *_wiring(spec)]
+        if current is not None:  # layers are shown above, by version
+            parts += [d for d in config_differences(spec, current) if not d.startswith("layers:")]
+        return f"{self.action} Lambda function {spec.name} ({'; '.join(parts)})"
+
+    def _code(self) -> str:
+        spec, current = self.spec, self.current
+        if current is not None and current.code_sha256 == spec.code_sha256:
+            return "code unchanged"
+        code = f"code {human_size(len(spec.zip_bytes))}, sha256 {spec.code_sha256[:12]}"
+        return code + (f" via {spec.s3}" if spec.s3 else "")
+
+
+def _wiring(spec: FunctionSpec) -> list[str]:
+    """The VPC and the role's database access, as the plan shows them."""
+    out = []
+    if spec.vpc is not None:
+        out.append(f"VPC subnets {','.join(spec.vpc[0])} groups {','.join(spec.vpc[1])}")
+    access = spec.access
+    if access.secret_arn or access.parameter_arn:
+        out.append(f"role {spec.role_name} reads {access.secret_arn or access.parameter_arn}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -210,7 +226,8 @@ class Plan:
         return bool(self.steps)
 
     def raise_if_unsafe(self, force: bool) -> None:
-        """The one safety check: refuse a drifted API unless ``force`` (``UnsafePlan``)."""
+        """The one safety check on a computed plan: refuse a drifted API unless ``force``
+        (``UnsafePlan``). ``router.deploy.guardrail`` refuses before planning."""
         if self.drift and not force:
             raise UnsafePlan(
                 "the deployed API differs from the last applied revision:\n  "

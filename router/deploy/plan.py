@@ -4,10 +4,13 @@
 layer, reads the REST API, its stage, the Lambda functions, the versions of the
 desired layers (``ListLayerVersions``) and, only when a zip is over the direct upload
 limit, the artifact bucket (``HeadBucket``, ``HeadObject``); compares them with the
-manifest's rendering and the recorded state, and returns a frozen ``Plan`` of steps.
-Drift (the deployed API or its layers differ from what was last applied) is
-reported in ``Plan.drift``; ``Plan.raise_if_unsafe`` turns it into ``UnsafePlan``
-(the service before confirming, the executor before any call), never here.
+manifest's rendering and the recorded state, and returns a frozen ``Plan`` of steps,
+once the manifest passed the safety checks of ``router.deploy.guardrail``
+(octodns-style: ``UnreachableLegacy`` is an ``UnsafePlan`` that no ``--force``
+overrides, raised before any AWS call). Drift (the deployed API or its layers differ
+from what was last applied) is reported in ``Plan.drift``; ``Plan.raise_if_unsafe``
+turns it into ``UnsafePlan`` (the service before confirming, the executor before any
+call), never here.
 This module must not mutate anything.
 """
 
@@ -22,6 +25,7 @@ from router.deploy.artifact_steps import artifact_changes, layers_in_place
 from router.deploy.artifacts import Build
 from router.deploy.desired import Desired, desired_state
 from router.deploy.drift import compute_drift
+from router.deploy.guardrail import raise_if_unreachable
 from router.deploy.model import Observed, Plan
 from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
@@ -70,6 +74,9 @@ class Planner:
         return self.apigw.find_rest_api(manifest.api.name)
 
     def plan(self, manifest: Manifest, state: DeployState) -> Plan:
+        """Raises ``UnreachableLegacy`` (exit 2) before any AWS call when the manifest
+        fails a safety check no ``--force`` overrides (``router.deploy.guardrail``)."""
+        raise_if_unreachable(manifest, is_local=self.is_local)
         account = state.account_id or self.functions.account_id()
         desired = desired_state(manifest, account, self.build)
         observed = self.observe(manifest, state, desired)

@@ -1,7 +1,9 @@
 """A normalized view of an API's routing: ``"METHOD /path" -> (integration type, uri)``.
 
 Both the rendered OpenAPI document and the methods read back from API Gateway are
-reduced to this view so they can be compared (drift, plan). Pure: no I/O.
+reduced to this view so they can be compared (drift, plan). An integration through a
+VPC link has the type ``http_proxy vpc_link:ID`` (the view stays a pair of strings, as
+the state file records it). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "view_of_document",
     "view_of_methods",
     "view_of_resources",
+    "without_connection_ids",
 ]
 
 ApiView = dict[str, tuple[str, str]]
@@ -57,7 +60,25 @@ def describe_target(target: tuple[str, str] | None) -> str:
 def view_of_resources(resources: Iterable[ApiResource]) -> ApiView:
     """The view of the rendered resources (what ``view_of_document`` reads back from
     their OpenAPI document, without re-parsing it)."""
-    return {r.key: (r.integration.kind, _uri(r.integration.uri)) for r in resources}
+    return {
+        r.key: (_kind(r.integration.kind, r.integration.connection_id), _uri(r.integration.uri))
+        for r in resources
+    }
+
+
+def _kind(kind: str, connection_id: str | None, connection_type: str | None = None) -> str:
+    if connection_id is None and (connection_type or "").upper() != "VPC_LINK":
+        return kind
+    return f"{kind} vpc_link:{connection_id or ''}"
+
+
+def without_connection_ids(view: Mapping[str, tuple[str, str]]) -> ApiView:
+    """``view`` with ``vpc_link:ID`` as ``vpc_link:``: for the local endpoint, whose
+    import drops ``connectionId`` (see ``router.aws.apigateway``)."""
+    return {
+        k: (kind.split(":", 1)[0] + ":" if " vpc_link:" in kind else kind, uri)
+        for k, (kind, uri) in view.items()
+    }
 
 
 def view_of_document(document: Mapping[str, Any]) -> ApiView:
@@ -69,7 +90,11 @@ def view_of_document(document: Mapping[str, Any]) -> ApiView:
             if key != ANY_METHOD_KEY and key not in _HTTP_METHODS:
                 continue
             integration = operation.get("x-amazon-apigateway-integration", {})
-            kind = str(integration.get("type", "")).lower()
+            kind = _kind(
+                str(integration.get("type", "")).lower(),
+                integration.get("connectionId"),
+                integration.get("connectionType"),
+            )
             view[f"{method} {path}"] = (kind, _uri(integration.get("uri", "")))
     return view
 
@@ -79,7 +104,13 @@ def _uri(uri: object) -> str:
 
 
 def view_of_methods(methods: Iterable[DeployedMethod]) -> ApiView:
-    return {f"{m.method} {m.path}": (m.integration_type or "", m.uri or "") for m in methods}
+    return {
+        f"{m.method} {m.path}": (
+            _kind(m.integration_type or "", m.connection_id, m.connection_type),
+            m.uri or "",
+        )
+        for m in methods
+    }
 
 
 def diff_views(

@@ -74,10 +74,17 @@ class RouteTarget:
     function_name: str = ""  # the deployed Lambda's name ({api.name}-{route.id})
     memory_mb: int = 0
     shadow: ShadowSpec | None = None  # set while ``migrate shadow`` runs on the route
+    # The REST API VPC link API Gateway reaches the monolith through (``legacy.vpc_link``);
+    # locally the gateway still proxies to ``legacy.url``.
+    vpc_link: str | None = None
 
     @classmethod
     def catch_all(
-        cls, resource: str, timeout_s: float, upstream: tuple[UpstreamPart, ...] = ()
+        cls,
+        resource: str,
+        timeout_s: float,
+        upstream: tuple[UpstreamPart, ...] = (),
+        vpc_link: str | None = None,
     ) -> RouteTarget:
         """Whatever no manifest route covers: to the monolith, never to Lambda."""
         return cls(
@@ -89,6 +96,7 @@ class RouteTarget:
             lambda_timeout_s=timeout_s,
             legacy_timeout_s=timeout_s,
             upstream=upstream,
+            vpc_link=vpc_link,
         )
 
 
@@ -149,8 +157,9 @@ def _no_uri(_route: Route) -> str:
 def _target(manifest: Manifest, resource: ApiResource) -> RouteTarget:
     route, path, limit = resource.route, resource.path, MAX_INTEGRATION_S
     upstream = _upstream_template(path, slash=route is not None and route.trailing_slash)
+    link = manifest.legacy.vpc_link.id if manifest.legacy.vpc_link else None
     if route is None:
-        return RouteTarget.catch_all(path, limit, upstream)
+        return RouteTarget.catch_all(path, limit, upstream, link)
     return RouteTarget(
         route_id=route.id,
         manifest_id=route.id,
@@ -163,6 +172,7 @@ def _target(manifest: Manifest, resource: ApiResource) -> RouteTarget:
         function_name=function_name(manifest, route),
         memory_mb=route.memory or manifest.defaults.memory,
         shadow=ShadowSpec.of(route.shadow) if route.shadow else None,
+        vpc_link=link if route.effective_weight < 100 else None,  # a monolith share
     )
 
 

@@ -34,7 +34,6 @@ from router.lambda_runtime.sandbox import FunctionSpec
 from router.manifest.model import (
     Manifest,
     Route,
-    function_environment,
     reserved_concurrency,
 )
 
@@ -143,7 +142,7 @@ class ManifestSpecs:
             code_dir=artifact.code_dir, layer_dirs=(*layers, *self._layers),
             memory_mb=route.memory or manifest.defaults.memory,
             reserved_concurrency=_concurrency(manifest, route),
-            environment={**function_environment(manifest.defaults, route), **self._pass_env},
+            environment={**manifest.environment_for(route), **self._pass_env},
             region=manifest.api.region, account=LOCAL_ACCOUNT_ID,
         )  # fmt: skip
 

@@ -12,12 +12,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from router.manifest.network import DATABASE_VARIABLES, Database, Vpc, VpcLink
 from router.paths import PathSyntaxError, parse_path, variable_children
 
 __all__ = [
     "METHODS",
     "Api",
     "Architecture",
+    "Database",
     "Defaults",
     "Legacy",
     "Manifest",
@@ -26,7 +28,8 @@ __all__ = [
     "Shadow",
     "Target",
     "Thresholds",
-    "function_environment",
+    "Vpc",
+    "VpcLink",
     "reserved_concurrency",
     "route_key",
 ]
@@ -109,6 +112,9 @@ class Api(_Strict):
 class Legacy(_Strict):
     url: Annotated[str, Field(pattern=r"^https?://[^/\s?#]+(/[^\s?#]*)?$")]
     app: str | None = None
+    # API Gateway reaches a private monolith through a REST API VPC link; ``url`` stays
+    # the address ``migrate serve`` proxies to locally.
+    vpc_link: VpcLink | None = None
 
     @field_validator("url")
     @classmethod
@@ -137,7 +143,14 @@ class Defaults(_Strict):
     # and the local runtime's limit before it throttles). Unset: unreserved on AWS, 10
     # locally (router.lambda_runtime).
     reserved_concurrency: ReservedConcurrency | None = None
+    database: Database | None = None  # credentials by reference (router.manifest.network)
+    vpc: Vpc | None = None
     thresholds: Thresholds = Field(default_factory=lambda: DEFAULT_THRESHOLDS.model_copy())
+
+    @field_validator("environment")
+    @classmethod
+    def _no_database_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
 
 class Shadow(_Strict):
@@ -186,6 +199,8 @@ class Route(_Strict):
     requirements: Requirements | None = None  # overrides ``defaults.requirements``
     environment: dict[str, str] = Field(default_factory=dict)
     reserved_concurrency: ReservedConcurrency | None = None  # overrides ``defaults``
+    database: Database | None = None  # replaces ``defaults.database`` for this route
+    vpc: Vpc | None = None  # replaces ``defaults.vpc`` for this route
     thresholds: Thresholds = Field(default_factory=Thresholds)
     status: RouteStatus = "active"
     shadow: Shadow | None = None
@@ -199,6 +214,11 @@ class Route(_Strict):
         except PathSyntaxError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_database_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
     @field_validator("function")
     @classmethod
@@ -236,11 +256,6 @@ class Route(_Strict):
     @property
     def key(self) -> str:
         return route_key(self.method, self.path)
-
-
-def function_environment(defaults: Defaults, route: Route) -> dict[str, str]:
-    """A function's environment variables: ``defaults.environment``, then the route's."""
-    return {**defaults.environment, **route.environment}
 
 
 def reserved_concurrency(defaults: Defaults, route: Route) -> int | None:
@@ -285,6 +300,22 @@ class Manifest(_Strict):
         exact = next((r for r in self.routes if wanted in (r.id, r.key)), None)
         return exact or next((r for r in self.routes if _shape(r.key) == _shape(wanted)), None)
 
+    def database_for(self, route: Route) -> Database | None:
+        return route.database or self.defaults.database
+
+    def vpc_for(self, route: Route) -> Vpc | None:
+        return route.vpc or self.defaults.vpc
+
+    def environment_for(self, route: Route) -> dict[str, str]:
+        """The function's variables, sorted: defaults, the route's own, then the
+        database's one reference (an ARN or a parameter name, never a password)."""
+        variables = {**self.defaults.environment, **route.environment}
+        database = self.database_for(route)
+        if database is not None:
+            name, value = database.variable
+            variables[name] = value
+        return dict(sorted(variables.items()))
+
     def thresholds_for(self, route: Route) -> Thresholds:
         return route.thresholds.merged_over(
             self.defaults.thresholds.merged_over(DEFAULT_THRESHOLDS)
@@ -296,6 +327,13 @@ def _normalize_ref(ref: str) -> str:
     method, sep, path = ref.strip().partition(" ")
     path = path.strip()
     return route_key(method, path.rstrip("/") or "/") if sep else ref.strip()
+
+
+def _check_environment(value: dict[str, str]) -> dict[str, str]:
+    taken = sorted(set(value) & set(DATABASE_VARIABLES))
+    if taken:
+        raise ValueError(f"{', '.join(taken)} is set from 'database', not 'environment'")
+    return value
 
 
 def _check_handler(value: str) -> str:

@@ -14,6 +14,9 @@ the monolith through ``ANY /{proxy+}`` and ``ANY /`` (the greedy resource does n
 match ``/``); when the app has its own root-level variable (``/{page}``), the catch-all
 follows that variable instead, because API Gateway allows one variable child per level.
 
+With ``legacy.vpc_link``, every ``http_proxy`` integration gets ``connectionType:
+VPC_LINK`` and the link's ``connectionId``, and calls the link's load balancer URL.
+
 ``api.binary_media_types`` becomes ``x-amazon-apigateway-binary-media-types`` (the
 API's ``binaryMediaTypes``; left out when empty, API Gateway's default). The resources
 are the same in both views; only integrations differ. Output is
@@ -107,6 +110,9 @@ def _integration(integration: Integration) -> dict[str, Any]:
         "httpMethod": integration.http_method,
         "uri": integration.uri,
     }
+    if integration.connection_id is not None:  # through the REST API VPC link
+        out["connectionType"] = "VPC_LINK"
+        out["connectionId"] = integration.connection_id
     if integration.request_params:
         out["requestParameters"] = {
             f"integration.request.path.{n}": f"method.request.path.{n}"

@@ -53,6 +53,7 @@ class Integration:
     uri: object  # a string, or the SAM template's ``Fn::Sub`` dict
     timeout_ms: int
     request_params: tuple[str, ...] = ()  # path variables passed on (http_proxy only)
+    connection_id: str | None = None  # a REST API VPC link (http_proxy only): VPC_LINK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,8 +86,25 @@ def api_resources(
     for route in routes:
         found[(route.path, method_key(route.method))] = _of_route(manifest, route, lambda_uri, view)
     for path in _catch_all_paths(variables):
-        found.setdefault((path, ANY_METHOD_KEY), _catch_all(manifest.legacy.url, path))
+        found.setdefault((path, ANY_METHOD_KEY), _catch_all(_Monolith.of(manifest), path))
     return [found[key] for key in sorted(found)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Monolith:
+    """How API Gateway reaches the monolith: ``legacy.url`` over the internet, or the
+    VPC link's load balancer URL through the link (``migrate serve`` always proxies to
+    ``legacy.url``; the local gateway keeps the link id in its model of the routes)."""
+
+    base_url: str
+    connection_id: str | None
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> _Monolith:
+        link = manifest.legacy.vpc_link
+        if link is None:
+            return cls(manifest.legacy.url, None)
+        return cls(link.base_url, link.id)
 
 
 def _of_route(manifest: Manifest, route: Route, lambda_uri: LambdaUri, view: View) -> ApiResource:
@@ -94,15 +112,16 @@ def _of_route(manifest: Manifest, route: Route, lambda_uri: LambdaUri, view: Vie
         integration = _lambda_integration(manifest, route, lambda_uri)
     else:
         slash = "/" if route.trailing_slash else ""
-        integration = _legacy_integration(manifest.legacy.url, route.path, route.method, slash)
+        monolith = _Monolith.of(manifest)
+        integration = _legacy_integration(monolith, route.path, route.method, slash)
     params = tuple(path_param_names(route.path))
     return ApiResource(
         method=route.method, path=route.path, route=route, params=params, integration=integration
     )
 
 
-def _catch_all(legacy_url: str, path: str) -> ApiResource:
-    integration = _legacy_integration(legacy_url, path, "ANY")
+def _catch_all(monolith: _Monolith, path: str) -> ApiResource:
+    integration = _legacy_integration(monolith, path, "ANY")
     params = tuple(path_param_names(path))
     return ApiResource(method="ANY", path=path, route=None, params=params, integration=integration)
 
@@ -120,7 +139,9 @@ def _lambda_integration(manifest: Manifest, route: Route, lambda_uri: LambdaUri)
     )
 
 
-def _legacy_integration(legacy_url: str, path: str, method: str, slash: str = "") -> Integration:
+def _legacy_integration(
+    monolith: _Monolith, path: str, method: str, slash: str = ""
+) -> Integration:
     """An ``http_proxy`` to the monolith at ``path`` (+ ``slash``: the app's trailing slash).
 
     A resource path cannot end with ``/`` but an integration URI can, and API Gateway
@@ -130,9 +151,10 @@ def _legacy_integration(legacy_url: str, path: str, method: str, slash: str = ""
     return Integration(
         kind="http_proxy",
         http_method=method,
-        uri=legacy_url + _integration_path(path) + slash,
+        uri=monolith.base_url + _integration_path(path) + slash,
         timeout_ms=MAX_INTEGRATION_MS,
         request_params=tuple(path_param_names(path)),
+        connection_id=monolith.connection_id,
     )
 
 

@@ -5,7 +5,11 @@ The template holds one ``AWS::Serverless::Api`` whose ``DefinitionBody`` is the
 metrics and JSON access logs (``router.accesslog``) to a log group with retention; one
 ``AWS::Serverless::Function`` per active route with target lambda and a weight above 0
 (canary functions exist before they take stable traffic), each with SAM's basic
-execution role only and one ``AWS::Lambda::Permission`` scoped to its method and path.
+execution role and one ``AWS::Lambda::Permission`` scoped to its method and path. A
+route's ``database`` adds an inline statement reading that one secret or parameter
+(and decrypting with its key, ``router.iam``) and the environment variable naming it;
+its ``vpc`` becomes ``VpcConfig``, for which SAM attaches AWS's managed policy
+AWSLambdaVPCAccessExecutionRole (``migrate apply`` writes narrower roles itself).
 The canary itself is not in the template: ``migrate apply`` deploys the canary view.
 
 Deploying needs API Gateway's account-level CloudWatch Logs role (set once per account
@@ -23,7 +27,8 @@ from typing import Any
 
 from router.accesslog import access_log_format
 from router.arns import access_log_group_name, execute_api_resource, function_name, layer_name
-from router.manifest.model import Manifest, Route, function_environment, reserved_concurrency
+from router.iam import access_of
+from router.manifest.model import Manifest, Route, reserved_concurrency
 from router.render.openapi import logical_id, render_openapi, sam_lambda_uri
 
 __all__ = [
@@ -136,17 +141,39 @@ def _function(manifest: Manifest, route: Route, layer: str | None) -> dict[str, 
         "Architectures": [defaults.architecture],
         "MemorySize": route.memory or defaults.memory,
         "Timeout": route.timeout or defaults.timeout,
-        "Policies": [],
+        "Policies": _policies(manifest, route),
     }
     if layer:
         properties["Layers"] = [{"Ref": layer}]
     reserved = reserved_concurrency(defaults, route)
     if reserved is not None:
         properties["ReservedConcurrentExecutions"] = reserved
-    variables = function_environment(defaults, route)
+    variables = manifest.environment_for(route)
     if variables:
-        properties["Environment"] = {"Variables": dict(sorted(variables.items()))}
+        properties["Environment"] = {"Variables": variables}
+    vpc = manifest.vpc_for(route)
+    if vpc is not None:  # SAM adds AWSLambdaVPCAccessExecutionRole to the function's role
+        properties["VpcConfig"] = {
+            "SubnetIds": list(vpc.subnet_ids),
+            "SecurityGroupIds": list(vpc.security_group_ids),
+        }
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def _policies(manifest: Manifest, route: Route) -> list[dict[str, Any]]:
+    """The role's inline statements for the route's database (SSM ARNs by ``Fn::Sub``)."""
+    access = access_of(
+        manifest,
+        route,
+        partition="${AWS::Partition}",
+        region="${AWS::Region}",
+        account="${AWS::AccountId}",
+    )
+    statements = [s for s in access.statements() if s["Resource"] != "*"]  # ENIs: SAM's
+    for statement in statements:
+        if "${" in statement["Resource"]:
+            statement["Resource"] = {"Fn::Sub": statement["Resource"]}
+    return [{"Statement": statements}] if statements else []
 
 
 def permission_logical_id(route: Route) -> str:

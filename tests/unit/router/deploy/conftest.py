@@ -35,7 +35,7 @@ MANIFEST = """\
 version: 1
 revision: 1
 api: {name: shop, stage: prod, region: us-east-1}
-legacy: {url: "http://legacy.internal:5000"}
+legacy: {url: "http://legacy.example.com:5000"}
 routes:
   - {id: get-api-users-user-id, method: GET, path: "/api/users/{user_id}"}
   - {id: get-api-products, method: GET, path: /api/products}

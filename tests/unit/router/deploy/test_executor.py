@@ -6,7 +6,7 @@ in sequence), so each case reads as plan -> calls -> state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,16 @@ class FakeFunctions:
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
 
-    def ensure_role(self, role_name: str, log_groups_arn: str) -> str:
+    def ensure_role(
+        self, role_name: str, log_groups_arn: str, statements: Sequence[object] = ()
+    ) -> str:
         self.calls.append(("ensure_role", role_name, log_groups_arn))
         return ROLE
 
     def create(self, function: FunctionSpec, role_arn: str) -> None:
         self.calls.append(("create_function", function.name, role_arn, function.layers))
 
-    def update(self, function: FunctionSpec, current: FunctionInfo) -> list[str]:
+    def update(self, function: FunctionSpec, current: FunctionInfo, role: str | None) -> list[str]:
         self.calls.append(("update_function", function.name, current.code_sha256))
         return ["update_function_code"]
 

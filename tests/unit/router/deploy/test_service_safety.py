@@ -32,7 +32,7 @@ def service(
     tmp_path: Path, *, routes: str = "routes: []\n", check: PromoteCheck | None = None
 ) -> DeployService:
     manifest = tmp_path / "migration.yaml"
-    manifest.write_text(f"version: 1\nlegacy: {{url: 'http://legacy.internal:5000'}}\n{routes}")
+    manifest.write_text(f"version: 1\nlegacy: {{url: 'http://legacy.example.com:5000'}}\n{routes}")
     store, history = ManifestStore(manifest), HistoryLog(history_path_for(manifest))
 
     def no_executor(_: object) -> Any:
