@@ -30,6 +30,7 @@ def _spec(reserved: int | None) -> FunctionSpec:
     return FunctionSpec(
         name="shop-get-user", handler=USERS_HANDLER, runtime="python3.12", memory=256,
         timeout=10, environment=(), zip_bytes=package.zip_bytes, reserved_concurrency=reserved,
+        role_name="shop-role",
     )  # fmt: skip
 
 
@@ -43,6 +44,6 @@ def test_reserved_concurrency_is_applied_and_read_back(functions: LambdaFunction
     for wanted in (2, None):
         changed = dataclasses.replace(spec, reserved_concurrency=wanted)
         assert _differs(changed, current)
-        functions.update(changed, current)
+        functions.update(changed, current, None)
         current = functions.get(spec.name)
         assert current is not None and current.reserved_concurrency == wanted

@@ -89,6 +89,7 @@ def test_function_configuration_reads_vpc_config_and_role(stubbed: Any) -> None:
         _configuration(VpcConfig=vpc, Role=ROLE),
         {"FunctionName": "shop-get-user"},
     )
+    stubs["lambda"].add_response("get_function_concurrency", {}, {"FunctionName": "shop-get-user"})
     info = LambdaFunctions(ctx).get("shop-get-user")
     assert info is not None
     assert info.vpc == VPC  # sorted: Lambda's order does not matter
@@ -100,7 +101,7 @@ def test_update_sends_vpc_config_and_role_and_detaches_with_empty_lists(stubbed:
     ctx, stubs = stubbed
     current = FunctionInfo(
         "shop-get-user", "arn", code_sha256(b"zip"), "migrated_functions.users.get_user",
-        "python3.12", 256, 10, (("DB_SECRET_ARN", SECRET),), VPC, ROLE,
+        "python3.12", 256, 10, (("DB_SECRET_ARN", SECRET),), vpc=VPC, role=ROLE,
     )  # fmt: skip
     wanted = {
         "FunctionName": "shop-get-user",
@@ -110,6 +111,7 @@ def test_update_sends_vpc_config_and_role_and_detaches_with_empty_lists(stubbed:
         "MemorySize": 256,
         "Timeout": 10,
         "Environment": {"Variables": {"DB_SECRET_ARN": SECRET}},
+        "Layers": [],
         "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
     }
     stubs["lambda"].add_response("update_function_configuration", _configuration(), wanted)
@@ -176,11 +178,13 @@ def _create_params(spec: FunctionSpec) -> dict[str, Any]:
         "Role": ROLE,
         "Code": {"ZipFile": spec.zip_bytes},
         "Publish": False,
+        "Architectures": ["x86_64"],
         "Handler": spec.handler,
         "Runtime": spec.runtime,
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Environment": {"Variables": dict(spec.environment)},
+        "Layers": [],
         "VpcConfig": {"SubnetIds": list(subnets), "SecurityGroupIds": list(groups)},
     }
 

@@ -9,13 +9,16 @@ from typing import Any
 import pytest
 
 from router.aws.apigateway import ApiGateway
+from router.aws.artifacts import ArtifactBucket
 from router.aws.lambda_ import LambdaFunctions
+from router.aws.layers import LambdaLayers
 from router.aws.session import AwsContext
 from router.deploy.guardrail import legacy_url_refusals, private_host_reason
 from router.deploy.plan import Planner
 from router.deploy.state import DeployState
 from router.errors import UnreachableLegacy, UnsafePlan
 from tests.unit.router.conftest import build_manifest
+from tests.unit.router.deploy.builders import code_only
 
 LINK = {"id": "abc123", "url": "http://shop-nlb.elb.us-east-1.amazonaws.com"}
 
@@ -65,10 +68,13 @@ def _no_calls(service: str) -> Any:
 
 def test_planner_refuses_before_any_aws_call(tmp_path: Path) -> None:
     ctx = AwsContext(region="us-east-1", client_factory=_no_calls)
-    planner = Planner(ApiGateway(ctx), LambdaFunctions(ctx), is_local=False)
+    planner = Planner(
+        ApiGateway(ctx), LambdaFunctions(ctx), is_local=False, layers=LambdaLayers(ctx),
+        bucket=ArtifactBucket(ctx), build=code_only(tmp_path),
+    )  # fmt: skip
     manifest = build_manifest(legacy={"url": "http://10.0.1.5:5000"})
     with pytest.raises(UnreachableLegacy) as caught:
-        planner.plan(manifest, DeployState(), tmp_path)
+        planner.plan(manifest, DeployState())
     assert isinstance(caught.value, UnsafePlan)  # octodns-style: a safety check's exception
     assert caught.value.exit_code == 2
     assert caught.value.hint is not None and "legacy.vpc_link" in caught.value.hint
