@@ -117,6 +117,8 @@ def test_engine_is_created_once_and_reused(lam: Lambda, monkeypatch: pytest.Monk
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(lam: Lambda) -> None:
+    if lam.db.backend != "sqlite":
+        pytest.skip("SQLite pragmas")
     with db.get_engine().connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
