@@ -41,10 +41,11 @@ class DemoProject:
     reports: Path
 
 
-def create_project(root: Path, legacy_url: str) -> DemoProject:
-    """Seed the database, inventory the monolith into a manifest, add the slow handler."""
+def create_project(root: Path, legacy_url: str, database_url: str | None = None) -> DemoProject:
+    """Seed the database (``database_url``, or a SQLite file in ``root``), inventory the
+    monolith into a manifest, add the slow handler."""
     root.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{(root / 'legacy.db').as_posix()}"
+    database_url = database_url or f"sqlite:///{(root / 'legacy.db').as_posix()}"
     app = _monolith(database_url)
     manifest = root / "migration.yaml"
     store = ManifestStore(manifest)

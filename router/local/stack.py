@@ -209,9 +209,12 @@ class LocalStack:
         return configured if proc is None or proc.port is None else proc.port
 
     def gateway_env(self) -> dict[str, str]:
-        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL."""
+        """The gateway's environment: local AWS endpoint, dummy credentials, monolith URL,
+        and the monolith's database for the handlers it runs."""
         env = local_aws_env(self.urls.aws_endpoint, self.config.region, self._env)
         env[LEGACY_URL_ENV] = self.urls.legacy
+        if self.config.database_url:
+            env["DATABASE_URL"] = self.config.database_url
         return env
 
     def start(self) -> StackUrls:
