@@ -29,8 +29,10 @@ __all__ = [
     "copy_tables",
     "postgres_or_skip",
     "render",
+    "revoke_login",
     "scratch_database",
     "schema_of",
+    "scratch_role",
     "scratch_schema",
     "server_url",
 ]
@@ -110,6 +112,38 @@ def copy_tables(url: URL, template: str, tables: tuple[str, ...]) -> None:
                     " false)",
                     (sequence[0],),
                 )
+
+
+@contextmanager
+def scratch_role(url: URL, prefix: str = "r") -> Iterator[str]:
+    """A LOGIN role whose ``search_path`` is the schema of ``url``, with all rights there.
+
+    The local server trusts every login, so a password proves nothing: a rotation is a
+    new role, and revoking the old one (``NOLOGIN``, sessions ended) is what the
+    server enforces. The role, its grants and its sessions are gone afterwards."""
+    name = _name(prefix)
+    schema = schema_of(url)
+    with admin(url) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN')
+        conn.execute(f'ALTER ROLE "{name}" SET search_path = "{schema}"')
+        conn.execute(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO "{name}"')
+        conn.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{name}"')
+        conn.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{name}"')
+    try:
+        yield name
+    finally:
+        with admin(url) as conn:
+            revoke_login(conn, name)
+            conn.execute(f'DROP OWNED BY "{name}"')
+            conn.execute(f'DROP ROLE "{name}"')
+
+
+def revoke_login(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
+    """``NOLOGIN`` and end the role's sessions: its next login is refused."""
+    conn.execute(f'ALTER ROLE "{role}" NOLOGIN')
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
+    )
 
 
 def _name(prefix: str) -> str:
