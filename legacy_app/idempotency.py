@@ -12,6 +12,7 @@ winner's answer. This module must not know the order tables.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -57,14 +58,14 @@ def idempotency_key() -> str | None:
 
 def request_fingerprint(route: str, body: bytes) -> str:
     """SHA-256 of ``route`` and the body as canonical JSON (raw bytes when unparsable)."""
-    try:
+    with contextlib.suppress(ValueError, RecursionError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, RecursionError):
-        pass
     return hashlib.sha256(route.encode() + b"\n" + body).hexdigest()
 
 
-def run_once(session: Session, key: str, request_hash: str, place: Callable[[], Response]) -> Response:
+def run_once(
+    session: Session, key: str, request_hash: str, place: Callable[[], Response]
+) -> Response:
     """``place()``'s answer, committed with the key row; a stored answer is replayed."""
     stored = _lookup(session, key)
     if stored is not None:
@@ -85,7 +86,9 @@ def _place_and_store(
 ) -> Response:
     response = place()
     if 200 <= response.status_code < 300:
-        headers = {name: response.headers[name] for name in _STORED_HEADERS if name in response.headers}
+        headers = {
+            name: response.headers[name] for name in _STORED_HEADERS if name in response.headers
+        }
         session.add(
             IdempotencyKey(
                 key=key,

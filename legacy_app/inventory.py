@@ -3,8 +3,9 @@
 Each decrement is one conditional ``UPDATE ... WHERE stock >= :quantity`` so
 concurrent workers can never oversell. Rows are updated in product id order, the
 order the migrated functions use too, so two orders (or an order and a
-cancellation) naming the same products in different orders never deadlock. Functions run inside the caller's
-transaction and must not commit or roll back; the caller decides.
+cancellation) naming the same products in different orders never deadlock.
+Functions run inside the caller's transaction and must not commit or roll back;
+the caller decides.
 """
 
 from __future__ import annotations

@@ -62,7 +62,9 @@ def demo(
     root = workdir or Path(tempfile.mkdtemp(prefix="strangler-demo-"))
     started = time.monotonic()
     narrator = _Narrator(err_console if as_json else console)  # --json: stdout is JSON only
-    result = run_demo(DemoConfig(root, rate_per_s=rate, database_url=database_url), _services, narrator)
+    result = run_demo(
+        DemoConfig(root, rate_per_s=rate, database_url=database_url), _services, narrator
+    )
     _summary(result, time.monotonic() - started, as_json)
     raise typer.Exit(0 if result.ok else 1)
 

@@ -1,8 +1,9 @@
 """Idempotent writes under an ``Idempotency-Key`` request header.
 
 The table ``idempotency_keys(key PK, request_hash, status, headers_json, body,
-created_at)`` belongs to the migrated functions (the monolith never sees it); it
-is created with ``CREATE TABLE IF NOT EXISTS`` once per engine (cold start).
+created_at)`` is shared with the monolith, which declares it too and honours the
+same keys (``legacy_app.idempotency``); a function creates it with ``CREATE TABLE
+IF NOT EXISTS`` once per engine (cold start) when the monolith's schema predates it.
 
 ``run_once`` runs the write in ONE transaction with the INSERT of the key row, so
 a crash can never record the response without its effect or the reverse. Only
@@ -12,8 +13,8 @@ when the request fingerprint (route + canonical JSON body) matches, else 422.
 Concurrent first attempts serialise on the write lock (SQLite ``BEGIN
 IMMEDIATE``) or collide on the primary key (PostgreSQL: the second INSERT waits for
 the first transaction, then fails); the loser's transaction, order and stock
-included, is rolled back and it replays the winner's response. The monolith
-declares the same table and honours the same keys (``legacy_app.idempotency``). This module must not know about specific endpoints or tables but its own.
+included, is rolled back and it replays the winner's response. This module must
+not know about specific endpoints or tables but its own.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from sqlalchemy.engine import URL
 from legacy_app.db import init_database, make_engine
 from migrated_functions._shared import db
 from migrated_functions._shared.credentials import (
-    CredentialSource,
     CredentialsError,
+    CredentialSource,
     DbCredentials,
     parse_credentials,
     refused_credentials,
@@ -129,9 +129,7 @@ def test_refused_credentials_are_a_502_and_one_log_line(
     assert PASSWORD not in out
 
 
-def test_ssm_securestring_parameter(
-    seeded: URL, aws: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ssm_securestring_parameter(seeded: URL, aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with scratch_role(seeded) as role:
         ssm = boto3.client("ssm", region_name="us-east-1")
         ssm.put_parameter(Name="/db/app", Value=rds_secret(seeded, role), Type="SecureString")
