@@ -44,8 +44,8 @@ def route(rid: str, path: str, function: str, environment: dict[str, str]) -> di
 
 
 def rds_secret(url: URL, username: str) -> str:
-    return json.dumps({"engine": "postgres", "host": url.host, "port": url.port or 5432,
-                       "username": username, "password": PASSWORD, "dbname": url.database})  # fmt: skip
+    value = {"engine": "postgres", "host": url.host, "port": url.port or 5432}
+    return json.dumps({**value, "username": username, "password": PASSWORD, "dbname": url.database})
 
 
 @pytest.fixture
