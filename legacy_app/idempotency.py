@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import Response, request
 from sqlalchemy.exc import IntegrityError
@@ -33,14 +32,6 @@ KEY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 _KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 _STORED_HEADERS = ("Content-Type", "Location")
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    request_hash: str
-    status: int
-    headers: dict[str, str]
-    body: str
 
 
 def idempotency_key() -> str | None:
@@ -103,20 +94,14 @@ def _place_and_store(
     return response
 
 
-def _lookup(session: Session, key: str) -> _Stored | None:
-    row = session.get(IdempotencyKey, key, populate_existing=True)
-    if row is None:
-        return None
-    return _Stored(row.request_hash, row.status, json.loads(row.headers_json), row.body)
+def _lookup(session: Session, key: str) -> IdempotencyKey | None:
+    return session.get(IdempotencyKey, key, populate_existing=True)
 
 
-def _replay(stored: _Stored, request_hash: str) -> Response:
-    if stored.request_hash != request_hash:
-        raise ApiError(
-            422,
-            "idempotency_key_mismatch",
-            f"{KEY_HEADER} was already used with a different request",
-            field=KEY_HEADER,
-        )
-    headers = {**stored.headers, REPLAY_HEADER: "true"}
-    return Response(stored.body, status=stored.status, headers=headers)
+def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
+    """The stored answer marked as replayed; 422 when the key came with another request."""
+    if stored.request_hash == request_hash:
+        headers = {**json.loads(stored.headers_json), REPLAY_HEADER: "true"}
+        return Response(stored.body, status=stored.status, headers=headers)
+    message = f"{KEY_HEADER} was already used with a different request"
+    raise ApiError(422, "idempotency_key_mismatch", message, field=KEY_HEADER)

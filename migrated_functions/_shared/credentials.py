@@ -60,13 +60,8 @@ class DbCredentials:
 
     def connect_params(self) -> dict[str, Any]:
         """What psycopg's ``connect`` takes (the password included: never log it)."""
-        return {
-            "host": self.host,
-            "port": self.port,
-            "user": self.username,
-            "password": self.password,
-            "dbname": self.dbname,
-        }
+        params: dict[str, Any] = dict(host=self.host, port=self.port, dbname=self.dbname)
+        return params | {"user": self.username, "password": self.password}
 
     def describe(self) -> str:
         return f"{self.username}@{self.host}:{self.port}/{self.dbname}"
