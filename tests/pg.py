@@ -87,31 +87,26 @@ def schema_of(url: URL) -> str:
     return options.removeprefix("-csearch_path=")
 
 
-def copy_tables(url: URL, template: str, tables: tuple[str, ...]) -> None:
-    """Make ``tables`` of the schema ``url`` names equal to those of schema ``template``
-    (a reset: TRUNCATE, INSERT ... SELECT, each serial id's sequence moved past the
-    copied ids). ~50 ms, where creating and seeding a database takes seconds."""
+def copy_tables(url: URL, template: str, tables: tuple[str, ...], serial: tuple[str, ...]) -> None:
+    """Make ``tables`` (in foreign-key order) of the schema ``url`` names equal to those of
+    schema ``template``: DELETE (in reverse order), INSERT ... SELECT, and each ``serial``
+    table's id sequence moved past the copied ids, in one transaction and one round trip.
+    ~0.1 s where creating and seeding a database takes seconds (and TRUNCATE 0.6 s)."""
     schema = schema_of(url)
-    with admin(url) as conn, conn.transaction():
-        for table in tables:
-            conn.execute(  # only for a table a test dropped: LIKE copies serial defaults
-                f'CREATE TABLE IF NOT EXISTS "{schema}".{table} '
-                f'(LIKE "{template}".{table} INCLUDING ALL)'
-            )
-        conn.execute(f"TRUNCATE {', '.join(f'{schema}.{t}' for t in tables)} RESTART IDENTITY")
-        for table in tables:
-            conn.execute(f'INSERT INTO "{schema}".{table} SELECT * FROM "{template}".{table}')
-            sequence = conn.execute(
-                "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns"
-                " WHERE table_schema = %s AND table_name = %s AND column_name = 'id'",
-                (f'"{schema}".{table}', schema, table),
-            ).fetchone()
-            if sequence is not None and sequence[0] is not None:
-                conn.execute(
-                    f'SELECT setval(%s, (SELECT COALESCE(MAX(id), 0) + 1 FROM "{schema}".{table}),'
-                    " false)",
-                    (sequence[0],),
-                )
+    script = [  # only for a table a test dropped (LIKE would share a serial's sequence)
+        f'CREATE TABLE IF NOT EXISTS "{schema}".{t} (LIKE "{template}".{t} INCLUDING ALL);'
+        for t in tables
+        if t not in serial
+    ]
+    script += [f'DELETE FROM "{schema}".{t};' for t in reversed(tables)]
+    script += [f'INSERT INTO "{schema}".{t} SELECT * FROM "{template}".{t};' for t in tables]
+    script += [
+        f"SELECT setval(pg_get_serial_sequence('\"{schema}\".{t}', 'id'), "
+        f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{schema}".{t}), false);'
+        for t in serial
+    ]
+    with admin(url) as conn:
+        conn.execute("BEGIN;" + "".join(script) + "COMMIT;")  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -16,14 +16,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from legacy_app import create_app
@@ -37,7 +37,8 @@ from .apigw import FakeContext, Outcome, api_event
 
 LEGACY_TABLES = ("users", "products", "product_tags", "orders", "order_items", "app_meta")
 BACKENDS = ("sqlite", "postgresql")
-COPIED_TABLES = (*LEGACY_TABLES, "idempotency_keys")
+COPIED_TABLES = (*LEGACY_TABLES, "idempotency_keys")  # in foreign-key order
+SERIAL_TABLES = ("users", "products", "orders", "order_items")
 FROZEN_NOW = "2024-06-01T12:00:00Z"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -52,21 +53,25 @@ class Db:
     """One database (a SQLite file or a PostgreSQL database) and a SQL helper on it."""
 
     url: str
+    _engine: Engine | None = field(default=None, repr=False, compare=False)
 
     @property
     def backend(self) -> str:
         return "sqlite" if self.url.startswith("sqlite") else "postgresql"
 
     def sql(self, query: str, **params: Any) -> list[Any]:
-        engine = make_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                result = conn.execute(text(query), params)
-                rows = list(result.all()) if result.returns_rows else []
-                conn.commit()
-                return rows
-        finally:
-            engine.dispose()
+        if self._engine is None:  # one pool per copy: a PostgreSQL login costs ~20 ms
+            self._engine = make_engine(self.url)
+        with self._engine.connect() as conn:
+            result = conn.execute(text(query), params)
+            rows = list(result.all()) if result.returns_rows else []
+            conn.commit()
+            return rows
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def snapshot(self) -> dict[str, list[Any]]:
         """Every row of every legacy table (idempotency bookkeeping excluded)."""
@@ -174,11 +179,15 @@ def _database_copy(
     if backend == "sqlite":
         target = directory / f"{name}.db"
         shutil.copyfile(request.getfixturevalue("seeded_template"), target)
-        yield Db(sqlite_url(target))
-        return
-    url = request.getfixturevalue("pg_schemas")[name]
-    copy_tables(url, request.getfixturevalue("pg_template"), COPIED_TABLES)
-    yield Db(render(url))
+        db = Db(sqlite_url(target))
+    else:
+        url = request.getfixturevalue("pg_schemas")[name]
+        copy_tables(url, request.getfixturevalue("pg_template"), COPIED_TABLES, SERIAL_TABLES)
+        db = Db(render(url))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @pytest.fixture
