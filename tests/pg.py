@@ -34,6 +34,7 @@ __all__ = [
     "scratch_database",
     "scratch_role",
     "scratch_schema",
+    "seeded_schema",
     "server_url",
 ]
 
@@ -157,6 +158,18 @@ def scratch_schema(prefix: str = "t") -> Iterator[URL]:
     finally:
         with admin(base) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextmanager
+def seeded_schema(prefix: str = "t") -> Iterator[URL]:
+    """A scratch schema created and seeded by the monolith's own code (~1.5 s)."""
+    from legacy_app.db import init_database, make_engine
+
+    with scratch_schema(prefix) as url:
+        engine = make_engine(render(url))
+        init_database(engine)
+        engine.dispose()
+        yield url
 
 
 @contextmanager

@@ -25,12 +25,11 @@ import pytest
 from sqlalchemy.engine import URL
 
 import migrated_functions
-from legacy_app.db import init_database, make_engine
 from router.lambda_runtime import runtime_dir
 from router.local import free_port, local_aws_env
 from router.local.process import ManagedProcess
 from tests.e2e.conftest import REGION, moto_client, write_manifest
-from tests.pg import admin, render, revoke_login, scratch_role, scratch_schema
+from tests.pg import admin, render, revoke_login, scratch_role, seeded_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -50,10 +49,7 @@ def rds_secret(url: URL, username: str) -> str:
 
 @pytest.fixture
 def seeded() -> Iterator[URL]:
-    with scratch_schema("secret") as url:
-        engine = make_engine(render(url))
-        init_database(engine)
-        engine.dispose()
+    with seeded_schema("secret") as url:
         yield url
 
 

@@ -31,7 +31,14 @@ from legacy_app.db import get_engine as legacy_engine
 from legacy_app.db import init_database, make_engine
 from legacy_app.models import Base
 from migrated_functions._shared.db import reset_engines
-from tests.pg import copy_tables, postgres_or_skip, render, schema_of, scratch_schema
+from tests.pg import (
+    copy_tables,
+    postgres_or_skip,
+    render,
+    schema_of,
+    scratch_schema,
+    seeded_schema,
+)
 
 from .apigw import FakeContext, Outcome, api_event
 
@@ -136,10 +143,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A schema seeded once per session by the monolith; tests' schemas copy it."""
-    with scratch_schema("tmpl") as url:
-        engine = make_engine(render(url))
-        init_database(engine)
-        engine.dispose()
+    with seeded_schema("tmpl") as url:
         yield schema_of(url)
 
 

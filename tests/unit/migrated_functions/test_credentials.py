@@ -19,7 +19,6 @@ from moto import mock_aws
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from legacy_app.db import init_database, make_engine
 from migrated_functions._shared import db
 from migrated_functions._shared.credentials import (
     CredentialsError,
@@ -29,7 +28,7 @@ from migrated_functions._shared.credentials import (
     refused_credentials,
 )
 from migrated_functions.users import get_user
-from tests.pg import admin, render, revoke_login, scratch_role, scratch_schema
+from tests.pg import admin, render, revoke_login, scratch_role, seeded_schema
 
 from .apigw import FakeContext, api_event
 
@@ -39,10 +38,7 @@ PASSWORD = "pw-" + uuid.uuid4().hex  # trust auth ignores it; it must never be p
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[URL]:
-    with scratch_schema("cred") as url:
-        engine = make_engine(render(url))
-        init_database(engine)
-        engine.dispose()
+    with seeded_schema("cred") as url:
         yield url
 
 
