@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,7 @@ __all__ = [
 BUSY_TIMEOUT_MS = 10_000
 _EXTENSION = "legacy_db"
 _ENGINE = "legacy_db_engine"
+_SERIAL_TABLES = ("users", "products", "orders", "order_items")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -81,6 +82,8 @@ def _create_schema(engine: Engine) -> None:
         if engine.dialect.name == "sqlite":
             # Hold the write lock while checking and creating: concurrent starters serialise.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":  # the same, with a transaction-scoped lock
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('legacy_app schema'))"))
         Base.metadata.create_all(conn)
         conn.commit()
 
@@ -97,9 +100,27 @@ def _seed_once(engine: Engine) -> bool:
             if session.scalar(select(User.id).limit(1)) is not None:
                 return False
             seed_database(session)
+            _advance_sequences(session)
     except IntegrityError:
         return False
     return True
+
+
+def _advance_sequences(session: Session) -> None:
+    """PostgreSQL: move each serial id's sequence past the seeded ids (they were explicit).
+
+    Without it the first ``INSERT`` without an id would draw 1 and hit the primary key.
+    SQLite picks ``max(id) + 1`` by itself.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in _SERIAL_TABLES:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )
 
 
 def init_app(app: Flask, engine: Engine) -> None:

@@ -1,8 +1,11 @@
 """Stock reservation and release used by order placement and cancellation.
 
 Each decrement is one conditional ``UPDATE ... WHERE stock >= :quantity`` so
-concurrent workers can never oversell. Functions run inside the caller's
-transaction and must not commit or roll back; the caller decides.
+concurrent workers can never oversell. Rows are updated in product id order, the
+order the migrated functions use too, so two orders (or an order and a
+cancellation) naming the same products in different orders never deadlock.
+Functions run inside the caller's transaction and must not commit or roll back;
+the caller decides.
 """
 
 from __future__ import annotations
@@ -29,20 +32,24 @@ class InsufficientStock(Exception):
 
 
 def reserve_stock(session: Session, lines: Iterable[tuple[int, int]]) -> None:
-    """Decrement stock for ``(product_id, quantity)`` lines, or raise InsufficientStock."""
-    for index, (product_id, quantity) in enumerate(lines):
+    """Decrement stock for ``(product_id, quantity)`` lines (distinct products), or raise
+    InsufficientStock for the first short line in line order."""
+    short: list[InsufficientStock] = []
+    for index, (product_id, quantity) in sorted(enumerate(lines), key=lambda line: line[1][0]):
         stmt = (
             update(Product)
             .where(Product.id == product_id, Product.stock >= quantity)
             .values(stock=Product.stock - quantity)
         )
         if execute_rowcount(session, stmt) != 1:
-            raise InsufficientStock(index, product_id, quantity)
+            short.append(InsufficientStock(index, product_id, quantity))
+    if short:
+        raise min(short, key=lambda error: error.index)
 
 
 def release_stock(session: Session, items: Iterable[OrderItem]) -> None:
     """Give back the stock held by ``items`` (order cancellation)."""
-    for item in items:
+    for item in sorted(items, key=lambda item: item.product_id):
         stmt = (
             update(Product)
             .where(Product.id == item.product_id)

@@ -36,6 +36,12 @@ Tables
     unit_price_cents INTEGER NOT NULL (price captured when the order was placed)
 ``app_meta``
     key VARCHAR(64) PK, value TEXT NOT NULL (row ``seed_version`` marks a seeded DB)
+``idempotency_keys``
+    key VARCHAR(255) PK, request_hash VARCHAR(64) NOT NULL, status INTEGER NOT NULL,
+    headers_json TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL: the
+    stored answer of ``POST /api/orders`` under an ``Idempotency-Key``. Shared with
+    the migrated ``create_order`` (which creates it when missing), so a retry
+    replays whichever side placed the order first.
 
 Ordering rules used by every reader: lists by ``id`` ascending, product tags by
 ``tag`` ascending, order items by ``order_items.id`` ascending.
@@ -51,6 +57,7 @@ __all__ = [
     "TIMESTAMP_FORMAT",
     "AppMeta",
     "Base",
+    "IdempotencyKey",
     "Order",
     "OrderItem",
     "Product",
@@ -139,3 +146,14 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    headers_json: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(Text)

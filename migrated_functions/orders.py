@@ -7,13 +7,16 @@ conditional UPDATE and the order is inserted in ONE transaction; a short line is
 a 409 ``insufficient_stock`` and nothing changes; success is 201 + ``Location``.
 With an ``Idempotency-Key`` header the write runs through
 ``_shared.idempotency.run_once`` (stored response, replay, 422 on a different
-body); without it the behaviour is exactly the monolith's. This module must not
+body); without it the behaviour is exactly the monolith's (which honours the key
+with the same table and fingerprint). Stock rows are updated in product id order
+and a write PostgreSQL aborts to break a deadlock is run again
+(``_shared.db.retry_transient``). This module must not
 import ``legacy_app`` nor touch products other than their stock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -22,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 
 from migrated_functions._shared import idempotency
-from migrated_functions._shared.db import get_engine, write_transaction
+from migrated_functions._shared.db import get_engine, retry_transient, write_transaction
 from migrated_functions._shared.event import Event, body_bytes, int_path_param, read_json
 from migrated_functions._shared.handler import Response, run
 from migrated_functions._shared.http import ApiError, json_response, not_found, validation_error
@@ -85,12 +88,16 @@ def _create_order(event: Event) -> Response:
     work = partial(_place_order, data=data)
     try:
         if key is None:
-            with write_transaction(engine) as conn:
-                return work(conn)
+            return retry_transient(partial(_in_transaction, engine, work))
         fingerprint = idempotency.request_fingerprint(CREATE_ORDER_ROUTE, body_bytes(event))
-        return idempotency.run_once(engine, key, fingerprint, work)
+        return retry_transient(partial(idempotency.run_once, engine, key, fingerprint, work))
     except InsufficientStock as exc:  # raised inside the transaction: already rolled back
         raise _stock_error(engine, exc) from None
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], Response]) -> Response:
+    with write_transaction(engine) as conn:
+        return work(conn)
 
 
 def _orders_engine() -> Engine:
@@ -150,15 +157,24 @@ def _check_products(ids: Sequence[int], prices: dict[int, int]) -> None:
 
 
 def _reserve_stock(conn: Connection, lines: Sequence[Line]) -> None:
-    """One conditional decrement per line (never oversells); raise on the first short one."""
-    for index, (product_id, quantity) in enumerate(lines):
-        stmt = (
-            update(products)
-            .where(products.c.id == product_id, products.c.stock >= quantity)
-            .values(stock=products.c.stock - quantity)
-        )
-        if conn.execute(stmt).rowcount != 1:
-            raise InsufficientStock(index, product_id, quantity)
+    """One conditional decrement per line (never oversells), in product id order like the
+    monolith (so concurrent orders never deadlock); raise for the first short line."""
+    short = [
+        InsufficientStock(index, product_id, quantity)
+        for index, (product_id, quantity) in sorted(enumerate(lines), key=lambda x: x[1][0])
+        if not _decrement(conn, product_id, quantity)
+    ]
+    if short:
+        raise min(short, key=lambda error: error.index)
+
+
+def _decrement(conn: Connection, product_id: int, quantity: int) -> bool:
+    stmt = (
+        update(products)
+        .where(products.c.id == product_id, products.c.stock >= quantity)
+        .values(stock=products.c.stock - quantity)
+    )
+    return bool(conn.execute(stmt).rowcount == 1)
 
 
 def _insert_order(

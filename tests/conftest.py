@@ -2,6 +2,10 @@
 
 SIGTERM (a cancelled CI job, a ``kill``) ends the run like Ctrl-C, so fixtures still
 stop every server they started; by default it killed pytest at once and left them.
+
+PostgreSQL: with ``STRANGLER_REQUIRE_POSTGRES=1`` (``.ci/run``) the run stops at once,
+exit 1, when the server of ``STRANGLER_TEST_POSTGRES_URL`` is unreachable, instead
+of skipping every test that needs it (``tests.pg``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from types import FrameType
 import pytest
 from hypothesis import settings
 
+from tests import pg
+
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
@@ -21,6 +27,19 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get(pg.REQUIRE_ENV) != "1":
+        return
+    reason = pg.unreachable_reason()
+    if reason is not None:
+        url = pg.server_url().render_as_string(hide_password=True)
+        pytest.exit(
+            f"{pg.REQUIRE_ENV}=1 but PostgreSQL at {url} is unreachable: {reason}\n"
+            f"start it, or point {pg.URL_ENV} at a server (see README, Tests)",
+            returncode=1,
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:

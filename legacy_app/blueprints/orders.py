@@ -4,22 +4,28 @@
 "quantity": int}, ...]}``. Stock of every line is decremented and the order is
 inserted in ONE transaction; if any line is short the whole request is a 409
 ``insufficient_stock`` (with ``field``, ``product_id``, ``requested``,
-``available``) and nothing changes. Cancelling restores the stock.
+``available``) and nothing changes. Cancelling restores the stock. With an
+``Idempotency-Key`` header the order is placed at most once per key
+(``legacy_app.idempotency``); a write PostgreSQL aborts to break a deadlock is
+run again (``common.retry_transient``).
 List filters: ``status`` (repeatable: placed, cancelled), ``user_id``.
 This module must not edit products other than through ``legacy_app.inventory``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from legacy_app.common import execute_rowcount, get_or_404, utc_now
+from legacy_app.common import execute_rowcount, get_or_404, retry_transient, utc_now
 from legacy_app.db import get_session
 from legacy_app.errors import ApiError, conflict, validation_error
+from legacy_app.idempotency import idempotency_key, request_fingerprint, run_once
 from legacy_app.inventory import InsufficientStock, release_stock, reserve_stock
 from legacy_app.jsonio import json_response
 from legacy_app.models import ORDER_STATUSES, Order, OrderItem, Product, User
@@ -31,6 +37,8 @@ from legacy_app.validation import OrderCreate, parse_body
 __all__ = ["bp"]
 
 bp = Blueprint("orders", __name__, url_prefix="/api")
+
+CREATE_ORDER_ROUTE = "POST /api/orders"  # the route part of an idempotency fingerprint
 
 
 def _filtered_orders() -> Select[Any]:
@@ -64,14 +72,31 @@ def get_order(order_id: int) -> Response:
 
 @bp.post("/orders")
 def create_order() -> Response:
+    """201 + Location; with an ``Idempotency-Key``, at most one order per key."""
+    key = idempotency_key()
     data = parse_body(OrderCreate)
     session = get_session()
+    place = partial(_place_order, session, data)
+    if key is None:
+        return retry_transient(session, partial(_committed, session, place))
+    fingerprint = request_fingerprint(CREATE_ORDER_ROUTE, request.get_data(cache=True))
+    return retry_transient(session, partial(run_once, session, key, fingerprint, place))
+
+
+def _committed(session: Session, place: Callable[[], Response]) -> Response:
+    response = place()
+    session.commit()
+    return response
+
+
+def _place_order(session: Session, data: OrderCreate) -> Response:
+    """Reserve the stock and add the order (flushed, not committed); its 201 response."""
     prices = _check_references(session, data)
     lines = [(line.product_id, line.quantity) for line in data.items]
     _reserve_or_409(session, lines)
     order = _new_order(data.user_id, lines, prices)
     session.add(order)
-    session.commit()
+    session.flush()
     location = url_for("orders.get_order", order_id=order.id)
     return json_response(order_to_json(order), 201, {"Location": location})
 

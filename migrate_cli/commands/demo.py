@@ -39,6 +39,15 @@ def demo(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary at the end.")
     ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            help="Database of the monolith and the handlers, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: SQLite in the workdir).",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole strangler workflow on this machine, nothing to configure.
 
@@ -48,11 +57,14 @@ def demo(
     reports, prints their paths and stops everything it started.
 
     Example: [bold]migrate demo[/]
+    Example: [bold]migrate demo --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test[/]
     """
     root = workdir or Path(tempfile.mkdtemp(prefix="strangler-demo-"))
     started = time.monotonic()
     narrator = _Narrator(err_console if as_json else console)  # --json: stdout is JSON only
-    result = run_demo(DemoConfig(root, rate_per_s=rate), _services, narrator)
+    result = run_demo(
+        DemoConfig(root, rate_per_s=rate, database_url=database_url), _services, narrator
+    )
     _summary(result, time.monotonic() - started, as_json)
     raise typer.Exit(0 if result.ok else 1)
 

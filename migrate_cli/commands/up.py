@@ -48,7 +48,9 @@ def up(
         typer.Option(
             "--database-url",
             envvar="DATABASE_URL",
-            help="Monolith database (default: var/legacy.db next to the manifest).",
+            help="Database of the monolith and of the handlers the gateway runs, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test "
+            "(default: var/legacy.db next to the manifest).",
         ),
     ] = None,
     delay_ms: Annotated[int, typer.Option("--delay-ms", min=0, help="Monolith latency (ms).")] = 0,

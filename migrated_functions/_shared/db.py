@@ -1,35 +1,62 @@
 """Database access of the migrated functions: one cached Engine per URL, write transactions.
 
-Configuration comes from the environment only: ``DATABASE_URL`` (the same variable
-and default as the monolith: the SQLite file ``./var/legacy.db`` relative to the
-current working directory). Engines are created lazily on first use (once per
-cold start) and reused by every later invocation; SQLite connections get the
-same pragmas as the monolith (WAL, ``busy_timeout``, foreign keys) so both can
-share one file. This module must not declare tables, create the legacy schema
-or know about HTTP.
+Configuration comes from the environment only, first match wins:
+
+* ``DATABASE_URL``: the local and simple path, the same variable as the monolith's;
+* ``DB_SECRET_ARN`` / ``DB_SSM_PARAMETER``: the credentials live in Secrets Manager or
+  SSM (``credentials``); each new connection takes the cached ones, and a login the
+  server refuses makes it read them again once (rotation) and retry; refused again,
+  the invocation fails with ``DatabaseCredentialsRefused`` (502, one log line);
+* otherwise the embedded default: the SQLite file ``./var/legacy.db`` relative to
+  the current working directory, as the monolith's.
+
+Engines are created lazily on first use (once per cold start) and reused by every
+later invocation; SQLite connections get the same pragmas as the monolith (WAL,
+``busy_timeout``, foreign keys) so both can share one file. This module must not
+declare tables, create the legacy schema, know about HTTP or log credentials.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+
+from migrated_functions._shared.credentials import (
+    CredentialSource,
+    DbCredentials,
+    configured_source,
+    refused_credentials,
+)
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "DatabaseConflict",
+    "DatabaseCredentialsRefused",
     "database_url",
     "get_engine",
     "make_engine",
     "reset_engines",
+    "retry_transient",
     "write_transaction",
 ]
+
+T = TypeVar("T")
+# PostgreSQL aborts one transaction of a deadlock (40P01) or a serialization conflict
+# (40001); running it again is the documented remedy.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+TRANSIENT_ATTEMPTS = 3
 
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_DB_RELATIVE_PATH = Path("var") / "legacy.db"
@@ -46,25 +73,84 @@ def database_url() -> str:
     return f"sqlite:///{(Path.cwd() / DEFAULT_DB_RELATIVE_PATH).as_posix()}"
 
 
+class DatabaseCredentialsRefused(Exception):
+    """The database refused the credentials of the secret or parameter, read again."""
+
+
+class DatabaseConflict(Exception):
+    """PostgreSQL aborted the write to break a deadlock or conflict, three times."""
+
+
 def get_engine() -> Engine:
-    """The Engine of the current ``DATABASE_URL``, created on first use and then reused."""
-    url = database_url()
-    engine = _engines.get(url)
+    """The Engine the environment names, created on first use and then reused."""
+    source = None if os.environ.get("DATABASE_URL") else configured_source()
+    key = database_url() if source is None else str(source)
+    engine = _engines.get(key)
     if engine is not None:
         return engine
     with _engines_lock:
-        if url not in _engines:
-            _engines[url] = make_engine(url)
-        return _engines[url]
+        if key not in _engines:
+            _engines[key] = make_engine(key) if source is None else _secret_engine(source)
+        return _engines[key]
+
+
+def _secret_engine(source: CredentialSource) -> Engine:
+    """An Engine whose connections log in with the source's current credentials."""
+    first = source.fetch()
+    url = URL.create(first.drivername, host=first.host, port=first.port, database=first.dbname)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "do_connect", partial(_connect, source))
+    return engine
+
+
+def _connect(source: CredentialSource, dialect: Any, _rec: Any, cargs: Any, cparams: Any) -> Any:
+    """``do_connect``: log in with the cached credentials; refused, read them once more."""
+    refused: Exception | None = None
+    for force in (False, True):
+        credentials = source.fetch(force=force)
+        try:
+            return dialect.connect(*cargs, **{**cparams, **credentials.connect_params()})
+        except dialect.loaded_dbapi.OperationalError as exc:
+            if not refused_credentials(exc):
+                raise
+            refused = exc
+    raise _refusal(source, credentials, refused)
+
+
+def _refusal(
+    source: CredentialSource, credentials: DbCredentials, exc: Exception | None
+) -> DatabaseCredentialsRefused:
+    reason = str(exc).strip().splitlines()[-1] if exc is not None else "refused"
+    return DatabaseCredentialsRefused(
+        f"database refused the credentials of {source} ({credentials.describe()}), "
+        f"read again after the first refusal: {reason.split('FATAL:')[-1].strip()}"
+    )
+
+
+def retry_transient(attempt: Callable[[], T]) -> T:
+    """``attempt()`` (a whole transaction), run again when the database aborted it for a
+    deadlock or serialization conflict; ``DatabaseConflict`` after 3 tries."""
+    for remaining in reversed(range(TRANSIENT_ATTEMPTS)):
+        try:
+            return attempt()
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in TRANSIENT_SQLSTATES:
+                raise
+            if remaining == 0:
+                raise DatabaseConflict(str(exc.orig)) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def reset_engines() -> None:
-    """Dispose and forget every cached Engine (tests; a new URL at runtime)."""
+    """Dispose and forget every cached Engine and credential (tests; a new URL at runtime)."""
     with _engines_lock:
         engines = list(_engines.values())
         _engines.clear()
     for engine in engines:
         engine.dispose()
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:  # imported only when credentials came from a secret
+        parameters.clear_caches()
 
 
 def make_engine(url: str) -> Engine:

@@ -1,10 +1,12 @@
 """The invocation wrapper every handler goes through.
 
 ``run(event, context, route, view)`` calls ``view(event)``, turns an ``ApiError``
-into its JSON response and any other exception into the monolith's 500 (the
-traceback goes to the log, never to the client), then writes one JSON log line
+into its JSON response, refused database credentials into a 502 (the reason in
+the invocation's log line, the password never), a write PostgreSQL aborted three
+times into the monolith's 503, and any other exception into the monolith's 500
+(the traceback goes to the log, never to the client), then writes one JSON log line
 per invocation: ``aws_request_id``, ``route``, ``method``, ``path``, ``status``,
-``latency_ms``. This module must not touch the database nor hold state.
+``latency_ms``. This module must not open connections nor hold state.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from migrated_functions._shared.credentials import CredentialsError
+from migrated_functions._shared.db import DatabaseConflict, DatabaseCredentialsRefused
 from migrated_functions._shared.event import Event
 from migrated_functions._shared.http import ApiError, internal_error
 from migrated_functions._shared.logs import get_logger
@@ -24,6 +28,9 @@ Response = dict[str, Any]
 View = Callable[[Event], Response]
 
 log = get_logger(__name__)
+
+DATABASE_UNAVAILABLE = "the database refused this function's credentials"
+CONFLICT_MESSAGE = "the write conflicted with others; retry it"  # the monolith's 503
 
 
 def run(event: Event, context: Any, route: str, view: View) -> Response:
@@ -49,6 +56,11 @@ def _dispatch(event: Event, view: View, fields: dict[str, Any]) -> Response:
         return view(event)
     except ApiError as exc:
         return exc.response()
+    except (DatabaseCredentialsRefused, CredentialsError) as exc:
+        fields["error"] = str(exc)  # the one log line of this invocation says why
+        return ApiError(502, "bad_gateway", DATABASE_UNAVAILABLE).response()
+    except DatabaseConflict:
+        return ApiError(503, "database_conflict", CONFLICT_MESSAGE).response()
     except Exception:
         log.exception("unhandled exception", extra={"fields": fields})
         return internal_error()

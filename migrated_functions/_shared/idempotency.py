@@ -1,8 +1,9 @@
 """Idempotent writes under an ``Idempotency-Key`` request header.
 
 The table ``idempotency_keys(key PK, request_hash, status, headers_json, body,
-created_at)`` belongs to the migrated functions (the monolith never sees it); it
-is created with ``CREATE TABLE IF NOT EXISTS`` once per engine (cold start).
+created_at)`` is shared with the monolith, which declares it too and honours the
+same keys (``legacy_app.idempotency``); a function creates it with ``CREATE TABLE
+IF NOT EXISTS`` once per engine (cold start) when the monolith's schema predates it.
 
 ``run_once`` runs the write in ONE transaction with the INSERT of the key row, so
 a crash can never record the response without its effect or the reverse. Only
@@ -10,8 +11,10 @@ a crash can never record the response without its effect or the reverse. Only
 A stored key answers with the stored response plus ``Idempotent-Replayed: true``
 when the request fingerprint (route + canonical JSON body) matches, else 422.
 Concurrent first attempts serialise on the write lock (SQLite ``BEGIN
-IMMEDIATE``) or collide on the primary key; the loser replays the winner's
-response. This module must not know about specific endpoints or tables but its own.
+IMMEDIATE``) or collide on the primary key (PostgreSQL: the second INSERT waits for
+the first transaction, then fails); the loser's transaction, order and stock
+included, is rolled back and it replays the winner's response. This module must
+not know about specific endpoints or tables but its own.
 """
 
 from __future__ import annotations
@@ -25,7 +28,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
@@ -82,6 +96,9 @@ def ensure_table(engine: Engine) -> None:
     if engine in _ready_engines:
         return
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type: serialise.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('idempotency_keys'))"))
         conn.execute(CreateTable(idempotency_keys, if_not_exists=True))
     _ready_engines.add(engine)
 

@@ -44,11 +44,14 @@ class DemoProject:
     reports: Path
 
 
-def create_project(root: Path, legacy_url: str, slow_ms: int = 0) -> DemoProject:
-    """Seed the database, inventory the monolith into a manifest, add the slow handler
-    (its delay in the functions' ``environment``, as Lambda would get it)."""
+def create_project(
+    root: Path, legacy_url: str, slow_ms: int = 0, *, database_url: str | None = None
+) -> DemoProject:
+    """Seed the database (``database_url``, or a SQLite file in ``root``), inventory the
+    monolith into a manifest, add the slow handler (its delay in the functions'
+    ``environment``, as Lambda would get it)."""
     root.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{(root / 'legacy.db').as_posix()}"
+    database_url = database_url or f"sqlite:///{(root / 'legacy.db').as_posix()}"
     app = _monolith(database_url)
     manifest = root / "migration.yaml"
     store = ManifestStore(manifest)

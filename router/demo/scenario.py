@@ -69,6 +69,7 @@ class DemoConfig:
     slow_ms: int = 30
     shadow_s: float = 4.0
     seed: int = 0
+    database_url: str | None = None  # None: a SQLite file in the workdir
 
 
 @dataclass
@@ -96,7 +97,9 @@ def run_demo(
     narrator: Narrator,
 ) -> DemoResult:
     ports = {"gateway": free_port(), "legacy": free_port(), "moto": free_port()}
-    project = create_project(config.workdir, url(ports["legacy"]), config.slow_ms)
+    project = create_project(
+        config.workdir, url(ports["legacy"]), config.slow_ms, database_url=config.database_url
+    )
     result = DemoResult(config.workdir)
     narrator.stage("Start the local stack: moto (AWS), the monolith on gunicorn, the gateway")
     with LocalStack(_stack_config(project, ports), env=_env(project, config)) as stack:

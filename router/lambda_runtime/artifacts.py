@@ -42,6 +42,7 @@ __all__ = [
     "LOCAL_RESERVED_CONCURRENCY",
     "ArtifactUnavailable",
     "ManifestSpecs",
+    "worker_environment",
     "code_root",
     "pass_through",
 ]
@@ -142,7 +143,7 @@ class ManifestSpecs:
             code_dir=artifact.code_dir, layer_dirs=(*layers, *self._layers),
             memory_mb=route.memory or manifest.defaults.memory,
             reserved_concurrency=_concurrency(manifest, route),
-            environment={**manifest.environment_for(route), **self._pass_env},
+            environment=worker_environment(manifest.environment_for(route), self._pass_env),
             region=manifest.api.region, account=LOCAL_ACCOUNT_ID,
         )  # fmt: skip
 
@@ -161,6 +162,17 @@ def _stat(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return found.st_mtime_ns, found.st_size
+
+
+_DATABASE_VARIABLES = ("DATABASE_URL", "DB_SECRET_ARN", "DB_SSM_PARAMETER")
+
+
+def worker_environment(declared: Mapping[str, str], passed: Mapping[str, str]) -> dict[str, str]:
+    """The function's own variables over those passed from the gateway's shell, whose
+    ``DATABASE_URL`` counts only when the function names no database of its own."""
+    names_database = any(name in declared for name in _DATABASE_VARIABLES)
+    given = {k: v for k, v in passed.items() if not (names_database and k == "DATABASE_URL")}
+    return {**given, **declared}
 
 
 def pass_through(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -10,6 +10,7 @@ memory, ``environment`` and ``reserved_concurrency`` come from the manifest
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 

@@ -60,7 +60,7 @@ def test_init_is_idempotent(tmp_path: Path) -> None:
 
 def test_schema_tables(tmp_path: Path) -> None:
     engine = fresh(tmp_path / "legacy.db")
-    assert set(inspect(engine).get_table_names()) == set(TABLES)
+    assert set(inspect(engine).get_table_names()) == {*TABLES, "idempotency_keys"}
     engine.dispose()
 
 

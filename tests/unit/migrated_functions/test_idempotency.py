@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import NoSuchTableError
 
 from migrated_functions._shared import idempotency
 from migrated_functions.orders import create_order
@@ -131,13 +133,23 @@ def test_key_row_and_order_commit_together(lam: Lambda, monkeypatch: pytest.Monk
     assert post(lam, key="k-crash")["statusCode"] == 201
 
 
+def _columns(lam: Lambda) -> list[str]:
+    engine = create_engine(lam.db.url)
+    try:
+        return [column["name"] for column in inspect(engine).get_columns("idempotency_keys")]
+    except NoSuchTableError:
+        return []
+    finally:
+        engine.dispose()
+
+
 def test_table_is_created_at_cold_start(lam: Lambda) -> None:
-    tables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'"
-    assert lam.db.sql(tables) == []
+    """The monolith creates the table with its schema; a function finds it missing
+    (a database the monolith created before it had the table) and creates it."""
+    lam.db.sql("DROP TABLE idempotency_keys")
+    assert _columns(lam) == []
     post(lam)  # the first order placed by a fresh engine (cold start) creates it
-    assert lam.db.sql(tables) == [("idempotency_keys",)]
-    columns = [row[1] for row in lam.db.sql("PRAGMA table_info(idempotency_keys)")]
-    assert columns == ["key", "request_hash", "status", "headers_json", "body", "created_at"]
+    assert _columns(lam) == ["key", "request_hash", "status", "headers_json", "body", "created_at"]
 
 
 def test_primary_key_race_replays_the_winner(lam: Lambda, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import InternalServerError, NotFound
 
 from legacy_app.config import default_database_url, resolve_settings
@@ -117,6 +119,8 @@ def test_engine_is_created_once_and_reused(lam: Lambda, monkeypatch: pytest.Monk
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(lam: Lambda) -> None:
+    if lam.db.backend != "sqlite":
+        pytest.skip("SQLite pragmas")
     with db.get_engine().connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
@@ -162,3 +166,20 @@ def test_json_formatter_merges_fields() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "hi there" and entry["level"] == "WARNING"
     assert (entry["route"], entry["status"]) == ("GET /x", 404)
+
+
+def test_transient_failures_are_retried_then_a_conflict() -> None:
+    deadlock = OperationalError("UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock"))
+    attempts: list[int] = []
+
+    def flaky(failures: int) -> str:
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise deadlock
+        return "done"
+
+    assert db.retry_transient(lambda: flaky(2)) == "done" and len(attempts) == 3
+    attempts.clear()
+    with pytest.raises(db.DatabaseConflict):
+        db.retry_transient(lambda: flaky(3))
+    assert len(attempts) == 3
