@@ -42,9 +42,9 @@ __all__ = [
     "LOCAL_RESERVED_CONCURRENCY",
     "ArtifactUnavailable",
     "ManifestSpecs",
-    "worker_environment",
     "code_root",
     "pass_through",
+    "worker_environment",
 ]
 
 log = logging.getLogger(__name__)

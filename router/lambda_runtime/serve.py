@@ -10,7 +10,6 @@ memory, ``environment`` and ``reserved_concurrency`` come from the manifest
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 

@@ -3,10 +3,11 @@ a moto server, a function finds its database in a Secrets Manager secret.
 
 The route's manifest names its database by ``database.secret_arn`` (the function's
 environment gets only ``DB_SECRET_ARN``); the secret (RDS format) holds the local
-PostgreSQL credentials. The local server trusts every login, so a changed password proves nothing: the rotation here is a new role in the secret
-while the old role loses its login (``NOLOGIN``, its sessions ended), which the
-server does enforce. A route whose secret names a role that cannot log in answers
-502 with exactly one log line, and the gateway keeps serving the other routes.
+PostgreSQL credentials. The local server trusts every login, so a changed password
+proves nothing: the rotation here is a new role in the secret while the old role loses
+its login (``NOLOGIN``, its sessions ended), which the server does enforce. A route
+whose secret names a role that cannot log in answers 502 with exactly one log line, and
+the gateway keeps serving the other routes.
 """
 
 from __future__ import annotations
