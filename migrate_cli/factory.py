@@ -20,12 +20,14 @@ from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
 from router.shadow.gate import ShadowGate
+from router.state import open_store
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
     from router.deploy.rollback import RouteRollback
     from router.local.stack import LocalStack, StackConfig
     from router.shadow.service import ShadowService
+    from router.state import S3Backend
 
 __all__ = ["Factory"]
 
@@ -47,8 +49,23 @@ class Factory:
         """One store per command, so every collaborator shares its lock and edit."""
         if self._store is None:
             timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
-            self._store = ManifestStore(self.manifest_path, lock_timeout=timeout)
+            self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
         return self._store
+
+    def state_backend(self, url: str | None = None) -> S3Backend:
+        """The S3 backend ``url`` names, else the one the project's state setting names."""
+        from router.errors import UsageError
+        from router.state import location_for, open_backend, parse_state_url
+
+        where = self.manifest_path
+        location = parse_state_url(url, "--backend") if url else location_for(where, os.environ)
+        if location is None:
+            raise UsageError(
+                "this project keeps its state in local files: no S3 backend to use",
+                hint="set `state: s3://BUCKET/PREFIX` in the manifest or MIGRATE_STATE, "
+                "or pass --backend s3://BUCKET/PREFIX",
+            )
+        return open_backend(location)
 
     def history(self) -> HistoryLog:
         return self.store().history

@@ -18,6 +18,7 @@ from migrate_cli.commands import (
     routes,
     serve,
     shadow,
+    state,
     up,
 )
 from router import __version__
@@ -60,6 +61,7 @@ demo.register(app)
 up.register(app)
 shadow.register(app)
 build.register(app)
+state.register(app)
 
 
 def main() -> None:

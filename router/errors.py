@@ -5,9 +5,16 @@
     │   ├── ManifestError           an invalid manifest: names file, route, field, line
     │   ├── RouteNotFound           a ROUTE argument that names no route
     │   ├── HandlerError            a ``--function`` that does not import or is not callable
-    │   └── UsageError              a bad option value (weight, window, ...)
+    │   ├── UsageError              a bad option value (weight, window, ...)
+    │   └── StateBackendError       the state backend is unusable as configured: a bad
+    │                               ``state:`` URL, no bucket, versioning off, access
+    │                               denied, an unreachable endpoint, no manifest there
     ├── StateError                  the files on disk are not in a usable state
-    │   └── LockTimeout             another operator holds the manifest lock
+    │   ├── LockTimeout             another operator holds the manifest lock
+    │   ├── StateConflict           a conditional write lost a race (``router.state``);
+    │   │                           raised to the user when the other change touched
+    │   │                           the same routes, so this one was refused
+    │   └── LeaseHeld               another operator holds the lease of a long operation
     ├── WriteError                  a file could not be written (disk full, permissions, ...)
     ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
     ├── UnsafePlan                  the deployed API drifted from the last apply; --force overrides
@@ -46,11 +53,14 @@ __all__ = [
     "Declined",
     "HandlerError",
     "InputError",
+    "LeaseHeld",
     "LockTimeout",
     "ManifestError",
     "ProcessError",
     "RouteNotFound",
     "ShadowMismatch",
+    "StateBackendError",
+    "StateConflict",
     "StateError",
     "StranglerError",
     "UnsafePlan",
@@ -102,6 +112,18 @@ class StateError(StranglerError):
 
 class LockTimeout(StateError):
     pass
+
+
+class StateBackendError(InputError):
+    """The state backend (``state: s3://...``) cannot be used as configured (exit 2)."""
+
+
+class StateConflict(StateError):
+    """A compare-and-swap write found the object changed since it was read."""
+
+
+class LeaseHeld(StateError):
+    """A long operation's lease is held by another live operator."""
 
 
 class WriteError(StranglerError):

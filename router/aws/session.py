@@ -27,15 +27,18 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sts import STSClient
 
     Client = (
-        APIGatewayClient | CloudWatchClient | CloudWatchLogsClient | IAMClient | LambdaClient
-    ) | STSClient
+        (APIGatewayClient | CloudWatchClient | CloudWatchLogsClient | IAMClient | LambdaClient)
+        | S3Client
+        | STSClient
+    )
 
 __all__ = ["AwsContext", "ServiceName", "aws_errors", "error_code"]
 
-ServiceName = Literal["apigateway", "cloudwatch", "iam", "lambda", "logs", "sts"]
+ServiceName = Literal["apigateway", "cloudwatch", "iam", "lambda", "logs", "s3", "sts"]
 """The AWS services strangler calls (each typed by its boto3-stubs client)."""
 
 T = TypeVar("T")
@@ -99,6 +102,8 @@ class AwsContext:
     def client(self, service: Literal["lambda"]) -> LambdaClient: ...
     @overload
     def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
     @overload
     def client(self, service: Literal["sts"]) -> STSClient: ...
     def client(self, service: ServiceName) -> Client:
