@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from router.deploy.rollback import RouteRollback
     from router.local.stack import LocalStack, StackConfig
     from router.shadow.service import ShadowService
-    from router.state import S3Backend
+    from router.state import S3Backend, StateLocation
 
 __all__ = ["Factory"]
 
@@ -52,20 +52,29 @@ class Factory:
             self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
         return self._store
 
-    def state_backend(self, url: str | None = None) -> S3Backend:
-        """The S3 backend ``url`` names, else the one the project's state setting names."""
+    def state_location(self, url: str | None = None) -> StateLocation:
+        """The S3 location ``url`` names, else the one the project's state setting names."""
         from router.errors import UsageError
-        from router.state import location_for, open_backend, parse_state_url
+        from router.state import location_for, parse_state_url
 
         where = self.manifest_path
-        location = parse_state_url(url, "--backend") if url else location_for(where, os.environ)
+        location = (
+            parse_state_url(url, "--backend", os.environ.get("MIGRATE_STATE_KMS_KEY"))
+            if url
+            else location_for(where, os.environ)
+        )
         if location is None:
             raise UsageError(
                 "this project keeps its state in local files: no S3 backend to use",
                 hint="set `state: s3://BUCKET/PREFIX` in the manifest or MIGRATE_STATE, "
                 "or pass --backend s3://BUCKET/PREFIX",
             )
-        return open_backend(location)
+        return location
+
+    def state_backend(self, url: str | None = None) -> S3Backend:
+        from router.state import open_backend
+
+        return open_backend(self.state_location(url))
 
     def history(self) -> HistoryLog:
         return self.store().history

@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
     state_app.command("push")(push)
     state_app.command("pull")(pull)
     state_app.command("status")(status)
+    state_app.command("policy")(policy)
 
 
 @handle_errors
@@ -91,6 +92,26 @@ def status(
         print_json({"backend": target.url, **vars(comparison)})
         return
     console.print(comparison.sentence(target.url), markup=False)
+
+
+@handle_errors
+def policy(
+    backend: BackendOpt = None,
+    manifest: ManifestOpt = DEFAULT_MANIFEST,
+) -> None:
+    """Print the minimal IAM policy an operator needs, and a bucket policy denying non-TLS.
+
+    JSON on stdout: {"operator_policy": ..., "bucket_policy": ...}. A KMS key named by
+    MIGRATE_STATE_KMS_KEY is included. Nothing is called on AWS.
+
+    Example: [bold]migrate state policy --backend s3://team-state/shop[/]
+    """
+    from router.state.policy import bucket_policy, operator_policy
+
+    location = Factory(manifest).state_location(backend)
+    print_json(
+        {"operator_policy": operator_policy(location), "bucket_policy": bucket_policy(location)}
+    )
 
 
 def _backend(manifest: Path, url: str | None) -> tuple[Path, S3Backend]:

@@ -17,7 +17,7 @@ from router.state.backend import S3Backend
 from router.state.location import StateLocation, state_setting
 from router.state.store import BackendStore
 
-__all__ = ["DEFAULT_REGION", "location_for", "open_backend", "open_store"]
+__all__ = ["DEFAULT_REGION", "forget_clients", "location_for", "open_backend", "open_store"]
 
 DEFAULT_REGION = "us-east-1"
 
@@ -29,9 +29,8 @@ def location_for(manifest_path: Path, env: Mapping[str, str]) -> StateLocation |
 
 
 def open_backend(location: StateLocation, aws: AwsContext | None = None) -> S3Backend:
-    if aws is None:
-        return _shared_backend(location, _env_key(os.environ))
-    bucket = StateBucket(aws, location.bucket, encryption=Encryption(location.kms_key))
+    ctx = aws or _shared_context(_env_key(os.environ))
+    bucket = StateBucket(ctx, location.bucket, encryption=Encryption(location.kms_key))
     return S3Backend(bucket, location)
 
 
@@ -44,12 +43,16 @@ def _env_key(env: Mapping[str, str]) -> _EnvKey:
 
 
 @functools.lru_cache(maxsize=4)
-def _shared_backend(location: StateLocation, key: _EnvKey) -> S3Backend:
-    """One backend (one S3 client, ~0.3 s to build; one versioning check) per process,
-    location and environment: a process that runs several commands builds it once."""
-    ctx = AwsContext.from_env(default_region=DEFAULT_REGION)
-    bucket = StateBucket(ctx, location.bucket, encryption=Encryption(location.kms_key))
-    return S3Backend(bucket, location)
+def _shared_context(key: _EnvKey) -> AwsContext:
+    """One context (so one S3 client, ~0.3 s to build) per process and environment: a
+    process that runs several commands builds it once (each command still checks the
+    bucket's versioning)."""
+    return AwsContext.from_env(default_region=DEFAULT_REGION)
+
+
+def forget_clients() -> None:
+    """Drop the shared clients (a test that starts a new in-process AWS mock)."""
+    _shared_context.cache_clear()
 
 
 def open_store(
