@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from router.local.stack import LocalStack, StackConfig
     from router.shadow.service import ShadowService
     from router.state import S3Backend, StateLocation
+    from router.state.transfer import Comparison
 
 __all__ = ["Factory"]
 
@@ -70,6 +71,16 @@ class Factory:
                 "or pass --backend s3://BUCKET/PREFIX",
             )
         return location
+
+    def state_comparison(self) -> tuple[str, Comparison] | None:
+        """On an S3 backend: its URL and how the local manifest compares with its head."""
+        from router.state import location_for, open_backend
+        from router.state.transfer import compare
+
+        location = location_for(self.manifest_path, os.environ)
+        if location is None or not self.manifest_path.exists():
+            return None
+        return location.url, compare(self.manifest_path, open_backend(location))
 
     def state_backend(self, url: str | None = None) -> S3Backend:
         from router.state import open_backend

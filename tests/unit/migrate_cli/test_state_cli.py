@@ -147,3 +147,14 @@ def test_local_projects_have_no_backend_to_push_to(project: Project) -> None:
     result = project.run("state", "push")
     assert result.exit_code == 2
     assert "keeps its state in local files" in result.output
+
+
+def test_plan_says_which_side_is_newer(project: Project, s3_env: None) -> None:
+    _ok(project.run("state", "push"))
+    _ok(project.run("route", "promote", "get-api-users-id", "-f", project.handler))
+    planned = json.loads(_ok(project.run("plan", "--json")).stdout)
+    assert planned["state"] == {
+        "backend": STATE, "local_revision": 0, "backend_revision": 1, "newer": "backend",
+    }  # fmt: skip
+    text = _ok(project.run("plan"))
+    assert "s3://team-state/shop is newer (revision 1) than the local manifest" in text.output
