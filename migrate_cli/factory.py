@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from router.local.stack import LocalStack, StackConfig
     from router.shadow.service import ShadowService
     from router.state import S3Backend, StateLocation
+    from router.state.lease import Lease, LeaseKeeper
     from router.state.transfer import Comparison
 
 __all__ = ["Factory"]
@@ -71,6 +72,25 @@ class Factory:
                 "or pass --backend s3://BUCKET/PREFIX",
             )
         return location
+
+    def lease_keeper(self) -> LeaseKeeper:
+        from router.state.lease import LeaseKeeper
+
+        backend = self.state_backend()
+        return LeaseKeeper(backend.bucket, backend.location)
+
+    def break_lease(self, name: str, reason: str) -> Lease:
+        """End the lease ``name`` and record the break in the backend's history."""
+        from router.history import HistoryEntry, current_user, now_iso
+
+        backend = self.state_backend()
+        lease = self.lease_keeper().break_(name)
+        details = {"lease": name, "holder": lease.holder, "host": lease.host, "pid": lease.pid}
+        revision = backend.require_head().revision
+        entry = HistoryEntry(revision, now_iso(), current_user(), "lock-break", reason=reason,
+                             details={**details, "operation": lease.operation})  # fmt: skip
+        backend.append([entry])
+        return lease
 
     def state_comparison(self) -> tuple[str, Comparison] | None:
         """On an S3 backend: its URL and how the local manifest compares with its head."""

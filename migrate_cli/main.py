@@ -14,6 +14,7 @@ from migrate_cli.commands import (
     deploy,
     history,
     inventory,
+    lock,
     render,
     routes,
     serve,
@@ -62,6 +63,7 @@ up.register(app)
 shadow.register(app)
 build.register(app)
 state.register(app)
+lock.register(app)
 
 
 def main() -> None:

@@ -27,12 +27,14 @@ from router.history import HistoryEntry, HistoryLog
 from router.manifest.model import Manifest
 from router.manifest.store import LoadedManifest, ManifestStore, dump_manifest, parse_manifest
 from router.state.backend import Head, S3Backend
+from router.state.lease import LeaseKeeper
 
 __all__ = ["BackendHistory", "BackendStore"]
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
 MAX_ATTEMPTS = 200
+STATE_LEASE = "state"
 MAX_BACKOFF = 2.0  # seconds; each lost race waits a random part of 50 ms * 2**n up to this
 
 
@@ -81,6 +83,8 @@ class BackendStore(ManifestStore):
         self._jitter = jitter
         self._base: Head | None = None
         self._fresh: Head | None = None  # the head read after a lost race
+        self.leases = LeaseKeeper(backend.bucket, backend.location)
+        self._depth = 0  # nesting of ``locked``
 
     @property
     def label(self) -> Path:
@@ -118,6 +122,25 @@ class BackendStore(ManifestStore):
             f"{self.backend.url}: gave up after {MAX_ATTEMPTS} lost races; nothing was changed",
             hint="other operators are changing the state this fast: run the command again",
         )
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The backend's ``state`` lease instead of the local file lock (reentrant): an
+        apply, a baseline or a progressive step of another operator is refused while it
+        lives, and it expires if this process dies."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with self.leases.hold(STATE_LEASE, "a locked change (apply, baseline, run step)"):
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
 
     def create(self, model: Manifest) -> None:
         """The first revision on the backend (refused if it holds one already)."""

@@ -158,3 +158,40 @@ def test_plan_says_which_side_is_newer(project: Project, s3_env: None) -> None:
     }  # fmt: skip
     text = _ok(project.run("plan"))
     assert "s3://team-state/shop is newer (revision 1) than the local manifest" in text.output
+
+
+def test_lock_status_and_break_recorded_in_the_history(project: Project, s3_env: None) -> None:
+    from router.aws.session import AwsContext
+    from router.state import StateLocation, open_backend
+    from router.state.lease import LeaseKeeper
+
+    _ok(project.run("state", "push"))
+    backend = open_backend(StateLocation("team-state", "shop"), AwsContext(region="us-east-1"))
+    LeaseKeeper(backend.bucket, backend.location).acquire("state", "apply")
+    [lease] = json.loads(_ok(project.run("lock", "status", "--json")).stdout)
+    assert (lease["name"], lease["operation"], lease["alive"]) == ("state", "apply", True)
+    refused = project.run("lock", "break", "state")
+    assert refused.exit_code == 2 and "--reason is required" in refused.output
+    _ok(project.run("lock", "break", "state", "--reason", "holder gone"))
+    [lease] = json.loads(_ok(project.run("lock", "status", "--json")).stdout)
+    assert lease["alive"] is False
+    [entry] = json.loads(_ok(project.run("history", "--json")).stdout)
+    assert (entry["action"], entry["reason"], entry["details"]["operation"]) == (
+        "lock-break", "holder gone", "apply",
+    )  # fmt: skip
+
+
+def test_a_locked_change_is_refused_while_another_operator_holds_the_lease(
+    project: Project, s3_env: None
+) -> None:
+    from router.aws.session import AwsContext
+    from router.errors import LeaseHeld
+    from router.state import BackendStore, StateLocation, open_backend
+    from router.state.lease import LeaseKeeper
+
+    _ok(project.run("state", "push"))
+    backend = open_backend(StateLocation("team-state", "shop"), AwsContext(region="us-east-1"))
+    LeaseKeeper(backend.bucket, backend.location).acquire("state", "apply")
+    store = BackendStore(project.manifest, backend)
+    with pytest.raises(LeaseHeld, match="apply is running"), store.locked():
+        pass
