@@ -35,7 +35,8 @@ or one of the errors above where it is raised), defined beside the code that use
     ├── router.gateway.lambda_.PayloadTooLarge  a Lambda result over the response limit
     ├── router.manifest._fast._GiveUp           the fast reader hands the manifest to ruamel
     ├── router.lambda_runtime.environment.InitFailed  a Lambda worker failed its init (-> 502)
-    └── router.lambda_runtime.pool.Throttled    every allowed environment busy (-> 500)
+    ├── router.lambda_runtime.pool.Throttled    every allowed environment busy (-> 500)
+    └── router.state.store._Lost                a lost race (-> re-apply or StateConflict)
 
 ``legacy_app`` and ``migrated_functions`` keep their own errors (they never import
 ``router``): ``ApiError`` (an HTTP status and JSON body) and ``InsufficientStock``.
