@@ -1,8 +1,9 @@
 """Where the team state lives: local files beside the manifest (the default) or S3.
 
 ``setup.open_store`` picks the store from ``MIGRATE_STATE`` or the manifest's
-``state:``; ``store.BackendStore`` edits by compare-and-swap on ``backend.S3Backend``.
-This package must not import the CLI.
+``state:``; ``store.BackendStore`` edits by compare-and-swap on ``backend.S3Backend``;
+``lease`` holds long operations' leases, ``transfer`` pushes/pulls/compares a project,
+``policy`` writes the IAM and bucket policies. This package must not import the CLI.
 """
 
 from __future__ import annotations
