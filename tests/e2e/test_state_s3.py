@@ -89,7 +89,7 @@ def _expected(ops: str) -> tuple[str, int]:
     return ("legacy", 0) if last == "r" else ("lambda", int(last[1:]))
 
 
-@pytest.mark.slow  # 60-100 s when the machine is busy (1,000-1,700 conditional writes)
+@pytest.mark.slow  # 58 s at load average 6, up to 215 s at 20 (900-1,700 conditional writes)
 def test_twenty_operators_on_twenty_routes_lose_no_update(
     project: tuple[Path, dict[str, str]],
 ) -> None:
