@@ -20,12 +20,16 @@ from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
 from router.shadow.gate import ShadowGate
+from router.state import open_store
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
     from router.deploy.rollback import RouteRollback
     from router.local.stack import LocalStack, StackConfig
     from router.shadow.service import ShadowService
+    from router.state import S3Backend, StateLocation
+    from router.state.lease import Lease, LeaseKeeper
+    from router.state.transfer import Comparison
 
 __all__ = ["Factory"]
 
@@ -47,8 +51,61 @@ class Factory:
         """One store per command, so every collaborator shares its lock and edit."""
         if self._store is None:
             timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
-            self._store = ManifestStore(self.manifest_path, lock_timeout=timeout)
+            self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
         return self._store
+
+    def state_location(self, url: str | None = None) -> StateLocation:
+        """The S3 location ``url`` names, else the one the project's state setting names."""
+        from router.errors import UsageError
+        from router.state import location_for, parse_state_url
+
+        where = self.manifest_path
+        location = (
+            parse_state_url(url, "--backend", os.environ.get("MIGRATE_STATE_KMS_KEY"))
+            if url
+            else location_for(where, os.environ)
+        )
+        if location is None:
+            raise UsageError(
+                "this project keeps its state in local files: no S3 backend to use",
+                hint="set `state: s3://BUCKET/PREFIX` in the manifest or MIGRATE_STATE, "
+                "or pass --backend s3://BUCKET/PREFIX",
+            )
+        return location
+
+    def lease_keeper(self) -> LeaseKeeper:
+        from router.state.lease import LeaseKeeper
+
+        backend = self.state_backend()
+        return LeaseKeeper(backend.bucket, backend.location)
+
+    def break_lease(self, name: str, reason: str) -> Lease:
+        """End the lease ``name`` and record the break in the backend's history."""
+        from router.history import HistoryEntry, current_user, now_iso
+
+        backend = self.state_backend()
+        lease = self.lease_keeper().break_(name)
+        details = {"lease": name, "holder": lease.holder, "host": lease.host, "pid": lease.pid}
+        revision = backend.require_head().revision
+        entry = HistoryEntry(revision, now_iso(), current_user(), "lock-break", reason=reason,
+                             details={**details, "operation": lease.operation})  # fmt: skip
+        backend.append([entry])
+        return lease
+
+    def state_comparison(self) -> tuple[str, Comparison] | None:
+        """On an S3 backend: its URL and how the local manifest compares with its head."""
+        from router.state import location_for, open_backend
+        from router.state.transfer import compare
+
+        location = location_for(self.manifest_path, os.environ)
+        if location is None or not self.manifest_path.exists():
+            return None
+        return location.url, compare(self.manifest_path, open_backend(location))
+
+    def state_backend(self, url: str | None = None) -> S3Backend:
+        from router.state import open_backend
+
+        return open_backend(self.state_location(url))
 
     def history(self) -> HistoryLog:
         return self.store().history

@@ -19,13 +19,13 @@ from router import __version__
 __all__ = ["COMMANDS", "MODULES", "build_app", "main"]  # and ``app``, built on first access
 
 MODULES = ("inventory", "routes", "history", "render", "serve", "deploy", "analysis", "demo",
-           "up", "shadow", "build")  # fmt: skip
+           "up", "shadow", "build", "state", "lock")  # fmt: skip
 """The modules of ``migrate_cli.commands``, in the order ``--help`` lists them."""
 COMMANDS = {
     "init": "inventory", "routes": "routes", "route": "routes", "rollback": "routes",
     "history": "history", "render": "render", "serve": "serve", "plan": "deploy",
     "apply": "deploy", "baseline": "analysis", "compare": "analysis", "demo": "demo",
-    "up": "up", "shadow": "shadow", "build": "build",
+    "up": "up", "shadow": "shadow", "build": "build", "state": "state", "lock": "lock",
 }  # fmt: skip
 """Each top-level command (or group) and the module that registers it."""
 

@@ -5,9 +5,16 @@
     │   ├── ManifestError           an invalid manifest: names file, route, field, line
     │   ├── RouteNotFound           a ROUTE argument that names no route
     │   ├── HandlerError            a ``--function`` that does not import or is not callable
-    │   └── UsageError              a bad option value (weight, window, ...)
+    │   ├── UsageError              a bad option value (weight, window, ...)
+    │   └── StateBackendError       the state backend is unusable as configured: a bad
+    │                               ``state:`` URL, no bucket, versioning off, access
+    │                               denied, an unreachable endpoint, no manifest there
     ├── StateError                  the files on disk are not in a usable state
-    │   └── LockTimeout             another operator holds the manifest lock
+    │   ├── LockTimeout             another operator holds the manifest lock
+    │   ├── StateConflict           a conditional write lost a race (``router.state``);
+    │   │                           raised to the user when the other change touched
+    │   │                           the same routes, so this one was refused
+    │   └── LeaseHeld               another operator holds the lease of a long operation
     ├── WriteError                  a file could not be written (disk full, permissions, ...)
     ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
     ├── UnsafePlan                  a plan a safety check refuses: drift (--force overrides)
@@ -33,7 +40,8 @@ or one of the errors above where it is raised), defined beside the code that use
     ├── router.gateway.builder._HelperDied      the reload helper died (retried once; ProcessError)
     ├── router.manifest._fast._GiveUp           the fast reader hands the manifest to ruamel
     ├── router.lambda_runtime.environment.InitFailed  a Lambda worker failed its init (-> 502)
-    └── router.lambda_runtime.pool.Throttled    every allowed environment busy (-> 500)
+    ├── router.lambda_runtime.pool.Throttled    every allowed environment busy (-> 500)
+    └── router.state.store._Lost                a lost race (-> re-apply or StateConflict)
 
 ``legacy_app`` and ``migrated_functions`` keep their own errors (they never import
 ``router``): ``ApiError`` (an HTTP status and JSON body) and ``InsufficientStock``.
@@ -51,11 +59,14 @@ __all__ = [
     "Declined",
     "HandlerError",
     "InputError",
+    "LeaseHeld",
     "LockTimeout",
     "ManifestError",
     "ProcessError",
     "RouteNotFound",
     "ShadowMismatch",
+    "StateBackendError",
+    "StateConflict",
     "StateError",
     "StranglerError",
     "UnreachableLegacy",
@@ -108,6 +119,18 @@ class StateError(StranglerError):
 
 class LockTimeout(StateError):
     pass
+
+
+class StateBackendError(InputError):
+    """The state backend (``state: s3://...``) cannot be used as configured (exit 2)."""
+
+
+class StateConflict(StateError):
+    """A compare-and-swap write found the object changed since it was read."""
+
+
+class LeaseHeld(StateError):
+    """A long operation's lease is held by another live operator."""
 
 
 class WriteError(StranglerError):

@@ -90,7 +90,11 @@ Then = Callable[[Manifest], None]
 
 
 class RouteService:
-    """Manifest changes with their history entries, one locked edit each."""
+    """Manifest changes with their history entries, one edit each.
+
+    Each change is a function of the manifest (``store.update``): a store that lost a
+    race to another operator (``router.state``) runs it again on the new state.
+    """
 
     def __init__(
         self,
@@ -117,7 +121,8 @@ class RouteService:
     ) -> RouteChange:
         """Send ``ref`` to Lambda; ``force`` skips ``promote_check`` (the shadow refusal)."""
         _check_weight(weight)
-        with self.store.edit() as draft:
+
+        def edit(draft: Manifest) -> RouteChange:
             route = resolve_route(draft, ref)
             handler = function or route.function
             if handler is None:
@@ -127,16 +132,22 @@ class RouteService:
                 self.promote_check(route, handler)
             change = _apply(route, RouteState("lambda", weight or 100, handler))
             self._finish(draft, "promote", [change], reason, then)
-        return change
+            return change
+
+        return self.store.update(edit)
 
     def rollback(
         self, refs: Iterable[str], *, reason: str | None, then: Then | None = None
     ) -> list[RouteChange]:
-        with self.store.edit() as draft:
-            routes = [resolve_route(draft, ref) for ref in refs]
+        names = list(refs)
+
+        def edit(draft: Manifest) -> list[RouteChange]:
+            routes = [resolve_route(draft, ref) for ref in names]
             changes = [_apply(r, RouteState("legacy", 0, r.function)) for r in routes]
             self._finish(draft, "rollback", changes, reason, then)
-        return changes
+            return changes
+
+        return self.store.update(edit)
 
     def rollback_all(self, *, reason: str | None, then: Then | None = None) -> list[RouteChange]:
         on_lambda = [r.id for r in self.store.read().routes if r.target == "lambda"]
@@ -146,11 +157,14 @@ class RouteService:
         self, states: dict[str, RouteState], *, reason: str | None, then: Then | None = None
     ) -> list[RouteChange]:
         """Put every route named in ``states`` back to that state (``--to-revision``)."""
-        with self.store.edit() as draft:
+
+        def edit(draft: Manifest) -> list[RouteChange]:
             routes = [r for r in draft.routes if r.id in states]
             changes = [_apply(r, states[r.id]) for r in routes]
             self._finish(draft, "rollback", changes, reason, then)
-        return changes
+            return changes
+
+        return self.store.update(edit)
 
     def init(self, inventory: Inventory, legacy: Legacy) -> tuple[list[Route], list[Route]]:
         with self.store.edit() as draft:

@@ -8,7 +8,7 @@ import typer
 
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
-from migrate_cli.output import handle_errors, print_json, progress
+from migrate_cli.output import err_console, handle_errors, print_json, progress
 from migrate_cli.planview import confirm_for, plan_json, print_applied, print_plan
 
 __all__ = ["register"]
@@ -32,12 +32,20 @@ def plan(
     Uses the standard AWS credential chain, AWS_PROFILE and AWS_REGION, or
     AWS_ENDPOINT_URL for a local endpoint (`migrate up` starts one).
 
+    On an S3 state backend it also says whether the local manifest differs from the
+    backend's current revision, and which side is newer.
+
     Example: [bold]migrate plan --detailed-exitcode[/]   (0: in sync, 2: changes, 1: error)
     """
-    result = Factory(manifest).deploy_service(progress).plan()
+    factory = Factory(manifest)
+    result = factory.deploy_service(progress).plan()
+    state = factory.state_comparison()  # on an S3 backend: which side is newer
     if as_json:
-        print_json(plan_json(result))
+        extra = {"state": {"backend": state[0], **vars(state[1])}} if state else {}
+        print_json({**plan_json(result), **extra})
     else:
+        if state:
+            err_console.print(state[1].sentence(state[0]), markup=False)
         print_plan(result)
     if detailed_exitcode and (result.has_changes or result.drift):
         raise typer.Exit(2)

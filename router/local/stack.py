@@ -104,9 +104,15 @@ def start_moto(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     timeout_s: float = 20.0,
+    serial: bool = False,
 ) -> ManagedProcess:
-    """A moto server on ``127.0.0.1:port``, ready when ``/moto-api/`` answers."""
-    argv = [sys.executable, "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)]
+    """A moto server on ``127.0.0.1:port``, ready when ``/moto-api/`` answers.
+
+    ``serial``: one request at a time, so S3's conditional writes are atomic as on
+    AWS (``router.local.moto_serial``; the S3 state backend needs it).
+    """
+    module = "router.local.moto_serial" if serial else "moto.server"
+    argv = [sys.executable, "-m", module, "-H", LOCALHOST, "-p", str(port)]
     ready_url, announce = _readiness(port, "/moto-api/", _MOTO_ANNOUNCE)
     proc = ManagedProcess(
         "moto", argv, ready_url, env=child_env(env), log_path=log_path, announce=announce

@@ -273,6 +273,9 @@ def route_key(method: str, path: str) -> str:
 class Manifest(_Strict):
     version: Literal[1] = 1
     revision: Annotated[int, Field(ge=0)] = 0
+    # Where the team state lives: ``local`` (files beside the manifest) or
+    # ``s3://bucket/prefix`` (``router.state``); ``MIGRATE_STATE`` overrides it.
+    state: Annotated[str, Field(pattern=r"^(local|s3://[^\s]+)$")] | None = None
     api: Api = Field(default_factory=Api)
     legacy: Legacy
     defaults: Defaults = Field(default_factory=Defaults)

@@ -14,11 +14,11 @@ import contextlib
 import io
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import filelock
 from pydantic import ValidationError
@@ -43,6 +43,7 @@ __all__ = [
     "atomic_write",
     "dump_manifest",
     "load_manifest",
+    "parse_manifest",
     "real_path",
 ]
 
@@ -65,6 +66,9 @@ class LoadedManifest:
         return self._raw
 
 
+T = TypeVar("T")
+
+
 def _yaml() -> YAML:
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -78,7 +82,11 @@ def load_manifest(path: Path) -> LoadedManifest:
     The data is read with libyaml (``_fast``) when that is certain to read it as
     ruamel.yaml would; otherwise, and to word any error, with ruamel.yaml.
     """
-    text = _read_text(path)
+    return parse_manifest(path, _read_text(path))
+
+
+def parse_manifest(path: Path, text: str) -> LoadedManifest:
+    """Validate a manifest's text (read from ``path``, or held by a state backend)."""
     data = fast_data(text)
     if data is not None:
         with contextlib.suppress(ValidationError):  # ruamel's document locates the error
@@ -238,6 +246,12 @@ class ManifestStore:
                 self._commit(loaded, draft)
             finally:
                 self._records = []
+
+    def update(self, change: Callable[[Manifest], T]) -> T:
+        """One edit as a function: ``change(draft)`` inside ``edit()``. A backend that can
+        lose a race (``router.state.store``) runs it again on the state that won."""
+        with self.edit() as draft:
+            return change(draft)
 
     def recover(self) -> None:
         """Settle what a crash left (what the next ``edit`` does first)."""

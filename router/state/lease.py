@@ -1,0 +1,155 @@
+"""Leases for long operations on the S3 backend: who holds one, from where, until when.
+
+A lease is the object ``PREFIX/leases/<name>.json`` (holder, host, pid, operation,
+start, expiry). It is taken by a conditional write: ``IfNoneMatch: *`` when there is
+none, ``IfMatch`` on the ETag of an expired or released one; a live lease of another
+holder is ``LeaseHeld``. ``hold`` renews it (``IfMatch`` on the ETag it wrote) every
+third of its time to live from a thread while the operation lives, and releases it
+(expiry now) when it ends; a killed holder stops renewing, so the lease expires.
+``break_`` ends a lease whatever its state (recorded in the history by the caller).
+Clocks and waits are injected. This module must not decide which operations need one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+
+from router.aws.state_s3 import StateBucket
+from router.errors import LeaseHeld, StateConflict, StateError
+from router.history import current_user
+from router.state.location import StateLocation
+
+__all__ = ["DEFAULT_TTL", "Lease", "LeaseKeeper"]
+
+DEFAULT_TTL = 60.0  # seconds a lease lives without renewal
+LEASES = "leases/"
+Wait = Callable[[threading.Event, float], bool]  # Event.wait: True once stopped
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    holder: str
+    host: str
+    pid: int
+    operation: str
+    start: float
+    expiry: float
+
+    def alive(self, now: float) -> bool:
+        return now < self.expiry
+
+    def to_json(self, now: float) -> dict[str, object]:
+        return {**asdict(self), "start": _iso(self.start), "expiry": _iso(self.expiry),
+                "alive": self.alive(now)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Held:
+    lease: Lease
+    etag: str
+
+
+class LeaseKeeper:
+    """Take, renew, release, list and break the leases of one state location."""
+
+    def __init__(
+        self,
+        bucket: StateBucket,
+        location: StateLocation,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bucket, self.location, self.ttl, self._clock = bucket, location, ttl, clock
+
+    def acquire(self, name: str, operation: str) -> _Held:
+        now = self._clock()
+        current = self._read(name)
+        if current is not None and current[0].alive(now):
+            raise _held(current[0], self.location.url)
+        lease = Lease(name, current_user(), socket.gethostname(), os.getpid(), operation,
+                      now, now + self.ttl)  # fmt: skip
+        etag = self._write(lease, current[1] if current else None)
+        return _Held(lease, etag)
+
+    def renew(self, held: _Held) -> _Held:
+        lease = replace(held.lease, expiry=self._clock() + self.ttl)
+        return _Held(lease, self._write(lease, held.etag))
+
+    def release(self, held: _Held) -> None:
+        self._write(replace(held.lease, expiry=self._clock()), held.etag)
+
+    def break_(self, name: str) -> Lease:
+        """End ``name``'s lease now (``StateError`` if there is none)."""
+        current = self._read(name)
+        if current is None:
+            raise StateError(f"{self.location.url}: no lease {name!r} to break")
+        self._write(replace(current[0], expiry=self._clock()), current[1])
+        return current[0]
+
+    def leases(self) -> list[Lease]:
+        keys = self.bucket.keys(self.location.key(LEASES))
+        found = [self._read(key.rsplit("/", 1)[-1].removesuffix(".json")) for key in keys]
+        return [f[0] for f in found if f is not None]
+
+    @contextmanager
+    def hold(self, name: str, operation: str, *, wait: Wait | None = None) -> Iterator[Lease]:
+        """The lease for the block's duration, renewed from a thread every ttl / 3."""
+        held = [self.acquire(name, operation)]
+        stop = threading.Event()
+        pause = wait or (lambda event, seconds: event.wait(seconds))
+
+        def renew() -> None:
+            while not pause(stop, self.ttl / 3):
+                held[0] = self.renew(held[0])
+
+        thread = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
+        thread.start()
+        try:
+            yield held[0].lease
+        finally:
+            stop.set()
+            thread.join()
+            self.release(held[0])
+
+    def _key(self, name: str) -> str:
+        return self.location.key(f"{LEASES}{name}.json")
+
+    def _read(self, name: str) -> tuple[Lease, str] | None:
+        found = self.bucket.get(self._key(name))
+        if found is None:
+            return None
+        return Lease(**json.loads(found.body)), found.etag
+
+    def _write(self, lease: Lease, etag: str | None) -> str:
+        body = json.dumps(asdict(lease), sort_keys=True).encode("utf-8")
+        try:
+            return self.bucket.put(self._key(lease.name), body, if_match=etag)
+        except StateConflict as exc:
+            now = self._clock()
+            current = self._read(lease.name)
+            if current is not None and current[0].alive(now):
+                raise _held(current[0], self.location.url) from exc
+            raise StateConflict(f"lease {lease.name!r} changed while taking it: retry") from exc
+
+
+def _held(lease: Lease, url: str) -> LeaseHeld:
+    return LeaseHeld(
+        f"{url}: {lease.operation} is running: lease {lease.name!r} held by {lease.holder} "
+        f"on {lease.host} (pid {lease.pid}) since {_iso(lease.start)}, "
+        f"until {_iso(lease.expiry)} unless renewed",
+        hint=f"wait for it; if its holder is gone: migrate lock break {lease.name} --reason '...'",
+    )
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

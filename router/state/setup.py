@@ -1,0 +1,69 @@
+"""Open the manifest store a project's state setting names: local files or S3.
+
+This module must not decide what changes; it only picks and builds the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from router.aws.session import AwsContext
+from router.aws.state_s3 import Encryption, StateBucket
+from router.manifest.store import ManifestStore, load_manifest
+from router.state.backend import S3Backend
+from router.state.location import StateLocation, state_setting
+from router.state.store import BackendStore
+
+__all__ = ["DEFAULT_REGION", "forget_clients", "location_for", "open_backend", "open_store"]
+
+DEFAULT_REGION = "us-east-1"
+
+
+def location_for(manifest_path: Path, env: Mapping[str, str]) -> StateLocation | None:
+    """The S3 location from ``MIGRATE_STATE`` or the local manifest (None: local files)."""
+    local_state = load_manifest(manifest_path).model.state if manifest_path.exists() else None
+    return state_setting(env, local_state)
+
+
+def open_backend(location: StateLocation, aws: AwsContext | None = None) -> S3Backend:
+    ctx = aws or _shared_context(_env_key(os.environ))
+    bucket = StateBucket(ctx, location.bucket, encryption=Encryption(location.kms_key))
+    return S3Backend(bucket, location)
+
+
+_EnvKey = tuple[str | None, str | None, str | None]
+
+
+def _env_key(env: Mapping[str, str]) -> _EnvKey:
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    return region, env.get("AWS_ENDPOINT_URL"), env.get("AWS_PROFILE")
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_context(key: _EnvKey) -> AwsContext:
+    """One context (so one S3 client, ~0.3 s to build) per process and environment: a
+    process that runs several commands builds it once (each command still checks the
+    bucket's versioning)."""
+    return AwsContext.from_env(default_region=DEFAULT_REGION)
+
+
+def forget_clients() -> None:
+    """Drop the shared clients (a test that starts a new in-process AWS mock)."""
+    _shared_context.cache_clear()
+
+
+def open_store(
+    manifest_path: Path,
+    env: Mapping[str, str],
+    *,
+    lock_timeout: float = 30.0,
+    aws: AwsContext | None = None,
+) -> ManifestStore:
+    """Today's ``ManifestStore`` on local files, or a ``BackendStore`` on S3."""
+    location = location_for(manifest_path, env)
+    if location is None:
+        return ManifestStore(manifest_path, lock_timeout=lock_timeout)
+    return BackendStore(manifest_path, open_backend(location, aws), lock_timeout=lock_timeout)

@@ -1,0 +1,119 @@
+"""Move a project between backends: ``push`` (local files -> S3) and ``pull`` (S3 -> local).
+
+The git-tracked manifest stays the source of truth for intent: ``compare`` says
+whether the local manifest and the backend's head differ and which side is newer
+(by revision; equal revisions with other content have diverged). ``push`` onto an
+empty backend copies the manifest and its history (each revision's entries as that
+revision's history object); onto a newer or diverged head it is refused unless
+forced, and a forced push lands as the next revision by a conditional write. ``pull``
+writes the head's manifest and the backend's history to the local files, atomically.
+This module must not print.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Literal
+
+from router.errors import StateConflict
+from router.fsio import atomic_write
+from router.history import HistoryEntry, current_user, now_iso
+from router.manifest.store import (
+    LoadedManifest,
+    ManifestStore,
+    dump_manifest,
+    load_manifest,
+    parse_manifest,
+)
+from router.state.backend import Head, S3Backend
+
+__all__ = ["Comparison", "Side", "compare", "pull", "push"]
+
+Side = Literal["same", "local", "backend", "diverged", "backend-empty"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``newer``: which side is ahead (``same`` when the manifests are equal)."""
+
+    local_revision: int
+    backend_revision: int | None
+    newer: Side
+
+    def sentence(self, url: str) -> str:
+        local, remote = self.local_revision, self.backend_revision
+        return {
+            "same": f"the local manifest is the backend's revision {remote}",
+            "local": f"the local manifest (revision {local}) is newer than {url} "
+            f"(revision {remote}): `migrate state push` uploads it",
+            "backend": f"{url} is newer (revision {remote}) than the local manifest "
+            f"(revision {local}): `migrate state pull` fetches it",
+            "diverged": f"the local manifest and {url} both say revision {local} but differ: "
+            "`migrate state pull` takes the backend's, `migrate state push --force` yours",
+            "backend-empty": f"{url} holds no manifest yet: `migrate state push` uploads it",
+        }[self.newer]
+
+
+def compare(manifest_path: Path, backend: S3Backend) -> Comparison:
+    local = load_manifest(manifest_path).model
+    head = backend.head()
+    if head is None:
+        return Comparison(local.revision, None, "backend-empty")
+    if parse_manifest(manifest_path, head.text).model == local:
+        return Comparison(local.revision, head.revision, "same")
+    if local.revision == head.revision:
+        return Comparison(local.revision, head.revision, "diverged")
+    newer: Side = "local" if local.revision > head.revision else "backend"
+    return Comparison(local.revision, head.revision, newer)
+
+
+def push(manifest_path: Path, backend: S3Backend, *, force: bool = False) -> Head:
+    """The local manifest (and, onto an empty backend, its history) as the backend's head."""
+    local = ManifestStore(manifest_path)
+    with local.locked():
+        loaded = load_manifest(local.path)
+        head = backend.head()
+        if head is None:
+            _upload_history(backend, local.history.entries())
+            return backend.commit(None, loaded.text, loaded.model.revision, [])
+        comparison = compare(local.path, backend)
+        if comparison.newer == "same":
+            return head
+        if comparison.newer != "local" and not force:
+            raise StateConflict(
+                f"refused, nothing was changed: {comparison.sentence(backend.url)}",
+                hint="pull first, or pass --force to make your manifest the next revision",
+            )
+        return _force(backend, head, loaded)
+
+
+def _force(backend: S3Backend, head: Head, loaded: LoadedManifest) -> Head:
+    """The local manifest as the revision after both sides' (one conditional write)."""
+    revision = max(loaded.model.revision, head.revision) + 1
+    model = loaded.model.model_copy(update={"revision": revision})
+    entry = HistoryEntry(revision, now_iso(), current_user(), "push", details={"from": "local"})
+    return backend.commit(head, dump_manifest(model, loaded.raw), revision, [entry])
+
+
+def _upload_history(backend: S3Backend, entries: list[HistoryEntry]) -> None:
+    for revision, group in groupby(entries, key=lambda e: e.revision):
+        batch = list(group)
+        changes = [e for e in batch if e.txn is not None]
+        if changes:
+            backend.put_change(revision, changes[0].txn or "", changes)
+        backend.append([e for e in batch if e.txn is None])
+
+
+def pull(manifest_path: Path, backend: S3Backend) -> Head:
+    """The backend's head and history written over the local manifest and history."""
+    local = ManifestStore(manifest_path)
+    head = backend.require_head()
+    entries = backend.entries()
+    with local.locked():
+        lines = "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in entries)
+        atomic_write(local.history.path, lines)
+        atomic_write(local.path, head.text)
+    return head

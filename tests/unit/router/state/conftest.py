@@ -1,0 +1,75 @@
+"""An S3 state backend in moto's in-process mock, and stores on it.
+
+``backend`` is a versioned bucket ``team-state`` with the prefix ``proj``; ``stores(n)``
+gives ``n`` operators (each its own ``BackendStore`` and ``RouteService`` on the same
+backend, as on n machines) after the first pushed a manifest of ``ROUTES`` routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from router.aws.session import AwsContext
+from router.aws.state_s3 import StateBucket
+from router.manifest.model import Manifest
+from router.routes import RouteService
+from router.state import BackendStore, S3Backend, StateLocation
+
+BUCKET, PREFIX = "team-state", "proj"
+HANDLER = "migrated_functions.users.get_user"
+ROUTES = [f"get-api-r{i}" for i in range(4)]
+
+
+def s3_client(service: str) -> Any:
+    return boto3.client(
+        service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="t"
+    )
+
+
+def initial_manifest() -> Manifest:
+    routes = [
+        {"id": rid, "method": "GET", "path": f"/api/r{i}", "function": HANDLER}
+        for i, rid in enumerate(ROUTES)
+    ]
+    return Manifest.model_validate(
+        {"legacy": {"url": "http://127.0.0.1:5000"}, "routes": routes, "revision": 3}
+    )
+
+
+@pytest.fixture
+def ctx(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsContext]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = s3_client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        yield AwsContext(region="us-east-1", client_factory=s3_client)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def backend(ctx: AwsContext) -> S3Backend:
+    return S3Backend(StateBucket(ctx, BUCKET), StateLocation(BUCKET, PREFIX))
+
+
+Operator = tuple[BackendStore, RouteService]
+
+
+@pytest.fixture
+def stores(ctx: AwsContext, tmp_path: Path) -> Callable[[int], list[Operator]]:
+    def make(count: int) -> list[Operator]:
+        made: list[Operator] = []
+        for n in range(count):
+            backend = S3Backend(StateBucket(ctx, BUCKET), StateLocation(BUCKET, PREFIX))
+            path = tmp_path / f"op{n}" / "migration.yaml"
+            store = BackendStore(path, backend, sleep=lambda s: None)
+            made.append((store, RouteService(store, store.history, code_root=tmp_path)))
+        made[0][0].create(initial_manifest())
+        return made
+
+    return make

@@ -1,0 +1,75 @@
+"""Leases on S3 (moto): taken by conditional writes, renewed while alive, expiring after."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from router.errors import LeaseHeld
+from router.state import S3Backend
+from router.state.lease import LeaseKeeper
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _keeper(backend: S3Backend, clock: Clock) -> LeaseKeeper:
+    return LeaseKeeper(backend.bucket, backend.location, ttl=60, clock=clock)
+
+
+def test_a_live_lease_refuses_another_holder_naming_it(backend: S3Backend) -> None:
+    clock = Clock()
+    mine, theirs = _keeper(backend, clock), _keeper(backend, clock)
+    mine.acquire("state", "apply")
+    clock.now += 59
+    with pytest.raises(LeaseHeld, match=r"apply is running: lease 'state' held by") as caught:
+        theirs.acquire("state", "progressive run")
+    assert "migrate lock break state" in (caught.value.hint or "")
+
+
+def test_an_expired_lease_is_taken_over(backend: S3Backend) -> None:
+    clock = Clock()
+    _keeper(backend, clock).acquire("state", "apply")
+    clock.now += 61  # the holder died: nobody renewed it
+    taken = _keeper(backend, clock).acquire("state", "progressive run")
+    assert taken.lease.operation == "progressive run"
+    [only] = _keeper(backend, clock).leases()
+    assert only.operation == "progressive run" and only.alive(clock.now)
+
+
+def test_renewal_keeps_it_alive_and_release_frees_it(backend: S3Backend) -> None:
+    clock = Clock()
+    keeper = _keeper(backend, clock)
+    calls, renewed = [], threading.Event()
+
+    def wait(stop: threading.Event, seconds: float) -> bool:
+        calls.append(seconds)
+        if len(calls) > 3:  # three renewals done
+            renewed.set()
+            return stop.wait(10)
+        clock.now += seconds
+        return False
+
+    with keeper.hold("state", "apply", wait=wait):
+        assert renewed.wait(10), "the renewal thread died"
+        [live] = keeper.leases()
+        assert calls[:3] == [20, 20, 20]
+        assert live.expiry == 1_060 + 60  # renewed at +20, +40, +60
+        with pytest.raises(LeaseHeld):
+            _keeper(backend, clock).acquire("state", "other")
+    assert not keeper.leases()[0].alive(clock.now)
+    _keeper(backend, clock).acquire("state", "other")
+
+
+def test_break_ends_a_live_lease(backend: S3Backend) -> None:
+    clock = Clock()
+    _keeper(backend, clock).acquire("state", "apply")
+    broken = _keeper(backend, clock).break_("state")
+    assert broken.operation == "apply"
+    _keeper(backend, clock).acquire("state", "resumed run")
