@@ -150,6 +150,8 @@ def test_local_projects_have_no_backend_to_push_to(project: Project) -> None:
 
 
 def test_plan_says_which_side_is_newer(project: Project, s3_env: None) -> None:
+    text = project.manifest.read_text()  # real AWS (no endpoint): a monolith it can reach
+    project.manifest.write_text(text.replace("http://127.0.0.1:5000", "https://legacy.example.com"))
     _ok(project.run("state", "push"))
     _ok(project.run("route", "promote", "get-api-users-id", "-f", project.handler))
     planned = json.loads(_ok(project.run("plan", "--json")).stdout)
