@@ -21,8 +21,6 @@ from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 GRACE_S = 1.0
 HANDLERS = """
 import threading

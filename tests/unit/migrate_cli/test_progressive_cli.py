@@ -15,7 +15,7 @@ from typer.testing import Result
 from router.analysis.model import Verdict
 from router.progressive import session
 from router.progressive.model import CheckRequest, CheckResult
-from tests.unit.migrate_cli.conftest import MANIFEST, Project
+from tests.helpers.cli import MANIFEST, Project
 
 ROUTE = "get-api-users-id"
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from migrate_cli.factory import Factory
 from migrate_cli.main import app
 from router.shadow.service import ShadowService
-from tests.unit.router.shadow.conftest import Project, shadow_project
+from tests.helpers.shadow import Project, shadow_project
 
 ROUTE = "get-api-users-id"
 

@@ -1,7 +1,7 @@
 """Fixtures for the migrated handlers: a DB seeded by the monolith's own code, both sides.
 
 The template DB is created and seeded once per session by ``legacy_app`` (tests
-may import it; the handlers may not). ``Side`` pairs one DB copy with what
+may import it; the handlers may not). A side (``tests.helpers.sides``) pairs one DB copy with what
 serves it: the monolith through Flask's test client, or the Lambda handlers
 (``DATABASE_URL`` points at the copy; their engine cache is reset afterwards).
 Reads use one shared copy; writes use twin copies so each side starts equal.
@@ -11,99 +11,17 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from legacy_app import create_app
 from legacy_app.db import get_engine as legacy_engine
 from legacy_app.db import init_database, make_engine
 from migrated_functions._shared.db import reset_engines
-
-from .apigw import FakeContext, Outcome, api_event
-
-LEGACY_TABLES = ("users", "products", "product_tags", "orders", "order_items", "app_meta")
-FROZEN_NOW = "2024-06-01T12:00:00Z"
-
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.as_posix()}"
-
-
-@dataclass
-class Db:
-    """One SQLite file and a read-only SQL helper on it."""
-
-    path: Path
-
-    @property
-    def url(self) -> str:
-        return sqlite_url(self.path)
-
-    def sql(self, query: str, **params: Any) -> list[Any]:
-        engine = make_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                return list(conn.execute(text(query), params).all())
-        finally:
-            engine.dispose()
-
-    def snapshot(self) -> dict[str, list[Any]]:
-        """Every row of every legacy table (idempotency bookkeeping excluded)."""
-        return {t: self.sql(f"SELECT * FROM {t} ORDER BY 1, 2") for t in LEGACY_TABLES}
-
-
-@dataclass
-class Legacy:
-    """The monolith serving ``db``."""
-
-    db: Db
-    client: FlaskClient
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-    ) -> Outcome:
-        url = f"{path}?{query}" if query else path
-        resp = self.client.open(url, method=method, headers=headers or {}, data=body)
-        return Outcome.of_flask(resp)
-
-
-@dataclass
-class Lambda:
-    """The migrated handlers serving ``db`` (through ``DATABASE_URL``)."""
-
-    db: Db
-
-    def invoke(self, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
-        return handler(event, FakeContext())
-
-    def request(
-        self,
-        handler: Handler,
-        resource: str,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-        base64_body: bool = False,
-    ) -> Outcome:
-        event = api_event(
-            method, resource, path, query=query, headers=headers, body=body, base64_body=base64_body
-        )
-        return Outcome.of_lambda(self.invoke(handler, event))
+from tests.helpers.databases import sqlite_url
+from tests.helpers.sides import FROZEN_NOW, Db, Lambda, Legacy
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import pytest
 
 from migrated_functions._shared import idempotency
 from migrated_functions.orders import create_order
+from tests.helpers.apigw import api_event
+from tests.helpers.sides import Lambda
 
-from .apigw import api_event
-from .conftest import Lambda
 from .test_parity_orders import JSON, P1, P2, order
 
 BODY = order((P1, 2), (P2, 1))

@@ -13,9 +13,8 @@ import pytest
 
 from legacy_app.seed import build_seed_rows
 from migrated_functions.orders import create_order
-
-from .apigw import Outcome
-from .conftest import Lambda, Legacy
+from tests.helpers.apigw import Outcome
+from tests.helpers.sides import Lambda, Legacy
 
 Twins = tuple[Legacy, Lambda]
 JSON = {"Content-Type": "application/json"}

@@ -17,9 +17,8 @@ from legacy_app.jsonio import dumps as legacy_dumps
 from migrated_functions._shared import db, event, http
 from migrated_functions._shared.logs import JsonFormatter
 from migrated_functions.users import get_user
-
-from .apigw import FakeContext, api_event
-from .conftest import Lambda
+from tests.helpers.apigw import FakeContext, api_event
+from tests.helpers.sides import Lambda
 
 USER_RESOURCE = "/api/users/{user_id}"
 

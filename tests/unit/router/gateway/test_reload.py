@@ -19,8 +19,8 @@ from router.gateway.reload import RELOAD_SWITCH_INTERVAL_S, ManifestWatcher
 from router.gateway.snapshot import build_snapshot
 from router.manifest.model import Manifest
 from router.manifest.store import atomic_write, dump_manifest
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import Rig, header, lam, manifest_of
+from tests.helpers.gateway import Rig, header, lam, manifest_of
+from tests.helpers.manifests import route
 
 
 class FakeFile:

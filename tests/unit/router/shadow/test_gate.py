@@ -12,7 +12,7 @@ from router.progressive.adapters import ManifestMover
 from router.routes import RouteService
 from router.shadow.files import save_last, shadow_root
 from router.shadow.gate import ShadowGate, ShadowMismatch
-from tests.unit.router.shadow.conftest import Project
+from tests.helpers.shadow import Project
 
 ROUTE = "get-api-users-id"
 

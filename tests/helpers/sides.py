@@ -1,0 +1,95 @@
+"""The two sides of a parity test: the monolith (Flask test client) and the handlers.
+
+``Legacy`` and ``Lambda`` each serve one ``Db`` copy; the fixtures in
+tests/unit/migrated_functions/conftest.py build them on copies of one seeded
+database. This module must not import the handlers' modules: handlers are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from legacy_app.db import make_engine
+from tests.helpers.apigw import FakeContext, Outcome, api_event
+from tests.helpers.databases import TABLES, sqlite_url
+
+__all__ = ["FROZEN_NOW", "Db", "Handler", "Lambda", "Legacy"]
+
+FROZEN_NOW = "2024-06-01T12:00:00Z"
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class Db:
+    """One SQLite file and a read-only SQL helper on it."""
+
+    path: Path
+
+    @property
+    def url(self) -> str:
+        return sqlite_url(self.path)
+
+    def sql(self, query: str, **params: Any) -> list[Any]:
+        engine = make_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(query), params).all())
+        finally:
+            engine.dispose()
+
+    def snapshot(self) -> dict[str, list[Any]]:
+        """Every row of every legacy table (idempotency bookkeeping excluded)."""
+        return {t: self.sql(f"SELECT * FROM {t} ORDER BY 1, 2") for t in TABLES}
+
+
+@dataclass
+class Legacy:
+    """The monolith serving ``db``."""
+
+    db: Db
+    client: FlaskClient
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Outcome:
+        url = f"{path}?{query}" if query else path
+        resp = self.client.open(url, method=method, headers=headers or {}, data=body)
+        return Outcome.of_flask(resp)
+
+
+@dataclass
+class Lambda:
+    """The migrated handlers serving ``db`` (through ``DATABASE_URL``)."""
+
+    db: Db
+
+    def invoke(self, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
+        return handler(event, FakeContext())
+
+    def request(
+        self,
+        handler: Handler,
+        resource: str,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+        base64_body: bool = False,
+    ) -> Outcome:
+        event = api_event(
+            method, resource, path, query=query, headers=headers, body=body, base64_body=base64_body
+        )
+        return Outcome.of_lambda(self.invoke(handler, event))
