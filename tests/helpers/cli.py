@@ -1,7 +1,8 @@
 """A scratch project for the ``migrate`` CLI tests: a manifest and a ``CliRunner``.
 
 ``Project.run`` invokes the typer app in-process with ``MIGRATE_MANIFEST`` set; a
-test that needs other collaborators passes a factory maker (``migrate_cli.context``).
+test that needs other collaborators (a fake clock, a scripted checker) sets
+``Project.wiring`` to a ``Wiring`` whose factory builds them (``migrate_cli.context``).
 The ``project`` fixture (tests/unit/migrate_cli/conftest.py) writes the files.
 This module must not start processes.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
+from migrate_cli.context import Wiring
 from migrate_cli.main import app
 
 __all__ = ["MANIFEST", "Project"]
@@ -46,6 +48,7 @@ class Project:
         self.manifest = root / "migration.yaml"
         self.package = f"handlers_{uuid.uuid4().hex[:8]}"
         self.runner = CliRunner()
+        self.wiring: Wiring | None = None
 
     @property
     def handler(self) -> str:
@@ -53,4 +56,4 @@ class Project:
 
     def run(self, *args: str) -> Result:
         env = {"MIGRATE_MANIFEST": str(self.manifest), "MIGRATE_USER": "tester"}
-        return self.runner.invoke(app, list(args), env=env)
+        return self.runner.invoke(app, list(args), env=env, obj=self.wiring)
