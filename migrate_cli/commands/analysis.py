@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -118,21 +119,28 @@ def compare(
         _compare_files(route, (before, after), mode, html, factory_for(ctx, manifest), as_json)
     if route is None:
         raise UsageError("give a ROUTE, or --before FILE and --after FILE")
-    if since is not None and window is not None:
-        raise UsageError("give --since or --window, not both")
-    if mode not in ("auto", "baseline", "concurrent"):
-        raise UsageError(f"--mode {mode!r}: expected auto, baseline or concurrent")
     factory = factory_for(ctx, manifest)
-    now = factory.clock()
-    start = parse_instant(since, now=now, option="--since") if since else None
-    span = parse_window(window) if window else None
-    chosen: Mode | None = None if mode == "auto" else mode  # type: ignore[assignment]
+    start, span, chosen = _live_window(since, window, mode, factory.clock())
     with err_console.status("reading access logs and metrics..."):
         result = factory.analysis_service().compare(route, since=start, window=span, mode=chosen)
     code = result.comparison.exit_code
     rolled_back = code == 1 and rollback_on_fail and _rollback(factory, result)
     _show(result, as_json, html, rolled_back)
     raise typer.Exit(code)
+
+
+def _live_window(
+    since: str | None, window: str | None, mode: str, now: datetime
+) -> tuple[datetime | None, timedelta | None, Mode | None]:
+    """--since, --window and --mode of a comparison of live traffic, checked and parsed."""
+    if since is not None and window is not None:
+        raise UsageError("give --since or --window, not both")
+    if mode not in ("auto", "baseline", "concurrent"):
+        raise UsageError(f"--mode {mode!r}: expected auto, baseline or concurrent")
+    start = parse_instant(since, now=now, option="--since") if since else None
+    span = parse_window(window) if window else None
+    chosen: Mode | None = None if mode == "auto" else mode  # type: ignore[assignment]
+    return start, span, chosen
 
 
 def _compare_files(
