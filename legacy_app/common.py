@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +23,14 @@ T = TypeVar("T")
 
 
 def utc_now() -> str:
-    """The current time in the stored/JSON format, e.g. ``2024-03-05T14:07:09Z``."""
+    """The current time in the stored/JSON format, e.g. ``2024-03-05T14:07:09Z``.
+
+    The app's ``CLOCK`` config entry (a function returning that string) when set,
+    e.g. ``create_app({"CLOCK": ...})`` in tests; else the system clock.
+    """
+    clock = current_app.config.get("CLOCK")
+    if clock is not None:
+        return str(clock())
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 

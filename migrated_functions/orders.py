@@ -7,13 +7,15 @@ conditional UPDATE and the order is inserted in ONE transaction; a short line is
 a 409 ``insufficient_stock`` and nothing changes; success is 201 + ``Location``.
 With an ``Idempotency-Key`` header the write runs through
 ``_shared.idempotency.run_once`` (stored response, replay, 422 on a different
-body); without it the behaviour is exactly the monolith's. This module must not
+body); without it the behaviour is exactly the monolith's. ``make_create_order``
+builds the handler over a clock and a key store (tests pass frozen or failing
+ones); ``create_order`` is the one Lambda runs. This module must not
 import ``legacy_app`` nor touch products other than their stock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -28,13 +30,20 @@ from migrated_functions._shared.handler import Response, run
 from migrated_functions._shared.http import ApiError, json_response, not_found, validation_error
 from migrated_functions._shared.tables import order_items, orders, products, users
 
-__all__ = ["CREATE_ORDER_ROUTE", "GET_ORDER_ROUTE", "create_order", "get_order"]
+__all__ = [
+    "CREATE_ORDER_ROUTE",
+    "GET_ORDER_ROUTE",
+    "create_order",
+    "get_order",
+    "make_create_order",
+]
 
 CREATE_ORDER_ROUTE = "POST /api/orders"
 GET_ORDER_ROUTE = "GET /api/orders/{order_id}"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 Line = tuple[int, int]  # (product_id, quantity)
+Handler = Callable[[Event, Any], Response]
 
 
 # Same names and constraints as the monolith's schema: pydantic puts the class
@@ -68,9 +77,20 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
-def create_order(event: Event, context: Any) -> Response:
-    """Lambda entry point of ``POST /api/orders``."""
-    return run(event, context, CREATE_ORDER_ROUTE, _create_order)
+def make_create_order(
+    clock: Callable[[], str] = utc_now, keys: idempotency.KeyStore = idempotency.KEYS
+) -> Handler:
+    """The ``POST /api/orders`` handler stamping orders with ``clock()``, keys in ``keys``."""
+
+    def create_order(event: Event, context: Any) -> Response:
+        """Lambda entry point of ``POST /api/orders``."""
+        view = partial(_create_order, clock=clock, keys=keys)
+        return run(event, context, CREATE_ORDER_ROUTE, view)
+
+    return create_order
+
+
+create_order = make_create_order()
 
 
 def get_order(event: Event, context: Any) -> Response:
@@ -78,17 +98,17 @@ def get_order(event: Event, context: Any) -> Response:
     return run(event, context, GET_ORDER_ROUTE, _get_order)
 
 
-def _create_order(event: Event) -> Response:
+def _create_order(event: Event, clock: Callable[[], str], keys: idempotency.KeyStore) -> Response:
     key = idempotency.idempotency_key(event)
     data = parse_order(event)
     engine = _orders_engine()
-    work = partial(_place_order, data=data)
+    work = partial(_place_order, data=data, created_at=clock())
     try:
         if key is None:
             with write_transaction(engine) as conn:
                 return work(conn)
         fingerprint = idempotency.request_fingerprint(CREATE_ORDER_ROUTE, body_bytes(event))
-        return idempotency.run_once(engine, key, fingerprint, work)
+        return idempotency.run_once(engine, key, fingerprint, work, keys)
     except InsufficientStock as exc:  # raised inside the transaction: already rolled back
         raise _stock_error(engine, exc) from None
 
@@ -118,11 +138,11 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
-def _place_order(conn: Connection, data: OrderCreate) -> Response:
+def _place_order(conn: Connection, data: OrderCreate, created_at: str) -> Response:
     prices = _check_references(conn, data)
     lines = [(line.product_id, line.quantity) for line in data.items]
     _reserve_stock(conn, lines)
-    body = _insert_order(conn, data.user_id, lines, prices)
+    body = _insert_order(conn, data.user_id, lines, prices, created_at)
     return json_response(body, 201, {"Location": f"/api/orders/{body['id']}"})
 
 
@@ -162,12 +182,16 @@ def _reserve_stock(conn: Connection, lines: Sequence[Line]) -> None:
 
 
 def _insert_order(
-    conn: Connection, user_id: int, lines: Sequence[Line], prices: dict[int, int]
+    conn: Connection,
+    user_id: int,
+    lines: Sequence[Line],
+    prices: dict[int, int],
+    created_at: str,
 ) -> dict[str, Any]:
     """Insert the order and its lines (in line order); its JSON body."""
     total = sum(quantity * prices[pid] for pid, quantity in lines)
     order = {"user_id": user_id, "status": "placed", "total_cents": total}
-    order |= {"created_at": utc_now(), "cancelled_at": None}
+    order |= {"created_at": created_at, "cancelled_at": None}
     inserted = conn.execute(insert(orders).values(**order)).inserted_primary_key
     assert inserted is not None
     order_id = int(inserted[0])

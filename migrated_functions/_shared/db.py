@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "EngineCache",
     "database_url",
     "get_engine",
     "make_engine",
@@ -34,8 +35,31 @@ __all__ = [
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_DB_RELATIVE_PATH = Path("var") / "legacy.db"
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
+
+class EngineCache:
+    """One Engine per URL, made by ``make`` on first use and then reused (thread-safe)."""
+
+    def __init__(self, make: Callable[[str], Engine]) -> None:
+        self._make = make
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> Engine:
+        engine = self._engines.get(url)
+        if engine is not None:
+            return engine
+        with self._lock:
+            if url not in self._engines:
+                self._engines[url] = self._make(url)
+            return self._engines[url]
+
+    def reset(self) -> None:
+        """Dispose and forget every Engine."""
+        with self._lock:
+            engines = list(self._engines.values())
+            self._engines.clear()
+        for engine in engines:
+            engine.dispose()
 
 
 def database_url() -> str:
@@ -48,23 +72,12 @@ def database_url() -> str:
 
 def get_engine() -> Engine:
     """The Engine of the current ``DATABASE_URL``, created on first use and then reused."""
-    url = database_url()
-    engine = _engines.get(url)
-    if engine is not None:
-        return engine
-    with _engines_lock:
-        if url not in _engines:
-            _engines[url] = make_engine(url)
-        return _engines[url]
+    return _ENGINES.get(database_url())
 
 
 def reset_engines() -> None:
     """Dispose and forget every cached Engine (tests; a new URL at runtime)."""
-    with _engines_lock:
-        engines = list(_engines.values())
-        _engines.clear()
-    for engine in engines:
-        engine.dispose()
+    _ENGINES.reset()
 
 
 def make_engine(url: str) -> Engine:
@@ -117,3 +130,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
             raise
         conn.commit()
+
+
+_ENGINES = EngineCache(make_engine)  # the process's engines: one per cold start and URL

@@ -2,7 +2,8 @@
 
 ``Legacy`` and ``Lambda`` each serve one ``Db`` copy; the fixtures in
 tests/unit/migrated_functions/conftest.py build them on copies of one seeded
-database. This module must not import the handlers' modules: handlers are passed in.
+database. ``create_order`` is the orders handler on the frozen clock both sides share
+in write-parity tests.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from legacy_app.db import make_engine
+from migrated_functions.orders import make_create_order
 from tests.helpers.apigw import FakeContext, Outcome, api_event
 from tests.helpers.databases import TABLES, sqlite_url
 
-__all__ = ["FROZEN_NOW", "Db", "Handler", "Lambda", "Legacy"]
+__all__ = ["FROZEN_NOW", "Db", "Handler", "Lambda", "Legacy", "create_order"]
 
 FROZEN_NOW = "2024-06-01T12:00:00Z"
+create_order = make_create_order(clock=lambda: FROZEN_NOW)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

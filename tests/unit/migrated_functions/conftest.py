@@ -44,7 +44,8 @@ def make_db(tmp_path: Path, seeded_template: Path) -> Callable[[str], Db]:
 
 
 def _app(db: Db) -> Flask:
-    return create_app({"DATABASE_URL": db.url, "TESTING": True})
+    """The monolith on ``db``, stamping new rows with ``FROZEN_NOW`` (its ``CLOCK``)."""
+    return create_app({"DATABASE_URL": db.url, "TESTING": True, "CLOCK": lambda: FROZEN_NOW})
 
 
 @pytest.fixture
@@ -71,10 +72,9 @@ def lambda_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Db], L
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both sides stamp new orders with ``FROZEN_NOW`` so bodies can match byte for byte."""
-    monkeypatch.setattr("legacy_app.blueprints.orders.utc_now", lambda: FROZEN_NOW)
-    monkeypatch.setattr("migrated_functions.orders.utc_now", lambda: FROZEN_NOW)
+def frozen_clock() -> str:
+    """The time both sides stamp new orders with, so bodies can match byte for byte: the
+    monolith's ``CLOCK`` (``_app``) and the handler's (``tests.helpers.sides.create_order``)."""
     return FROZEN_NOW
 
 
