@@ -3,7 +3,7 @@
 ``FakeTime`` only moves when slept on; ``FakeGateway`` plays ``migrate serve`` by
 writing samples at each sleep. The ``project`` fixture
 (tests/unit/router/shadow/conftest.py) calls ``shadow_project``. This module must
-not sleep nor start processes.
+not sleep nor start processes (``cli`` runs ``migrate`` in-process).
 """
 
 from __future__ import annotations
@@ -15,14 +15,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner, Result
+
+from migrate_cli.context import Wiring
+from migrate_cli.factory import Factory
+from migrate_cli.main import app
 from router.history import HistoryLog, history_path_for
 from router.manifest.model import Shadow
 from router.manifest.store import ManifestStore, load_manifest
-from router.shadow.files import results_path, shadow_root
+from router.shadow.files import results_path, save_last, shadow_root
 from router.shadow.record import Observed, Sample
 from router.shadow.service import ShadowService
 
-__all__ = ["FakeGateway", "FakeTime", "Project", "json_response", "sample", "shadow_project"]
+__all__ = [
+    "FakeGateway",
+    "FakeTime",
+    "Project",
+    "cli",
+    "json_response",
+    "sample",
+    "shadow_project",
+    "store_run",
+]
 
 
 def json_response(body: Any, status: int = 200, **headers: str) -> Observed:
@@ -169,3 +183,23 @@ def shadow_project(tmp_path: Path) -> Project:
     (tmp_path / package / "users.py").write_text(HANDLERS)
     (tmp_path / "migration.yaml").write_text(MANIFEST.replace("PKG", package))
     return Project(tmp_path, package, FakeTime())
+
+
+def store_run(project: Project, function: str, outcome: str, *fields: str) -> None:
+    """Keep a finished shadow run of ``function`` on ``get-api-users-id`` as ``last.json``."""
+    report = {
+        "run_id": f"run-{outcome}",
+        "function": function,
+        "finished": "2026-01-02T03:04:05Z",
+        "outcome": outcome,
+        "mismatches": [{"path": f} for f in fields],
+    }
+    save_last(shadow_root(project.manifest), "get-api-users-id", report)
+
+
+def cli(project: Project, *args: str) -> Result:
+    """``migrate ARGS`` in-process, its factory on the project's fake clock and sleep."""
+    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
+    clock, sleep = project.time.clock, project.time.sleep
+    wiring = Wiring(lambda path: Factory(path, clock=clock, sleep=sleep))
+    return CliRunner().invoke(app, list(args), env=env, obj=wiring)

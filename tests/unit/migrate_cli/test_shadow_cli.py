@@ -6,12 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from migrate_cli.context import Wiring
-from migrate_cli.factory import Factory
-from migrate_cli.main import app
-from tests.helpers.shadow import Project, shadow_project
+from tests.helpers.shadow import Project, cli, shadow_project
 
 ROUTE = "get-api-users-id"
 
@@ -20,14 +16,6 @@ ROUTE = "get-api-users-id"
 def project(tmp_path: Path) -> Project:
     """The shadow tests' project (handlers package, manifest, fake clock)."""
     return shadow_project(tmp_path)
-
-
-def cli(project: Project, *args: str) -> Result:
-    """``migrate ARGS`` in-process, its factory on the project's fake clock and sleep."""
-    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
-    clock, sleep = project.time.clock, project.time.sleep
-    wiring = Wiring(lambda path: Factory(path, clock=clock, sleep=sleep))
-    return CliRunner().invoke(app, list(args), env=env, obj=wiring)
 
 
 @pytest.mark.parametrize(
