@@ -28,7 +28,8 @@ MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` keys override env vars (DATABASE_URL, LEGACY_DELAY_MS)."""
+    """Build the app. ``config`` keys override env vars (DATABASE_URL, LEGACY_DELAY_MS);
+    ``CLOCK`` (optional) stamps new rows instead of the system clock."""
     settings = resolve_settings(config)
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, **dict(config or {}))

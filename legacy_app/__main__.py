@@ -2,17 +2,18 @@
 
 Parses options, resolves settings (``--database-url`` > ``DATABASE_URL`` env >
 ``./var/legacy.db``; ``--delay-ms`` > ``LEGACY_DELAY_MS`` env > 0) and hands
-over to gunicorn (``legacy_app.server``). It must not use the Werkzeug dev server.
+over to gunicorn (``legacy_app.server``; ``main`` takes the server to hand over to,
+so tests pass a recorder instead). It must not use the Werkzeug dev server.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from legacy_app.config import resolve_settings
+from legacy_app.config import Settings, resolve_settings
 from legacy_app.server import ServerOptions, serve
 
 __all__ = ["main"]
@@ -31,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    server: Callable[[Settings, ServerOptions], None] = serve,
+) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     overrides: dict[str, Any] = {"DATABASE_URL": args.database_url}
@@ -41,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     opts = ServerOptions(
         args.host, args.port, args.workers, args.threads, args.log_level, args.access_log
     )
-    serve(settings, opts)
+    server(settings, opts)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -35,7 +35,14 @@ TRANSIENT_ATTEMPTS = 3
 
 
 def utc_now() -> str:
-    """The current time in the stored/JSON format, e.g. ``2024-03-05T14:07:09Z``."""
+    """The current time in the stored/JSON format, e.g. ``2024-03-05T14:07:09Z``.
+
+    The app's ``CLOCK`` config entry (a function returning that string) when set,
+    e.g. ``create_app({"CLOCK": ...})`` in tests; else the system clock.
+    """
+    clock = current_app.config.get("CLOCK")
+    if clock is not None:
+        return str(clock())
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 

@@ -1,12 +1,16 @@
 """Build the collaborators a command needs from its options and the environment.
 
 Commands stay thin: they parse options, ask the factory for objects, call them
-and print. This module must not print or parse command-line options.
+and print. The clock, the sleep, the AWS context and the progressive checker are
+injected here (tests build a ``Factory`` with fakes and hand it to the app through
+``migrate_cli.context``); nothing else picks them. This module must not print or
+parse command-line options.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,21 +30,41 @@ if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
     from router.deploy.rollback import RouteRollback
     from router.local.stack import LocalStack, StackConfig
+    from router.progressive.model import Checker
+    from router.progressive.session import Services
     from router.shadow.service import ShadowService
     from router.state import S3Backend, StateLocation
     from router.state.lease import Lease, LeaseKeeper
     from router.state.transfer import Comparison
 
-__all__ = ["Factory"]
+__all__ = ["Factory", "utc_now"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Factory:
-    """Everything a command needs, built from the manifest path."""
+    """Everything a command needs, built from the manifest path.
 
-    def __init__(self, manifest: Path, *, aws: AwsContext | None = None) -> None:
+    ``clock`` and ``sleep`` time shadow runs, comparisons and progressive steps;
+    ``checker`` judges progressive steps (default: ``AnalysisChecker`` over the
+    analysis service, so over CloudWatch).
+    """
+
+    def __init__(
+        self,
+        manifest: Path,
+        *,
+        aws: AwsContext | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        checker: Checker | None = None,
+    ) -> None:
         self.manifest_path = real_path(manifest)  # sidecar files sit beside the real file
         self._store: ManifestStore | None = None
-        self._aws = aws
+        self._aws, self._checker = aws, checker
+        self.clock, self.sleep = clock, sleep
 
     @property
     def project_root(self) -> Path:
@@ -142,7 +166,7 @@ class Factory:
             BaselineStore(self.manifest_path),
             AccessLogSource(CloudWatchLogs(ctx), access_log_group_name(manifest)),
             MetricSource(CloudWatchMetrics(ctx), manifest),
-            clock=lambda: datetime.now(UTC),
+            clock=self.clock,
             reports=ReportSource(CloudWatchLogs(ctx)),
         )
 
@@ -162,7 +186,33 @@ class Factory:
     def shadow_service(self) -> ShadowService:
         from router.shadow.service import ShadowService
 
-        return ShadowService(self.store(), self.history(), code_root=self.project_root)
+        return ShadowService(
+            self.store(),
+            self.history(),
+            code_root=self.project_root,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
+    def progressive_checker(self) -> Checker:
+        """The injected checker, else the analysis service's concurrent comparison."""
+        from router.progressive.adapters import AnalysisChecker
+
+        return self._checker or AnalysisChecker(self.analysis_service())
+
+    def progressive_services(self) -> Services:
+        """What ``promote --steps``/``--resume`` runs with, built lazily."""
+        from router.progressive.session import Services
+
+        return Services(
+            self.store(),
+            self.history(),
+            self.route_service,
+            self.deploy_service,
+            self.progressive_checker,
+            self.clock,
+            self.sleep,
+        )
 
     def local_stack(self, config: StackConfig) -> LocalStack:
         """``migrate up``'s stack in the manifest's region, once its ports are known free."""

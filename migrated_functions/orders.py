@@ -10,7 +10,9 @@ With an ``Idempotency-Key`` header the write runs through
 body); without it the behaviour is exactly the monolith's (which honours the key
 with the same table and fingerprint). Stock rows are updated in product id order
 and a write PostgreSQL aborts to break a deadlock is run again
-(``_shared.db.retry_transient``). This module must not
+(``_shared.db.retry_transient``). ``make_create_order`` builds the handler over a
+clock and a key store (tests pass frozen or failing ones); ``create_order`` is the
+one Lambda runs. This module must not
 import ``legacy_app`` nor touch products other than their stock.
 """
 
@@ -31,13 +33,20 @@ from migrated_functions._shared.handler import Response, run
 from migrated_functions._shared.http import ApiError, json_response, not_found, validation_error
 from migrated_functions._shared.tables import order_items, orders, products, users
 
-__all__ = ["CREATE_ORDER_ROUTE", "GET_ORDER_ROUTE", "create_order", "get_order"]
+__all__ = [
+    "CREATE_ORDER_ROUTE",
+    "GET_ORDER_ROUTE",
+    "create_order",
+    "get_order",
+    "make_create_order",
+]
 
 CREATE_ORDER_ROUTE = "POST /api/orders"
 GET_ORDER_ROUTE = "GET /api/orders/{order_id}"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 Line = tuple[int, int]  # (product_id, quantity)
+Handler = Callable[[Event, Any], Response]
 
 
 # Same names and constraints as the monolith's schema: pydantic puts the class
@@ -71,9 +80,20 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
-def create_order(event: Event, context: Any) -> Response:
-    """Lambda entry point of ``POST /api/orders``."""
-    return run(event, context, CREATE_ORDER_ROUTE, _create_order)
+def make_create_order(
+    clock: Callable[[], str] = utc_now, keys: idempotency.KeyStore = idempotency.KEYS
+) -> Handler:
+    """The ``POST /api/orders`` handler stamping orders with ``clock()``, keys in ``keys``."""
+
+    def create_order(event: Event, context: Any) -> Response:
+        """Lambda entry point of ``POST /api/orders``."""
+        view = partial(_create_order, clock=clock, keys=keys)
+        return run(event, context, CREATE_ORDER_ROUTE, view)
+
+    return create_order
+
+
+create_order = make_create_order()
 
 
 def get_order(event: Event, context: Any) -> Response:
@@ -81,16 +101,17 @@ def get_order(event: Event, context: Any) -> Response:
     return run(event, context, GET_ORDER_ROUTE, _get_order)
 
 
-def _create_order(event: Event) -> Response:
+def _create_order(event: Event, clock: Callable[[], str], keys: idempotency.KeyStore) -> Response:
     key = idempotency.idempotency_key(event)
     data = parse_order(event)
     engine = _orders_engine()
-    work = partial(_place_order, data=data)
+    work = partial(_place_order, data=data, created_at=clock())
     try:
         if key is None:
             return retry_transient(partial(_in_transaction, engine, work))
         fingerprint = idempotency.request_fingerprint(CREATE_ORDER_ROUTE, body_bytes(event))
-        return retry_transient(partial(idempotency.run_once, engine, key, fingerprint, work))
+        once = partial(idempotency.run_once, engine, key, fingerprint, work, keys)
+        return retry_transient(once)
     except InsufficientStock as exc:  # raised inside the transaction: already rolled back
         raise _stock_error(engine, exc) from None
 
@@ -125,11 +146,11 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
-def _place_order(conn: Connection, data: OrderCreate) -> Response:
+def _place_order(conn: Connection, data: OrderCreate, created_at: str) -> Response:
     prices = _check_references(conn, data)
     lines = [(line.product_id, line.quantity) for line in data.items]
     _reserve_stock(conn, lines)
-    body = _insert_order(conn, data.user_id, lines, prices)
+    body = _insert_order(conn, data.user_id, lines, prices, created_at)
     return json_response(body, 201, {"Location": f"/api/orders/{body['id']}"})
 
 
@@ -178,12 +199,16 @@ def _decrement(conn: Connection, product_id: int, quantity: int) -> bool:
 
 
 def _insert_order(
-    conn: Connection, user_id: int, lines: Sequence[Line], prices: dict[int, int]
+    conn: Connection,
+    user_id: int,
+    lines: Sequence[Line],
+    prices: dict[int, int],
+    created_at: str,
 ) -> dict[str, Any]:
     """Insert the order and its lines (in line order); its JSON body."""
     total = sum(quantity * prices[pid] for pid, quantity in lines)
     order = {"user_id": user_id, "status": "placed", "total_cents": total}
-    order |= {"created_at": utc_now(), "cancelled_at": None}
+    order |= {"created_at": created_at, "cancelled_at": None}
     inserted = conn.execute(insert(orders).values(**order)).inserted_primary_key
     assert inserted is not None
     order_id = int(inserted[0])

@@ -5,7 +5,7 @@ stop every server they started; by default it killed pytest at once and left the
 
 PostgreSQL: with ``STRANGLER_REQUIRE_POSTGRES=1`` (``.ci/run``) the run stops at once,
 exit 1, when the server of ``STRANGLER_TEST_POSTGRES_URL`` is unreachable, instead
-of skipping every test that needs it (``tests.pg``).
+of skipping every test that needs it (``tests.helpers.pg``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from types import FrameType
 import pytest
 from hypothesis import settings
 
-from tests import pg
+from tests.helpers import pg
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
+from migrate_cli.context import factory_for
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
@@ -43,6 +44,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def baseline(
+    ctx: typer.Context,
     route: RouteArg,
     window: Annotated[
         str, typer.Option("--window", "-w", help="How far back: 30s, 15m, 1h, 7d.")
@@ -58,10 +60,11 @@ def baseline(
 
     Example: [bold]migrate baseline "GET /api/users/{id}" --window 30m[/]
     """
+    factory = factory_for(ctx, manifest)
     span = parse_window(window)
-    until = parse_instant(end, now=datetime.now(UTC), option="--end")
+    until = parse_instant(end, now=factory.clock(), option="--end")
     with err_console.status("reading access logs and metrics..."):
-        captured = Factory(manifest).analysis_service().baseline(route, span, until)
+        captured = factory.analysis_service().baseline(route, span, until)
     if as_json:
         print_json(captured.model_dump(exclude={"latencies_ms", "statuses"}))
         return
@@ -76,6 +79,7 @@ def baseline(
 
 @handle_errors
 def compare(
+    ctx: typer.Context,
     route: Annotated[
         str | None, typer.Argument(help='Route id or "METHOD /path" (optional with --before).')
     ] = None,
@@ -112,18 +116,11 @@ def compare(
     Example: [bold]migrate compare --before legacy.jsonl --after lambda.csv[/]
     """
     if before is not None or after is not None:
-        _compare_files(route, (before, after), mode, html, manifest, as_json)
+        _compare_files(route, (before, after), mode, html, factory_for(ctx, manifest), as_json)
     if route is None:
         raise UsageError("give a ROUTE, or --before FILE and --after FILE")
-    if since is not None and window is not None:
-        raise UsageError("give --since or --window, not both")
-    if mode not in ("auto", "baseline", "concurrent"):
-        raise UsageError(f"--mode {mode!r}: expected auto, baseline or concurrent")
-    factory = Factory(manifest)
-    now = datetime.now(UTC)
-    start = parse_instant(since, now=now, option="--since") if since else None
-    span = parse_window(window) if window else None
-    chosen: Mode | None = None if mode == "auto" else mode  # type: ignore[assignment]
+    factory = factory_for(ctx, manifest)
+    start, span, chosen = _live_window(since, window, mode, factory.clock())
     with err_console.status("reading access logs and metrics..."):
         result = factory.analysis_service().compare(route, since=start, window=span, mode=chosen)
     code = result.comparison.exit_code
@@ -132,12 +129,26 @@ def compare(
     raise typer.Exit(code)
 
 
+def _live_window(
+    since: str | None, window: str | None, mode: str, now: datetime
+) -> tuple[datetime | None, timedelta | None, Mode | None]:
+    """--since, --window and --mode of a comparison of live traffic, checked and parsed."""
+    if since is not None and window is not None:
+        raise UsageError("give --since or --window, not both")
+    if mode not in ("auto", "baseline", "concurrent"):
+        raise UsageError(f"--mode {mode!r}: expected auto, baseline or concurrent")
+    start = parse_instant(since, now=now, option="--since") if since else None
+    span = parse_window(window) if window else None
+    chosen: Mode | None = None if mode == "auto" else mode  # type: ignore[assignment]
+    return start, span, chosen
+
+
 def _compare_files(
     route: str | None,
     files: tuple[Path | None, Path | None],
     mode: str,
     html: Path | None,
-    manifest: Path,
+    factory: Factory,
     as_json: bool,
 ) -> None:
     """``--before``/``--after``: judge two sample files; exits with the verdict's code."""
@@ -149,7 +160,7 @@ def _compare_files(
         raise UsageError("give both --before FILE and --after FILE")
     thresholds = None
     if route is not None:
-        model = Factory(manifest).store().read()
+        model = factory.store().read()
         thresholds = model.thresholds_for(resolve_route(model, route))
     sides = read_samples(first, "before"), read_samples(second, "after")
     chosen: Mode = "concurrent" if mode == "concurrent" else "baseline"

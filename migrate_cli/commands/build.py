@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json, progress, warn
 from router.build import FunctionBuild
@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def build(
+    ctx: typer.Context,
     relock: Annotated[
         bool,
         typer.Option("--lock", help="Resolve the requirements into their locks first (network)."),
@@ -39,7 +40,7 @@ def build(
     Example: [bold]migrate build --lock[/]   (after editing migrated_functions/requirements.txt)
     """
     started = time.perf_counter()
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     service = factory.build_service(progress)
     model = factory.store().read()
     if relock:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
 from migrate_cli.output import err_console, handle_errors, print_json, progress
 from migrate_cli.planview import confirm_for, plan_json, print_applied, print_plan
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def plan(
+    ctx: typer.Context,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,
@@ -37,7 +38,7 @@ def plan(
 
     Example: [bold]migrate plan --detailed-exitcode[/]   (0: in sync, 2: changes, 1: error)
     """
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     result = factory.deploy_service(progress).plan()
     state = factory.state_comparison()  # on an S3 backend: which side is newer
     if as_json:
@@ -53,6 +54,7 @@ def plan(
 
 @handle_errors
 def apply(
+    ctx: typer.Context,
     yes: YesOpt = False,
     force: ForceOpt = False,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
@@ -64,11 +66,8 @@ def apply(
 
     Example: [bold]migrate apply --yes[/]
     """
-    applied = (
-        Factory(manifest)
-        .deploy_service(progress)
-        .apply(force=force, confirm=confirm_for(yes, as_json))
-    )
+    service = factory_for(ctx, manifest).deploy_service(progress)
+    applied = service.apply(force=force, confirm=confirm_for(yes, as_json))
     if as_json:
         print_json({**plan_json(applied.plan), "result": _result(applied.result)})
         return

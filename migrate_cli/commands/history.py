@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, handle_errors, print_json
 from migrate_cli.views.routes import describe_state
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def history(
+    ctx: typer.Context,
     route: Annotated[str | None, typer.Option("--route", help="Only this route id.")] = None,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     as_json: JsonOpt = False,
@@ -31,7 +32,9 @@ def history(
 
     Example: [bold]migrate history --json[/]
     """
-    entries = [e for e in Factory(manifest).history().entries() if route in (None, e.route)]
+    entries = [
+        e for e in factory_for(ctx, manifest).history().entries() if route in (None, e.route)
+    ]
     if as_json:
         print_json([e.to_json() for e in entries])
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from router.errors import ManifestError
@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def init(
+    ctx: typer.Context,
     app_ref: Annotated[
         str, typer.Option("--app", help="Flask app as MODULE:ATTR (app or factory).")
     ],
@@ -40,7 +41,7 @@ def init(
 
     Example: [bold]migrate init --app legacy_app:create_app --legacy-url http://127.0.0.1:5000[/]
     """
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     legacy = _legacy(app_ref, legacy_url, manifest)
     found = inventory_app(load_app(app_ref, search_path=Path.cwd()))
     if not manifest.exists():

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, handle_errors, print_json
 from router.errors import UsageError
@@ -26,13 +25,16 @@ def register(app: typer.Typer) -> None:
 
 
 @handle_errors
-def status(manifest: ManifestOpt = DEFAULT_MANIFEST, as_json: JsonOpt = False) -> None:
+def status(
+    ctx: typer.Context, manifest: ManifestOpt = DEFAULT_MANIFEST, as_json: JsonOpt = False
+) -> None:
     """Show every lease: holder, host, pid, operation, start, expiry, alive.
 
     Example: [bold]migrate lock status --json[/]
     """
-    leases = Factory(manifest).lease_keeper().leases()
-    now = time.time()
+    factory = factory_for(ctx, manifest)
+    leases = factory.lease_keeper().leases()
+    now = factory.clock().timestamp()
     rows = [lease.to_json(now) for lease in leases]
     if as_json:
         print_json(rows)
@@ -50,6 +52,7 @@ _COLUMNS = ("name", "holder", "host", "pid", "operation", "start", "expiry", "al
 
 @handle_errors
 def break_lease(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The lease to break (see `migrate lock status`).")],
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why; kept in the history.")
@@ -63,8 +66,9 @@ def break_lease(
     """
     if not reason:
         raise UsageError("--reason is required: say why the lease is broken")
-    lease = Factory(manifest).break_lease(name, reason)
+    factory = factory_for(ctx, manifest)
+    lease = factory.break_lease(name, reason)
     if as_json:
-        print_json({"broken": lease.to_json(time.time()), "reason": reason})
+        print_json({"broken": lease.to_json(factory.clock().timestamp()), "reason": reason})
         return
     console.print(f"broke lease {name} held by {lease.holder} on {lease.host}", markup=False)

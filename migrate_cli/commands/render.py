@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import (
     EXIT_FAILED,
@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def render(
+    ctx: typer.Context,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Where to write (default: template.yaml).")
     ] = None,
@@ -44,7 +45,7 @@ def render(
 
     Example: [bold]migrate render --check[/]   (CI: fails when template.yaml is stale)
     """
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     target = out or factory.template_path()
     model = factory.store().read()
     text = render_template_text(model, requirements_of(model, factory.project_root))

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from migrate_cli.bigtable import LONG_TABLE_ROWS, long_table
+from migrate_cli.context import factory_for
 from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ForceOpt, JsonOpt, ManifestOpt, YesOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json, progress
@@ -79,12 +80,14 @@ def register(app: typer.Typer) -> None:
 
 
 @handle_errors
-def list_routes(manifest: ManifestOpt = DEFAULT_MANIFEST, as_json: JsonOpt = False) -> None:
+def list_routes(
+    ctx: typer.Context, manifest: ManifestOpt = DEFAULT_MANIFEST, as_json: JsonOpt = False
+) -> None:
     """List every route with its target, weight, function and last change.
 
     Example: [bold]migrate routes --json[/]
     """
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     model = factory.store().read()
     last = _last_changes(factory.history().entries())
     rows = [_route_row(r, last.get(r.id)) for r in model.routes]
@@ -141,6 +144,7 @@ def _cells(row: dict[str, object]) -> list[str]:
 
 @handle_errors
 def promote(
+    ctx: typer.Context,
     route: Annotated[str, typer.Argument(help='Route id or "METHOD /path".')],
     function: Annotated[
         str | None, typer.Option("--function", "-f", help="Handler as package.module.handler.")
@@ -181,7 +185,7 @@ def promote(
     tuning = (("--interval", interval), ("--max-failed-checks", max_failed_checks))
     given = tuple(n for n, v in (*tuning, ("--max-holds", max_holds)) if v is not None)
     check_option_mix(OptionMix(steps is not None, resume, weight is not None, given))
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     if steps is not None or resume:
         from router.progressive.session import RunOptions
 
@@ -217,15 +221,9 @@ def promote(
 
 
 def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
-    from router.progressive.session import Services, prepare, run
+    from router.progressive.session import prepare, run
 
-    services = Services(
-        factory.store(),
-        factory.history(),
-        factory.route_service,
-        factory.deploy_service,
-        factory.analysis_service,
-    )
+    services = factory.progressive_services()
     prepared = prepare(options, services)
     if prepared.plan.apply:
         _confirm_run(prepared.plan, yes)
@@ -267,6 +265,7 @@ def _show_progressive(report: RunReport, manifest: Path, as_json: bool) -> None:
 
 @handle_errors
 def rollback(
+    ctx: typer.Context,
     routes: Annotated[
         list[str] | None, typer.Argument(help='Route ids or "METHOD /path" to send back.')
     ] = None,
@@ -291,7 +290,7 @@ def rollback(
     """
     if sum((bool(routes), all_routes, to_revision is not None)) != 1:
         raise UsageError("give ROUTE..., --all or --to-revision N (one of them)")
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     if apply_now or to_revision is not None:
         applied = _rollback_applied(factory, routes, to_revision, reason, force, yes, as_json)
         _report_applied(applied, as_json)

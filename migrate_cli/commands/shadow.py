@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, err_console, handle_errors, print_json
 from migrate_cli.views.shadow import shadow_message, shadow_table
@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def shadow(
+    ctx: typer.Context,
     route: Annotated[str, typer.Argument(help='Route id or "METHOD /path".')],
     function: Annotated[
         str | None,
@@ -73,7 +74,7 @@ def shadow(
 
     Example: [bold]migrate shadow get-api-users-id -f migrated_functions.users.get_user -d 5m[/]
     """
-    factory = Factory(manifest)
+    factory = factory_for(ctx, manifest)
     options = ShadowOptions(
         route=route,
         function=function,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, JsonOpt, ManifestOpt
 from migrate_cli.output import console, handle_errors, print_json
 
@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def push(
+    ctx: typer.Context,
     force: Annotated[
         bool, typer.Option("--force", help="Over a newer or diverged backend: yours wins.")
     ] = False,
@@ -54,12 +55,13 @@ def push(
     """
     from router.state.transfer import push as push_state
 
-    path, target = _backend(manifest, backend)
+    path, target = _backend(ctx, manifest, backend)
     _said(as_json, target.url, push_state(path, target, force=force).revision, "pushed")
 
 
 @handle_errors
 def pull(
+    ctx: typer.Context,
     backend: BackendOpt = None,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     as_json: JsonOpt = False,
@@ -70,12 +72,13 @@ def pull(
     """
     from router.state.transfer import pull as pull_state
 
-    path, source = _backend(manifest, backend)
+    path, source = _backend(ctx, manifest, backend)
     _said(as_json, source.url, pull_state(path, source).revision, "pulled")
 
 
 @handle_errors
 def status(
+    ctx: typer.Context,
     backend: BackendOpt = None,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     as_json: JsonOpt = False,
@@ -86,7 +89,7 @@ def status(
     """
     from router.state.transfer import compare
 
-    path, target = _backend(manifest, backend)
+    path, target = _backend(ctx, manifest, backend)
     comparison = compare(path, target)
     if as_json:
         print_json({"backend": target.url, **vars(comparison)})
@@ -96,6 +99,7 @@ def status(
 
 @handle_errors
 def policy(
+    ctx: typer.Context,
     backend: BackendOpt = None,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
 ) -> None:
@@ -108,14 +112,14 @@ def policy(
     """
     from router.state.policy import bucket_policy, operator_policy
 
-    location = Factory(manifest).state_location(backend)
+    location = factory_for(ctx, manifest).state_location(backend)
     print_json(
         {"operator_policy": operator_policy(location), "bucket_policy": bucket_policy(location)}
     )
 
 
-def _backend(manifest: Path, url: str | None) -> tuple[Path, S3Backend]:
-    factory = Factory(manifest)
+def _backend(ctx: typer.Context, manifest: Path, url: str | None) -> tuple[Path, S3Backend]:
+    factory = factory_for(ctx, manifest)
     return factory.manifest_path, factory.state_backend(url)
 
 

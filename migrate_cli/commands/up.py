@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from migrate_cli.factory import Factory
+from migrate_cli.context import factory_for
 from migrate_cli.options import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
 from router.local import LEGACY_URL_ENV, LocalStack, StackConfig, StackUrls
@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def up(
+    ctx: typer.Context,
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Gateway port (0: any free).")
     ] = 8080,
@@ -71,6 +72,7 @@ def up(
     Example: [bold]migrate up --port 8080 --legacy-port 5000 --moto-port 5001[/]
     """
     _up(
+        ctx,
         StackConfig(
             manifest=manifest,
             gateway_port=port,
@@ -80,12 +82,12 @@ def up(
             delay_ms=delay_ms,
             with_gateway=not no_gateway,
             log_dir=log_dir,
-        )
+        ),
     )
 
 
-def _up(config: StackConfig) -> None:
-    factory = Factory(config.manifest)
+def _up(ctx: typer.Context, config: StackConfig) -> None:
+    factory = factory_for(ctx, config.manifest)
     stack = factory.local_stack(config)
     legacy_url = factory.store().read().legacy.url
     with _interrupts_raise():

@@ -44,6 +44,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "DatabaseConflict",
     "DatabaseCredentialsRefused",
+    "EngineCache",
     "database_url",
     "get_engine",
     "make_engine",
@@ -61,8 +62,32 @@ TRANSIENT_ATTEMPTS = 3
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_DB_RELATIVE_PATH = Path("var") / "legacy.db"
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
+
+class EngineCache:
+    """One Engine per key (a URL or a credential source), made on first use and then
+    reused (thread-safe): by ``make(key)``, or by the ``make`` given to ``get``."""
+
+    def __init__(self, make: Callable[[str], Engine]) -> None:
+        self._make = make
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, make: Callable[[], Engine] | None = None) -> Engine:
+        engine = self._engines.get(url)
+        if engine is not None:
+            return engine
+        with self._lock:
+            if url not in self._engines:
+                self._engines[url] = make() if make is not None else self._make(url)
+            return self._engines[url]
+
+    def reset(self) -> None:
+        """Dispose and forget every Engine."""
+        with self._lock:
+            engines = list(self._engines.values())
+            self._engines.clear()
+        for engine in engines:
+            engine.dispose()
 
 
 def database_url() -> str:
@@ -84,14 +109,9 @@ class DatabaseConflict(Exception):
 def get_engine() -> Engine:
     """The Engine the environment names, created on first use and then reused."""
     source = None if os.environ.get("DATABASE_URL") else configured_source()
-    key = database_url() if source is None else str(source)
-    engine = _engines.get(key)
-    if engine is not None:
-        return engine
-    with _engines_lock:
-        if key not in _engines:
-            _engines[key] = make_engine(key) if source is None else _secret_engine(source)
-        return _engines[key]
+    if source is None:
+        return _ENGINES.get(database_url())
+    return _ENGINES.get(str(source), partial(_secret_engine, source))
 
 
 def _secret_engine(source: CredentialSource) -> Engine:
@@ -143,11 +163,7 @@ def retry_transient(attempt: Callable[[], T]) -> T:
 
 def reset_engines() -> None:
     """Dispose and forget every cached Engine and credential (tests; a new URL at runtime)."""
-    with _engines_lock:
-        engines = list(_engines.values())
-        _engines.clear()
-    for engine in engines:
-        engine.dispose()
+    _ENGINES.reset()
     parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
     if parameters is not None:  # imported only when credentials came from a secret
         parameters.clear_caches()
@@ -203,3 +219,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
             raise
         conn.commit()
+
+
+_ENGINES = EngineCache(make_engine)  # the process's engines: one per cold start and URL

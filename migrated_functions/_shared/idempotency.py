@@ -48,8 +48,10 @@ from migrated_functions._shared.event import Event, header
 from migrated_functions._shared.http import ApiError, raw_response, validation_error
 
 __all__ = [
+    "KEYS",
     "KEY_HEADER",
     "REPLAY_HEADER",
+    "KeyStore",
     "StoredResponse",
     "ensure_table",
     "idempotency_key",
@@ -124,30 +126,35 @@ def request_fingerprint(route: str, body: bytes) -> str:
     return hashlib.sha256(route.encode() + b"\n" + canonical).hexdigest()
 
 
-def run_once(engine: Engine, key: str, request_hash: str, work: Work) -> Response:
+def run_once(
+    engine: Engine, key: str, request_hash: str, work: Work, keys: KeyStore | None = None
+) -> Response:
     """``work(conn)``'s response, computed at most once per key (see the module docstring)."""
+    keys = keys or KEYS
     with engine.connect() as conn:
-        stored = lookup(conn, key)
+        stored = keys.lookup(conn, key)
     if stored is not None:
         return replay(stored, request_hash)
     try:
-        return _run_and_store(engine, key, request_hash, work)
+        return _run_and_store(engine, key, request_hash, work, keys)
     except IntegrityError:
         with engine.connect() as conn:
-            stored = lookup(conn, key)
+            stored = keys.lookup(conn, key)
         if stored is None:
             raise
         return replay(stored, request_hash)
 
 
-def _run_and_store(engine: Engine, key: str, request_hash: str, work: Work) -> Response:
+def _run_and_store(
+    engine: Engine, key: str, request_hash: str, work: Work, keys: KeyStore
+) -> Response:
     with write_transaction(engine) as conn:
-        stored = lookup(conn, key)  # re-checked under the write lock
+        stored = keys.lookup(conn, key)  # re-checked under the write lock
         if stored is not None:
             return replay(stored, request_hash)
         response = work(conn)
         if 200 <= response["statusCode"] < 300:
-            save(conn, key, request_hash, response)
+            keys.save(conn, key, request_hash, response)
         return response
 
 
@@ -183,3 +190,14 @@ def replay(stored: StoredResponse, request_hash: str) -> Response:
             field=KEY_HEADER,
         )
     return raw_response(stored.status, stored.body, {**stored.headers, REPLAY_HEADER: "true"})
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStore:
+    """How ``run_once`` reads and records keys (tests pass a failing or stale one)."""
+
+    lookup: Callable[[Connection, str], StoredResponse | None] = lookup
+    save: Callable[[Connection, str, str, Response], None] = save
+
+
+KEYS = KeyStore()  # the idempotency_keys table

@@ -1,7 +1,8 @@
 """Text of the figures of a comparison: milliseconds, rates, changes, intervals, p-values.
 
 One place so that reasons, the terminal table and the HTML report print a figure the
-same way. This module must not compute statistics, decide verdicts or do any I/O.
+same way: each figure, a table row's cells (``table_cells``) and the confounding
+warning (``confounding``). This module must not compute statistics, decide verdicts or do any I/O.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from router.analysis.model import Interval
+from router.analysis.model import Comparison, Interval, MetricRow
 
 __all__ = [
     "DASH",
+    "confounding",
     "format_change",
     "format_interval",
     "format_p",
     "format_value",
     "format_window",
+    "table_cells",
 ]
 
 DASH = "\u2013"  # en dash: no figure
@@ -68,3 +71,29 @@ def format_window(window: tuple[int, int] | None) -> str:
         return DASH
     start, end = (datetime.fromtimestamp(ms / 1000, tz=UTC) for ms in window)
     return f"{start:%Y-%m-%d %H:%M:%S}Z {DASH} {end:%Y-%m-%d %H:%M:%S}Z"
+
+
+def table_cells(row: MetricRow) -> list[str]:
+    """The text of one row, in the column order of ``render_table`` (also for HTML)."""
+    return [
+        row.title,
+        format_value(row.before, row.unit),
+        format_value(row.after, row.unit),
+        format_change(row.change, row.change_kind),
+        format_interval(row.after_ci, row.unit),
+        format_interval(row.change_ci, row.change_kind),
+        format_p(row.p_value),
+        row.verdict.value.upper(),
+        row.reason,
+    ]
+
+
+def confounding(comparison: Comparison) -> list[str]:
+    """One line when a confounder is past its limit (the table and the HTML say it)."""
+    names = [c.name for c in comparison.confounders if c.beyond]
+    if not names:
+        return []
+    return [
+        f"WARNING: confounded ({', '.join(names)}): the windows differ beyond the limits, "
+        "so the verdict may measure the window rather than the code"
+    ]

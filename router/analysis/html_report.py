@@ -13,9 +13,8 @@ import base64
 from html import escape
 
 from router.analysis.chart import latency_chart_png
-from router.analysis.formatting import format_window
+from router.analysis.formatting import confounding, format_window, table_cells
 from router.analysis.model import Comparison, Figures, SideSummary, Verdict
-from router.analysis.report import confounding, table_cells
 
 __all__ = ["render_html"]
 

@@ -22,11 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from router.analysis.formatting import (
-    format_change,
-    format_interval,
-    format_p,
-    format_value,
+    confounding,
     format_window,
+    table_cells,
 )
 from router.analysis.model import (
     Comparison,
@@ -172,21 +170,6 @@ def render_table(comparison: Comparison) -> Table:
     return table
 
 
-def table_cells(row: MetricRow) -> list[str]:
-    """The text of one row, in the column order of ``render_table`` (also for HTML)."""
-    return [
-        row.title,
-        format_value(row.before, row.unit),
-        format_value(row.after, row.unit),
-        format_change(row.change, row.change_kind),
-        format_interval(row.after_ci, row.unit),
-        format_interval(row.change_ci, row.change_kind),
-        format_p(row.p_value),
-        row.verdict.value.upper(),
-        row.reason,
-    ]
-
-
 def _title(comparison: Comparison) -> Text:
     before = comparison.before.label or "before"
     after = comparison.after.label or "after"
@@ -198,17 +181,6 @@ def _caption(comparison: Comparison) -> str:
     sides = (comparison.before, comparison.after)
     origin = "; ".join(f"{s.label or 'side'}: {s.source}, {format_window(s.window)}" for s in sides)
     return "\n".join([*comparison.reasons, origin, *comparison.notes, *confounding(comparison)])
-
-
-def confounding(comparison: Comparison) -> list[str]:
-    """One line when a confounder is past its limit (the table and the HTML say it)."""
-    names = [c.name for c in comparison.confounders if c.beyond]
-    if not names:
-        return []
-    return [
-        f"WARNING: confounded ({', '.join(names)}): the windows differ beyond the limits, "
-        "so the verdict may measure the window rather than the code"
-    ]
 
 
 def render_sparklines(before: Figures, after: Figures, width: int = 40) -> Table | None:

@@ -25,15 +25,11 @@ from typing import Protocol
 from router.analysis.report import write_html
 from router.analysis.service import AnalysisService, CompareResult
 from router.demo.project import DELAY_ENV, SLOW_HANDLER, DemoProject, create_project
-from router.deploy.service import DeployService
-from router.history import HistoryLog
 from router.local.process import free_port
 from router.local.stack import LocalStack, StackConfig, url
 from router.local.traffic import RequestSpec, Traffic, TrafficStats
-from router.manifest.store import ManifestStore
 from router.progressive.model import RunReport
 from router.progressive.session import RunOptions, Services, prepare, run
-from router.routes import RouteService
 from router.shadow.service import ShadowOptions, ShadowOutcome, ShadowService
 
 __all__ = ["DemoConfig", "DemoResult", "Narrator", "ServiceFactory", "run_demo"]
@@ -44,12 +40,9 @@ USERS_HANDLER = "migrated_functions.users.get_user"
 
 
 class ServiceFactory(Protocol):
-    def store(self) -> ManifestStore: ...
-    def history(self) -> HistoryLog: ...
-    def route_service(self) -> RouteService: ...
     def analysis_service(self) -> AnalysisService: ...
-    def deploy_service(self) -> DeployService: ...
     def shadow_service(self) -> ShadowService: ...
+    def progressive_services(self) -> Services: ...
 
 
 class Narrator(Protocol):
@@ -187,13 +180,7 @@ def _baselines(config: DemoConfig, services: ServiceFactory, narrator: Narrator)
 
 
 def _progressive(services: ServiceFactory, options: RunOptions) -> RunReport:
-    bundle = Services(
-        services.store(),
-        services.history(),
-        services.route_service,
-        services.deploy_service,
-        services.analysis_service,
-    )
+    bundle = services.progressive_services()
     return run(prepare(options, bundle), options, bundle, None)
 
 

@@ -2,25 +2,23 @@
 
 ``prepare`` validates the options, resolves the route, and reads the resume point
 from history (``--resume``) or builds a new plan (``--steps``); ``run`` wires the
-real collaborators (built lazily by ``Services``) into a ``ProgressiveRunner`` and
-runs it. Confirmation and printing stay with the caller (the CLI). This module must
-not parse command-line text or print.
+collaborators ``Services`` carries (built lazily; the CLI's factory makes them,
+clock and sleep included) into a ``ProgressiveRunner`` and runs it. Confirmation
+and printing stay with the caller (the CLI). This module must not parse
+command-line text, print, or pick a clock, a sleep or a checker itself.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
-from router.analysis.service import AnalysisService
 from router.deploy.service import DeployService
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore
-from router.progressive.adapters import AnalysisChecker, AppliedMover, ManifestMover
+from router.progressive.adapters import AppliedMover, ManifestMover
 from router.progressive.journal import Journal, ResumePoint, resume_point
-from router.progressive.model import Mover, Observer, RunReport
+from router.progressive.model import Checker, Mover, Observer, RunReport
 from router.progressive.plan import ProgressivePlan, plan_from_options, with_control_share
 from router.progressive.runner import Clock, ProgressiveRunner, Sleep
 from router.routes import RouteService, resolve_route
@@ -46,13 +44,19 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Services:
-    """The collaborators, built only when needed (``deploy`` only with --apply)."""
+    """The collaborators, built only when needed (``deploy`` only with --apply).
+
+    ``checker`` judges each step (``AnalysisChecker`` over CloudWatch in the CLI);
+    ``clock`` and ``sleep`` time the intervals.
+    """
 
     store: ManifestStore
     history: HistoryLog
     routes: Callable[[], RouteService]
     deploy: Callable[[], DeployService]
-    analysis: Callable[[], AnalysisService]
+    checker: Callable[[], Checker]
+    clock: Clock
+    sleep: Sleep
 
     def journal(self) -> Journal:
         store = self.store
@@ -95,29 +99,18 @@ def run(
     options: RunOptions,
     services: Services,
     observer: Observer | None,
-    *,
-    clock: Clock | None = None,
-    sleep: Sleep | None = None,
 ) -> RunReport:
     runner = ProgressiveRunner(
         _mover(prepared.plan, options, services),
-        AnalysisChecker(services.analysis()),
+        services.checker(),
         services.journal(),
-        clock=clock or _now,
-        sleep=sleep or _sleep,
+        clock=services.clock,
+        sleep=services.sleep,
         observer=observer,
     )
     if prepared.point is not None:
         return runner.resume(prepared.point)
     return runner.start(prepared.plan)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
 
 
 def _mover(plan: ProgressivePlan, options: RunOptions, services: Services) -> Mover:

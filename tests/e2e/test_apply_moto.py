@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from router.local.stack import local_aws_env
-from tests.e2e.conftest import moto_client, run_migrate
+from tests.helpers.e2e import moto_client, run_migrate
 
 pytestmark = pytest.mark.e2e
 

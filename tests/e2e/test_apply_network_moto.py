@@ -23,7 +23,7 @@ import yaml
 
 from router.iam import ENI_ACTIONS
 from router.local.stack import local_aws_env
-from tests.e2e.conftest import moto_client, run_migrate
+from tests.helpers.e2e import moto_client, run_migrate
 
 pytestmark = pytest.mark.e2e
 

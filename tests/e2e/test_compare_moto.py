@@ -20,7 +20,7 @@ from router.history import HistoryEntry, HistoryLog, RouteState, history_path_fo
 from router.local.stack import local_aws_env
 from router.manifest.store import load_manifest
 from router.render.sam import access_log_group_name
-from tests.e2e.conftest import REGION, run_migrate, write_manifest
+from tests.helpers.e2e import REGION, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,7 @@
 """``migrate demo --database-url postgresql+psycopg://...``: the whole demo on PostgreSQL.
 
 The monolith, the shadowed and promoted handlers all use a fresh database of the
-test server (``tests.pg``); the demo must pass with 0 failed requests, as on SQLite.
+test server (``tests.helpers.pg``); the demo must pass with 0 failed requests, as on SQLite.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from legacy_app.db import make_engine
-from tests.pg import render, scratch_database
+from tests.helpers.pg import render, scratch_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

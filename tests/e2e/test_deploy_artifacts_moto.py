@@ -46,7 +46,7 @@ from router.build import local_layer
 from router.build._zip import tree_entries, zip_entries
 from router.local.stack import local_aws_env
 from router.manifest.store import ManifestStore
-from tests.e2e.conftest import moto_client, run_migrate
+from tests.helpers.e2e import moto_client, run_migrate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -20,12 +20,10 @@ import pytest
 
 from router.local import child_env
 from router.manifest.store import atomic_write
-from tests.e2e.conftest import Served, served, wait_for_target
-from tests.polling import wait_until
+from tests.helpers.e2e import Served, served, wait_for_target
+from tests.helpers.polling import wait_until
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 ROUTE = "GET /api/users/{id}"
 HANDLER = "migrated_functions.users.get_user"
 USER_URL = "/api/users/5"

@@ -22,11 +22,9 @@ from router.local import ManagedProcess, child_env
 from router.local.process import group_pids, pid_alive
 from router.manifest.model import Manifest
 from router.manifest.store import dump_manifest
-from tests.polling import wait_until
+from tests.helpers.polling import wait_until
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 GRACE_S = 1.0
 HANDLERS = """
 import threading

@@ -26,8 +26,8 @@ from sqlalchemy import text
 from legacy_app.db import make_engine
 from legacy_app.seed import build_seed_rows
 from router.local import child_env, start_gateway, start_legacy
-from tests.e2e.conftest import write_manifest
-from tests.pg import render, scratch_database
+from tests.helpers.e2e import write_manifest
+from tests.helpers.pg import render, scratch_database
 
 pytestmark = pytest.mark.e2e
 

@@ -27,8 +27,8 @@ from sqlalchemy.engine import URL
 import migrated_functions
 from router.local import free_port, local_aws_env
 from router.local.process import ManagedProcess
-from tests.e2e.conftest import REGION, moto_client, write_manifest
-from tests.pg import admin, render, revoke_login, scratch_role, seeded_schema
+from tests.helpers.e2e import REGION, moto_client, write_manifest
+from tests.helpers.pg import admin, render, revoke_login, scratch_role, seeded_schema
 
 pytestmark = pytest.mark.e2e
 

@@ -29,7 +29,7 @@ from router.gateway.records import RequestRecord
 from router.local.stack import local_aws_env
 from router.manifest.store import load_manifest
 from router.render.sam import access_log_group_name
-from tests.e2e.conftest import REGION, write_manifest
+from tests.helpers.e2e import REGION, write_manifest
 
 pytestmark = pytest.mark.e2e
 

@@ -50,11 +50,9 @@ import httpx
 import pytest
 
 from router.local import child_env, free_port, local_aws_env, start_gateway, start_legacy
-from tests.e2e.conftest import REGION
+from tests.helpers.e2e import REGION
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve` and `migrate up`
-
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 TRAFFIC_PATHS = ("/api/users/1", "/api/users/2", "/api/users/3", "/api/products")

@@ -29,11 +29,9 @@ import pytest
 from router.demo.project import copy_functions
 from router.local import child_env
 from router.manifest.store import load_manifest
-from tests.e2e.conftest import Served, served, wait_for_target
+from tests.helpers.e2e import Served, served, wait_for_target
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 ROUTE = "get-api-users-user-id"
 FAITHFUL = "migrated_functions.users.get_user"
 WRONG_EMAIL = "migrated_functions.shadow_e2e.wrong_email"

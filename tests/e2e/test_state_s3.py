@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from router.local import child_env, local_aws_env, start_moto
-from tests.e2e.conftest import REGION, moto_client, run_migrate, write_manifest
+from tests.helpers.e2e import REGION, moto_client, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
 

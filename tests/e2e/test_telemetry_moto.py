@@ -22,9 +22,8 @@ from router.aws.session import AwsContext
 from router.errors import AWSError
 from router.gateway.records import RequestRecord
 from router.gateway.telemetry import NAMESPACE, CloudWatchSink, TelemetryTarget
-from tests.polling import DEADLINE_S
-
-from .conftest import API, GatewayFactory, write_manifest
+from tests.helpers.e2e import API, GatewayFactory, write_manifest
+from tests.helpers.polling import DEADLINE_S
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")

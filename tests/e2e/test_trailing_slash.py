@@ -17,11 +17,9 @@ import pytest
 
 from router.local import child_env
 from router.manifest.store import load_manifest
-from tests.e2e.conftest import GatewayFactory, run_migrate, write_manifest
+from tests.helpers.e2e import GatewayFactory, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 STOCK_ID = "get-api-products-product-id-stock"
 OLD_ROUTE = {"id": STOCK_ID, "method": "GET", "path": "/api/products/{product_id}/stock"}
 

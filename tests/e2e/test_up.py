@@ -25,9 +25,8 @@ from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.errors import AWSError
 from router.local import LOCALHOST, LocalStack, child_env, group_pids, pid_alive
-from tests.polling import DEADLINE_S
-
-from .conftest import API, REGION, moto_client, serve_available, write_manifest
+from tests.helpers.e2e import API, REGION, moto_client, write_manifest
+from tests.helpers.polling import DEADLINE_S
 
 pytestmark = pytest.mark.e2e
 
@@ -78,8 +77,6 @@ def migrate_up(tmp_path: Path) -> Iterator[Up]:
             "--database-url", f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
             "--log-dir", str(tmp_path / "logs")]  # fmt: skip
     argv += [str(v) for kv in ports.items() for v in kv]
-    if not serve_available():
-        argv.append("--no-gateway")
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=child_env(), cwd=tmp_path, start_new_session=True,

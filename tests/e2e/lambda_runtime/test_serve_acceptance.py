@@ -37,9 +37,9 @@ import httpx
 import pytest
 
 from router.local import ManagedProcess, child_env
-from tests.e2e.conftest import write_manifest
 from tests.e2e.lambda_runtime.test_serve_isolated import _children
-from tests.unit.router.build.conftest import make_wheel, write_lock
+from tests.helpers.build import make_wheel, write_lock
+from tests.helpers.e2e import write_manifest
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import httpx
 from router.lambda_runtime import runtime_dir
 from router.local import free_port
 from router.local.process import ManagedProcess
-from tests.e2e.conftest import write_manifest
+from tests.helpers.e2e import write_manifest
 
 HANDLERS = Path(__file__).resolve().parents[1] / "lambda_handlers"
 ROUTES = [

@@ -18,12 +18,7 @@ from sqlalchemy import text
 
 from legacy_app import create_app
 from legacy_app.db import get_engine, init_database, make_engine
-
-TABLES = ("users", "products", "product_tags", "orders", "order_items", "app_meta")
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.as_posix()}"
+from tests.helpers.databases import TABLES, sqlite_url
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,11 @@ def test_main_resolves_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean_env: None
 ) -> None:
     calls: list[tuple[Settings, ServerOptions]] = []
-    monkeypatch.setattr(cli, "serve", lambda s, o: calls.append((s, o)))
     monkeypatch.chdir(tmp_path)
-    cli.main(["--port", "8123", "--workers", "3", "--delay-ms", "7"])
+    cli.main(
+        ["--port", "8123", "--workers", "3", "--delay-ms", "7"],
+        server=lambda s, o: calls.append((s, o)),
+    )
     settings, opts = calls[0]
     assert settings == Settings(f"sqlite:///{(tmp_path / 'var' / 'legacy.db').as_posix()}", 7)
     assert (opts.host, opts.port, opts.workers) == ("127.0.0.1", 8123, 3)
@@ -33,9 +35,8 @@ def test_main_database_url_option_beats_env(
     monkeypatch: pytest.MonkeyPatch, clean_env: None
 ) -> None:
     calls: list[Settings] = []
-    monkeypatch.setattr(cli, "serve", lambda s, o: calls.append(s))
     monkeypatch.setenv("DATABASE_URL", "sqlite:///from-env.db")
-    cli.main(["--database-url", "sqlite:///from-cli.db"])
+    cli.main(["--database-url", "sqlite:///from-cli.db"], server=lambda s, o: calls.append(s))
     assert calls[0].database_url == "sqlite:///from-cli.db"
 
 

@@ -1,6 +1,6 @@
 """The monolith on PostgreSQL: every blueprint, the idempotency key, transient retries.
 
-The app runs on its own schema of the test server (``tests.pg``: skipped when the
+The app runs on its own schema of the test server (``tests.helpers.pg``: skipped when the
 server is unreachable, a failure under ``STRANGLER_REQUIRE_POSTGRES=1``), created
 and seeded by ``create_app`` exactly as in production.
 """
@@ -21,7 +21,7 @@ from legacy_app import create_app
 from legacy_app.common import retry_transient
 from legacy_app.db import get_engine, get_session
 from legacy_app.errors import ApiError
-from tests.pg import render, scratch_schema
+from tests.helpers.pg import render, scratch_schema
 
 ORDER = {
     "user_id": 3,

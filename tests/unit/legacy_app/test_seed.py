@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 
 from legacy_app.db import init_database, make_engine
 from legacy_app.seed import N_ORDERS, N_PRODUCTS, N_USERS, build_seed_rows
-from tests.unit.legacy_app.conftest import TABLES, sqlite_url
+from tests.helpers.databases import TABLES, sqlite_url
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner, Result
 
 from migrate_cli.main import app
-from tests.unit.router.build.conftest import Project, make_project
+from tests.helpers.build import Project, make_project
 
 MANIFEST = """\
 version: 1

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from migrate_cli.main import app
-from tests.unit.migrate_cli.conftest import Project
+from tests.helpers.cli import Project
 
 
 @pytest.mark.parametrize("command", [["plan"], ["apply", "--yes"]])

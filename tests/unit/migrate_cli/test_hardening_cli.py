@@ -14,7 +14,7 @@ import pytest
 
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import load_manifest
-from tests.unit.migrate_cli.conftest import Project
+from tests.helpers.cli import Project
 from tests.unit.router.test_store_limits import alias_bomb
 
 DEV_FULL = Path("/dev/full")

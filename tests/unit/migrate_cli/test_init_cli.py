@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from tests.unit.migrate_cli.conftest import Project
+from tests.helpers.cli import Project
 
 APP = """
 from flask import Flask

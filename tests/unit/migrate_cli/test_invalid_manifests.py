@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.migrate_cli.conftest import MANIFEST, Project
+from tests.helpers.cli import MANIFEST, Project
 
 ROUTE = (
     "  - id: get-api-users-id\n    method: GET\n    path: /api/users/{id}\n"

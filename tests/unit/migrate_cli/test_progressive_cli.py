@@ -1,5 +1,5 @@
 """``migrate route promote --steps/--resume`` through the CLI, with a scripted checker
-and a fake clock patched into ``router.progressive.session`` (no AWS, no waiting)."""
+and a fake clock injected through the CLI's factory (no AWS, no waiting)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from typing import ClassVar
 import pytest
 from typer.testing import Result
 
+from migrate_cli.context import Wiring
+from migrate_cli.factory import Factory
 from router.analysis.model import Verdict
-from router.progressive import session
 from router.progressive.model import CheckRequest, CheckResult
-from tests.unit.migrate_cli.conftest import MANIFEST, Project
+from tests.helpers.cli import MANIFEST, Project
 
 ROUTE = "get-api-users-id"
 
 
 class ScriptedChecker:
     verdicts: ClassVar[list[Verdict]] = []
-
-    def __init__(self, analysis: object) -> None:
-        pass
 
     def check(self, request: CheckRequest) -> CheckResult:
         verdict = self.verdicts.pop(0)
@@ -44,16 +42,18 @@ class Clock:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+def project(tmp_path: Path) -> Iterator[Project]:
     proj = Project(tmp_path)
     proj.manifest.write_text(MANIFEST)
     (tmp_path / proj.package).mkdir()
     (tmp_path / proj.package / "__init__.py").write_text("")
     (tmp_path / proj.package / "users.py").write_text("def get_user(e, c):\n    return {}\n")
     clock = Clock()
-    monkeypatch.setattr(session, "AnalysisChecker", ScriptedChecker)
-    monkeypatch.setattr(session, "_now", clock)
-    monkeypatch.setattr(session, "_sleep", clock.sleep)
+
+    def factory(path: Path) -> Factory:
+        return Factory(path, clock=clock, sleep=clock.sleep, checker=ScriptedChecker())
+
+    proj.wiring = Wiring(factory)
     yield proj
     ScriptedChecker.verdicts = []
 

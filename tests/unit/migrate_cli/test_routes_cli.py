@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from typer.testing import Result
 
-from tests.unit.migrate_cli.conftest import MANIFEST, Project
+from tests.helpers.cli import MANIFEST, Project
 
 
 def test_version(run: Callable[..., Result]) -> None:

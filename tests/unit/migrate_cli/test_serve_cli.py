@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import inspect
 
-import pytest
 from typer.testing import CliRunner
 
 from migrate_cli.commands.serve import serve
 from migrate_cli.main import app
-
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 from router.gateway.runtime import DEFAULT_THREADS, ServeOptions
 
 

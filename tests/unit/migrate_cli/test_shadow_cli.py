@@ -6,12 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from migrate_cli.factory import Factory
-from migrate_cli.main import app
-from router.shadow.service import ShadowService
-from tests.unit.router.shadow.conftest import Project, shadow_project
+from tests.helpers.shadow import Project, cli, shadow_project
 
 ROUTE = "get-api-users-id"
 
@@ -20,24 +16,6 @@ ROUTE = "get-api-users-id"
 def project(tmp_path: Path) -> Project:
     """The shadow tests' project (handlers package, manifest, fake clock)."""
     return shadow_project(tmp_path)
-
-
-@pytest.fixture
-def fast(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The factory builds the command's service on the project's fake clock (no real sleeping)."""
-
-    def service(factory: Factory) -> ShadowService:
-        store, history, root = factory.store(), factory.history(), factory.project_root
-        clock, sleep = project.time.clock, project.time.sleep
-        return ShadowService(store, history, code_root=root, clock=clock, sleep=sleep)
-
-    monkeypatch.setattr(Factory, "shadow_service", service)
-    return project
-
-
-def cli(project: Project, *args: str) -> Result:
-    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 @pytest.mark.parametrize(
@@ -53,41 +31,41 @@ def cli(project: Project, *args: str) -> Result:
     ],
 )
 def test_bad_input_is_exit_2_and_changes_nothing(
-    fast: Project, args: tuple[str, ...], message: str
+    project: Project, args: tuple[str, ...], message: str
 ) -> None:
-    before = fast.manifest.read_text()
-    result = cli(fast, "shadow", *(a.replace("PKG", fast.package) for a in args))
+    before = project.manifest.read_text()
+    result = cli(project, "shadow", *(a.replace("PKG", project.package) for a in args))
     assert result.exit_code == 2, result.output
     assert message in result.output.replace("\n", " ")
-    assert fast.manifest.read_text() == before
+    assert project.manifest.read_text() == before
 
 
-def test_json_report_of_a_mismatch_is_exit_1(fast: Project) -> None:
-    fast.gateway(candidate=lambda n: {"id": n, "email": "other"})
-    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s", "--json")
+def test_json_report_of_a_mismatch_is_exit_1(project: Project) -> None:
+    project.gateway(candidate=lambda n: {"id": n, "email": "other"})
+    result = cli(project, "shadow", ROUTE, "-f", project.handler, "-d", "2s", "--json")
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
     assert [m["path"] for m in report["mismatches"]] == ["email"]
     assert report["mismatches"][0]["examples"][0]["candidate"] == "other"
     assert report["outcome"] == "mismatch" and report["requests"] >= 10
-    assert fast.shadow_of() is None
+    assert project.shadow_of() is None
 
 
-def test_table_report_of_parity_is_exit_0(fast: Project) -> None:
-    fast.gateway()
-    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s")
+def test_table_report_of_parity_is_exit_0(project: Project) -> None:
+    project.gateway()
+    result = cli(project, "shadow", ROUTE, "-f", project.handler, "-d", "2s")
     assert result.exit_code == 0, result.output
     assert "parity" in result.output and ROUTE in result.output
 
 
-def test_no_traffic_is_exit_3_with_a_hint(fast: Project) -> None:
-    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "1s")
+def test_no_traffic_is_exit_3_with_a_hint(project: Project) -> None:
+    result = cli(project, "shadow", ROUTE, "-f", project.handler, "-d", "1s")
     assert result.exit_code == 3
     assert "too little traffic" in result.output and "migrate serve" in result.output
 
 
-def test_table_names_mismatching_fields_and_noise(fast: Project) -> None:
-    fast.gateway(candidate=lambda n: {"id": n + 1, "email": "a@x"})
-    result = cli(fast, "shadow", ROUTE, "-f", fast.handler, "-d", "2s")
+def test_table_names_mismatching_fields_and_noise(project: Project) -> None:
+    project.gateway(candidate=lambda n: {"id": n + 1, "email": "a@x"})
+    result = cli(project, "shadow", ROUTE, "-f", project.handler, "-d", "2s")
     assert result.exit_code == 1
     assert "MISMATCH" in result.output and "real mismatches in: id" in result.output

@@ -12,7 +12,7 @@ from moto import mock_aws
 from typer.testing import Result
 
 from router.state.setup import forget_clients
-from tests.unit.migrate_cli.conftest import Project
+from tests.helpers.cli import Project
 
 STATE = "s3://team-state/shop"
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from migrate_cli.commands.history import _history_table
 from migrate_cli.factory import Factory
 from migrate_cli.views.shadow import shadow_table
-from tests.unit.migrate_cli.conftest import Project
+from tests.helpers.cli import Project
 
 MARKUP = "[bold]p99[/bold] up :fire: {id} 40%"
 

@@ -1,12 +1,12 @@
 """Fixtures for the migrated handlers: a DB seeded by the monolith's own code, both sides.
 
 Every test using a DB runs twice, on SQLite and on PostgreSQL (``backend``; see
-``tests.pg``: skipped when the server is unreachable, a failure under
+``tests.helpers.pg``: skipped when the server is unreachable, a failure under
 ``STRANGLER_REQUIRE_POSTGRES=1``). The template DB (a SQLite file, or a PostgreSQL
 database) is created and seeded once per session by ``legacy_app`` (tests may
 import it; the handlers may not); each copy is a file copy or a database made
-from the template, dropped after the test. ``Side`` pairs one DB copy with what
-serves it: the monolith through Flask's test client, or the Lambda handlers
+from the template, dropped after the test. A side (``tests.helpers.sides``) pairs
+one DB copy with what serves it: the monolith through Flask's test client, or the Lambda handlers
 (``DATABASE_URL`` points at the copy; their engine cache is reset afterwards).
 Reads use one shared copy; writes use twin copies so each side starts equal.
 """
@@ -16,14 +16,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from legacy_app import create_app
@@ -31,7 +27,8 @@ from legacy_app.db import get_engine as legacy_engine
 from legacy_app.db import init_database, make_engine
 from legacy_app.models import Base
 from migrated_functions._shared.db import reset_engines
-from tests.pg import (
+from tests.helpers.databases import TABLES, sqlite_url
+from tests.helpers.pg import (
     copy_tables,
     postgres_or_skip,
     render,
@@ -39,96 +36,11 @@ from tests.pg import (
     scratch_schema,
     seeded_schema,
 )
+from tests.helpers.sides import FROZEN_NOW, Db, Lambda, Legacy
 
-from .apigw import FakeContext, Outcome, api_event
-
-LEGACY_TABLES = ("users", "products", "product_tags", "orders", "order_items", "app_meta")
 BACKENDS = ("sqlite", "postgresql")
-COPIED_TABLES = (*LEGACY_TABLES, "idempotency_keys")  # in foreign-key order
+COPIED_TABLES = (*TABLES, "idempotency_keys")  # in foreign-key order
 SERIAL_TABLES = ("users", "products", "orders", "order_items")
-FROZEN_NOW = "2024-06-01T12:00:00Z"
-
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.as_posix()}"
-
-
-@dataclass
-class Db:
-    """One database (a SQLite file or a PostgreSQL database) and a SQL helper on it."""
-
-    url: str
-    _engine: Engine | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def backend(self) -> str:
-        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
-
-    def sql(self, query: str, **params: Any) -> list[Any]:
-        if self._engine is None:  # one pool per copy: a PostgreSQL login costs ~20 ms
-            self._engine = make_engine(self.url)
-        with self._engine.connect() as conn:
-            result = conn.execute(text(query), params)
-            rows = list(result.all()) if result.returns_rows else []
-            conn.commit()
-            return rows
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
-    def snapshot(self) -> dict[str, list[Any]]:
-        """Every row of every legacy table (idempotency bookkeeping excluded)."""
-        return {t: self.sql(f"SELECT * FROM {t} ORDER BY 1, 2") for t in LEGACY_TABLES}
-
-
-@dataclass
-class Legacy:
-    """The monolith serving ``db``."""
-
-    db: Db
-    client: FlaskClient
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-    ) -> Outcome:
-        url = f"{path}?{query}" if query else path
-        resp = self.client.open(url, method=method, headers=headers or {}, data=body)
-        return Outcome.of_flask(resp)
-
-
-@dataclass
-class Lambda:
-    """The migrated handlers serving ``db`` (through ``DATABASE_URL``)."""
-
-    db: Db
-
-    def invoke(self, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
-        return handler(event, FakeContext())
-
-    def request(
-        self,
-        handler: Handler,
-        resource: str,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-        base64_body: bool = False,
-    ) -> Outcome:
-        event = api_event(
-            method, resource, path, query=query, headers=headers, body=body, base64_body=base64_body
-        )
-        return Outcome.of_lambda(self.invoke(handler, event))
 
 
 @pytest.fixture(scope="session")
@@ -207,7 +119,8 @@ def make_db(
 
 
 def _app(db: Db) -> Flask:
-    return create_app({"DATABASE_URL": db.url, "TESTING": True})
+    """The monolith on ``db``, stamping new rows with ``FROZEN_NOW`` (its ``CLOCK``)."""
+    return create_app({"DATABASE_URL": db.url, "TESTING": True, "CLOCK": lambda: FROZEN_NOW})
 
 
 @pytest.fixture
@@ -234,10 +147,9 @@ def lambda_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Db], L
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both sides stamp new orders with ``FROZEN_NOW`` so bodies can match byte for byte."""
-    monkeypatch.setattr("legacy_app.blueprints.orders.utc_now", lambda: FROZEN_NOW)
-    monkeypatch.setattr("migrated_functions.orders.utc_now", lambda: FROZEN_NOW)
+def frozen_clock() -> str:
+    """The time both sides stamp new orders with, so bodies can match byte for byte: the
+    monolith's ``CLOCK`` (``_app``) and the handler's (``tests.helpers.sides.create_order``)."""
     return FROZEN_NOW
 
 

@@ -28,9 +28,8 @@ from migrated_functions._shared.credentials import (
     refused_credentials,
 )
 from migrated_functions.users import get_user
-from tests.pg import admin, render, revoke_login, scratch_role, seeded_schema
-
-from .apigw import FakeContext, api_event
+from tests.helpers.apigw import FakeContext, api_event
+from tests.helpers.pg import admin, render, revoke_login, scratch_role, seeded_schema
 
 SECRET = CredentialSource("secret", "arn:aws:secretsmanager:us-east-1:1:secret:db")
 PASSWORD = "pw-" + uuid.uuid4().hex  # trust auth ignores it; it must never be printed

@@ -11,21 +11,25 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import NoSuchTableError
 
 from migrated_functions._shared import idempotency
-from migrated_functions.orders import create_order
+from migrated_functions.orders import create_order, make_create_order
+from tests.helpers.apigw import api_event
+from tests.helpers.sides import Handler, Lambda
 
-from .apigw import api_event
-from .conftest import Lambda
 from .test_parity_orders import JSON, P1, P2, order
 
 BODY = order((P1, 2), (P2, 1))
 
 
 def post(
-    lam: Lambda, body: bytes = BODY, key: str | None = None, header: str = "Idempotency-Key"
+    lam: Lambda,
+    body: bytes = BODY,
+    key: str | None = None,
+    header: str = "Idempotency-Key",
+    handler: Handler = create_order,
 ) -> dict[str, Any]:
     headers = JSON if key is None else {**JSON, header: key}
     event = api_event("POST", "/api/orders", "/api/orders", headers=headers, body=body)
-    return lam.invoke(create_order, event)
+    return lam.invoke(handler, event)
 
 
 def count(lam: Lambda, table: str) -> int:
@@ -119,16 +123,15 @@ def test_concurrent_distinct_keys_never_oversell(lam: Lambda) -> None:
     assert stock(lam, P2) == max(0, available - 40)
 
 
-def test_key_row_and_order_commit_together(lam: Lambda, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_row_and_order_commit_together(lam: Lambda) -> None:
     """A failure while recording the key rolls the order back too (one transaction)."""
     orders, before = count(lam, "orders"), stock(lam, P1)
 
     def crash(*_args: Any) -> None:
         raise RuntimeError("crash between the order and the key row")
 
-    with monkeypatch.context() as patched:
-        patched.setattr(idempotency, "save", crash)
-        assert post(lam, key="k-crash")["statusCode"] == 500
+    crashing = make_create_order(keys=idempotency.KeyStore(save=crash))
+    assert post(lam, key="k-crash", handler=crashing)["statusCode"] == 500
     assert count(lam, "orders") == orders and stock(lam, P1) == before
     assert post(lam, key="k-crash")["statusCode"] == 201
 
@@ -152,7 +155,7 @@ def test_table_is_created_at_cold_start(lam: Lambda) -> None:
     assert _columns(lam) == ["key", "request_hash", "status", "headers_json", "body", "created_at"]
 
 
-def test_primary_key_race_replays_the_winner(lam: Lambda, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_primary_key_race_replays_the_winner(lam: Lambda) -> None:
     """If both lookups miss (another writer not yet visible), the key's PK decides."""
     winner = post(lam, key="k-pk")
     orders, before = count(lam, "orders"), stock(lam, P1)
@@ -161,7 +164,7 @@ def test_primary_key_race_replays_the_winner(lam: Lambda, monkeypatch: pytest.Mo
     def stale_lookup(conn: Any, key: str) -> Any:
         return next(misses, real_lookup(conn, key))
 
-    monkeypatch.setattr(idempotency, "lookup", stale_lookup)
-    loser = post(lam, key="k-pk")
+    stale = make_create_order(keys=idempotency.KeyStore(lookup=stale_lookup))
+    loser = post(lam, key="k-pk", handler=stale)
     assert loser["body"] == winner["body"] and loser["headers"]["Idempotent-Replayed"] == "true"
     assert count(lam, "orders") == orders and stock(lam, P1) == before

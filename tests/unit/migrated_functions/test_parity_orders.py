@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from legacy_app.seed import build_seed_rows
-from migrated_functions.orders import create_order
-
-from .apigw import Outcome
-from .conftest import Lambda, Legacy
+from tests.helpers.apigw import Outcome
+from tests.helpers.sides import Lambda, Legacy, create_order
 
 Twins = tuple[Legacy, Lambda]
 JSON = {"Content-Type": "application/json"}

@@ -14,8 +14,7 @@ import pytest
 from migrated_functions.orders import get_order
 from migrated_functions.products import list_products
 from migrated_functions.users import get_user
-
-from .conftest import Handler, Lambda, Legacy
+from tests.helpers.sides import Handler, Lambda, Legacy
 
 Sides = tuple[Legacy, Lambda]
 

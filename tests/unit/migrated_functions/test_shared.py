@@ -19,9 +19,8 @@ from legacy_app.jsonio import dumps as legacy_dumps
 from migrated_functions._shared import db, event, http
 from migrated_functions._shared.logs import JsonFormatter
 from migrated_functions.users import get_user
-
-from .apigw import FakeContext, api_event
-from .conftest import Lambda
+from tests.helpers.apigw import FakeContext, api_event
+from tests.helpers.sides import Lambda
 
 USER_RESOURCE = "/api/users/{user_id}"
 
@@ -102,19 +101,30 @@ def test_default_database_url_matches_the_monolith(
     assert db.BUSY_TIMEOUT_MS == LEGACY_BUSY_TIMEOUT_MS
 
 
-def test_engine_is_created_once_and_reused(lam: Lambda, monkeypatch: pytest.MonkeyPatch) -> None:
-    db.reset_engines()
+def test_engine_cache_makes_one_engine_per_url() -> None:
     created: list[str] = []
-    real_make_engine = db.make_engine
 
     def counting(url: str) -> Any:
         created.append(url)
-        return real_make_engine(url)
+        return db.make_engine(url)
 
-    monkeypatch.setattr(db, "make_engine", counting)
+    cache = db.EngineCache(counting)
+    engines = [cache.get("sqlite://") for _ in range(3)]
+    assert created == ["sqlite://"]
+    assert engines[0] is engines[1] is engines[2]
+    cache.reset()
+    assert cache.get("sqlite://") is not engines[0] and created == ["sqlite://"] * 2
+    cache.reset()
+
+
+def test_engine_is_created_once_and_reused(lam: Lambda) -> None:
+    db.reset_engines()
+    engines = []
     for user_id in ("1", "2", "3"):
         lam.invoke(get_user, api_event("GET", USER_RESOURCE, f"/api/users/{user_id}"))
-    assert created == [lam.db.url]
+        engines.append(db.get_engine())
+    assert engines[0] is engines[1] is engines[2]
+    assert str(engines[0].url) == lam.db.url
     assert db.get_engine() is db.get_engine()
 
 

@@ -26,7 +26,7 @@ from router.local import (
     port_in_use,
 )
 from router.local.stack import SOURCE_ROOT
-from tests.polling import wait_until
+from tests.helpers.polling import wait_until
 
 SERVER = textwrap.dedent(
     """

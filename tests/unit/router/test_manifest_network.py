@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from router.arns import lambda_role_name
 from router.iam import ENI_ACTIONS, Access, access_of
-from tests.unit.router.conftest import build_manifest, lambda_route
+from tests.helpers.manifests import build_manifest, lambda_route
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-db-AbCdEf"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

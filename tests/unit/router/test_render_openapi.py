@@ -19,7 +19,7 @@ from router.render.openapi import (
     render_openapi,
     sam_lambda_uri,
 )
-from tests.unit.router.conftest import LEGACY_URL, build_manifest, lambda_route, route
+from tests.helpers.manifests import LEGACY_URL, build_manifest, lambda_route, route
 
 INTEGRATION = "x-amazon-apigateway-integration"
 

@@ -10,7 +10,7 @@ from router.gateway.snapshot import CATCH_ALL_ID, RouteTarget, build_snapshot
 from router.manifest.model import Manifest, Route
 from router.render.openapi import ANY_METHOD_KEY, render_openapi
 from router.render.resources import api_resources
-from tests.unit.router.conftest import build_manifest, lambda_route, route
+from tests.helpers.manifests import build_manifest, lambda_route, route
 
 MANIFEST = build_manifest(
     [

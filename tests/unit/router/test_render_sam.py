@@ -15,7 +15,7 @@ from router.accesslog import ACCESS_LOG_FIELDS, access_log_format
 from router.manifest.model import Manifest
 from router.render import TEMPLATE_HEADER, render_sam, render_template_text, to_yaml
 from router.render.sam import API_LOGICAL_ID, LOG_GROUP_LOGICAL_ID
-from tests.unit.router.conftest import build_manifest, lambda_route, route
+from tests.helpers.manifests import build_manifest, lambda_route, route
 
 INTEGRATION = "x-amazon-apigateway-integration"
 

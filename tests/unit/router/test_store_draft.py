@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from router.manifest.store import _draft, atomic_write, dump_manifest, load_manifest
-from tests.unit.router.conftest import build_manifest, route
+from tests.helpers.manifests import build_manifest, route
 
 FAST = dump_manifest(build_manifest([route("GET", "/a", environment={"K": "v"})]))
 SLOW = '# ruamel reads it: a "!" (a tag sign) sends the load there\n' + FAST

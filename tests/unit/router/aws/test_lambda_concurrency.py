@@ -14,7 +14,7 @@ from router.aws.lambda_ import FunctionSpec, LambdaFunctions
 from router.aws.session import AwsContext
 from router.build import build_package
 from router.deploy.artifact_steps import _differs
-from tests.unit.router.deploy.builders import REPO, USERS_HANDLER
+from tests.helpers.deploy_builders import REPO, USERS_HANDLER
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from router.build.layer import LayerBuilder
 from router.errors import BuildError
-from tests.unit.router.build.conftest import Project
+from tests.helpers.build import Project
 
 
 class Recording:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from router.build.requirements import check_lock, requirements_for
 from router.errors import InputError
 from router.manifest.model import Defaults, Route
-from tests.unit.router.build.conftest import Project
+from tests.helpers.build import Project
 
 
 def test_the_handler_package_requirements_are_the_default(project: Project) -> None:

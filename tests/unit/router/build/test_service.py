@@ -9,7 +9,7 @@ import pytest
 from router.build import BuildService, local_layer
 from router.build.code import build_package
 from router.errors import InputError
-from tests.unit.router.build.conftest import Project
+from tests.helpers.build import Project
 
 
 def test_builds_the_code_and_the_layer_then_reuses_both(project: Project) -> None:

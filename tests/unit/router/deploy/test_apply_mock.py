@@ -19,7 +19,7 @@ from router.errors import AWSError
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore
 from router.routes import RouteService
-from tests.unit.router.deploy.builders import code_only
+from tests.helpers.deploy_builders import code_only
 
 REPO = Path(__file__).resolve().parents[4]
 

@@ -9,8 +9,8 @@ from router.deploy.desired import desired_state
 from router.deploy.state import DeploymentRecord, DeployState, load_state
 from router.errors import UsageError
 from router.history import HistoryLog
-from tests.unit.router.deploy.builders import code_only
-from tests.unit.router.deploy.conftest import ACCOUNT, API_ID, Wired
+from tests.helpers.deploy import ACCOUNT, API_ID, Wired
+from tests.helpers.deploy_builders import code_only
 
 USERS = "GET /api/users/{id}"
 HANDLER = "migrated_functions.users.get_user"

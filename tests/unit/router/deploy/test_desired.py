@@ -10,7 +10,7 @@ from router.arns import execute_api_source_arn, function_arn
 from router.deploy.desired import canary_percent, desired_state
 from router.errors import InputError
 from router.manifest.model import Manifest, Route
-from tests.unit.router.deploy.builders import (
+from tests.helpers.deploy_builders import (
     ACCOUNT,
     PRODUCTS,
     PRODUCTS_HANDLER,

@@ -9,7 +9,7 @@ import pytest
 from router.deploy.drift import compute_drift
 from router.deploy.model import Observed
 from router.deploy.state import DeployState
-from tests.unit.router.deploy.builders import API_ID, V1, V2, observed, record, stage, state
+from tests.helpers.deploy_builders import API_ID, V1, V2, observed, record, stage, state
 
 
 @dataclass(frozen=True)

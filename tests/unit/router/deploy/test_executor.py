@@ -35,7 +35,7 @@ from router.deploy.model import (
 )
 from router.deploy.state import DeployState
 from router.errors import AWSError, UnsafePlan
-from tests.unit.router.deploy.builders import (
+from tests.helpers.deploy_builders import (
     ACCOUNT,
     API_ID,
     MANIFEST,

@@ -17,8 +17,8 @@ from router.deploy.guardrail import legacy_url_refusals, private_host_reason
 from router.deploy.plan import Planner
 from router.deploy.state import DeployState
 from router.errors import UnreachableLegacy, UnsafePlan
-from tests.unit.router.conftest import build_manifest
-from tests.unit.router.deploy.builders import code_only
+from tests.helpers.deploy_builders import code_only
+from tests.helpers.manifests import build_manifest
 
 LINK = {"id": "abc123", "url": "http://shop-nlb.elb.us-east-1.amazonaws.com"}
 

@@ -28,7 +28,7 @@ from router.errors import UnsafePlan
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore, dump_manifest
 from router.routes import RouteService
-from tests.unit.router.build.conftest import Project, make_project, make_wheel, write_lock
+from tests.helpers.build import Project, make_project, make_wheel, write_lock
 
 FUNCTION = "legacy-api-get-x"
 LAYER = "legacy-api-FnsRequirementsLayer"

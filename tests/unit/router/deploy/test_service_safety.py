@@ -15,7 +15,7 @@ from router.history import HistoryLog, history_path_for
 from router.manifest.model import Route
 from router.manifest.store import ManifestStore
 from router.routes import PromoteCheck, RouteService
-from tests.unit.router.deploy.builders import plan
+from tests.helpers.deploy_builders import plan
 
 DRIFTED = plan(RemoveCanary(None), drift=("stage 'prod' was deleted",))
 

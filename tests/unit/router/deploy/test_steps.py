@@ -19,7 +19,7 @@ from router.deploy.model import (
 )
 from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
-from tests.unit.router.deploy.builders import (
+from tests.helpers.deploy_builders import (
     LEGACY,
     LOG_ARN,
     MANIFEST,

@@ -15,7 +15,7 @@ from router.deploy.view import (
     view_of_document,
     view_of_methods,
 )
-from tests.unit.router.deploy.builders import legacy, on_lambda
+from tests.helpers.deploy_builders import legacy, on_lambda
 
 A = {"GET /a": legacy("/a")}
 B = {"GET /b": legacy("/b")}

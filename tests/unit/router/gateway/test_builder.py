@@ -17,7 +17,7 @@ from router.errors import ProcessError, StranglerError
 from router.gateway.builder import SnapshotBuilder
 from router.local.process import pid_alive
 from router.manifest.store import atomic_write, dump_manifest
-from tests.unit.router.gateway.conftest import lam, manifest_of
+from tests.helpers.gateway import lam, manifest_of
 from tests.unit.router.test_store_limits import alias_bomb
 
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from router.gateway.messages import GatewayRequest
 from router.gateway.snapshot import CATCH_ALL_ID, build_snapshot
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import Rig, header, lam, manifest_of
+from tests.helpers.gateway import Rig, header, lam, manifest_of
+from tests.helpers.manifests import route
 
 
 def test_legacy_route_is_proxied_with_its_route_id(rig: Callable[..., Rig]) -> None:

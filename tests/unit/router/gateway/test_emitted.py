@@ -7,7 +7,7 @@ import json
 from router.accesslog import ACCESS_LOG_FIELDS, parse_access_log_line
 from router.aws.cloudwatch import MetricDatum, dimensions
 from router.gateway.emitted import access_log_line, metric_data
-from tests.unit.router.gateway.conftest import T0, rec
+from tests.helpers.gateway import T0, rec
 
 RESOURCE = dimensions(ApiName="shop", Method="GET", Resource="/api/users/{id}", Stage="prod")
 

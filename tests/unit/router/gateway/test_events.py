@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from router.gateway.events import LambdaContext, request_time
-from tests.unit.router.gateway.conftest import Rig, lam
+from tests.helpers.gateway import Rig, lam
 
 # aws-sam-cli AwsProxy.json / API Gateway developer guide (see /work/shared/FACTS.md)
 AWS_TOP_LEVEL = {

@@ -15,8 +15,8 @@ import pytest
 
 from router.gateway.events import LambdaContext
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
+from tests.helpers.gateway import H, Rig, header, lam
 from tests.unit.router.gateway import handlers
-from tests.unit.router.gateway.conftest import H, Rig, header, lam
 
 
 def test_handler_exception_is_502_with_the_cause_logged(

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from router.gateway.packed import CHUNK_ROWS, SnapshotInstaller, pack
 from router.gateway.snapshot import Snapshot, build_snapshot
 from router.manifest.model import Manifest
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import lam, manifest_of
+from tests.helpers.gateway import lam, manifest_of
+from tests.helpers.manifests import route
 
 SHADOW = {"run_id": "run-1", "function": "pkg.mod.fn", "until": "2030-01-01T00:00:00Z"}
 PROBES = [("GET", "/items/"), ("GET", "/users/7"), ("POST", "/users/7"), ("GET", "/files/a/b"),

@@ -27,8 +27,8 @@ from router.gateway.messages import GatewayRequest, GatewayResponse
 from router.gateway.proxy import LegacyProxy, UpstreamRequest, UpstreamResponse
 from router.gateway.snapshot import CATCH_ALL_ID, LegacyBase, build_snapshot
 from router.inventory import flask_rule_to_path, inventory_app
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import header, lam, manifest_of
+from tests.helpers.gateway import header, lam, manifest_of
+from tests.helpers.manifests import route
 
 PATHS = 10_000
 SEED = 20_261_203

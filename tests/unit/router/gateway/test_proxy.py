@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from router.gateway.messages import GatewayRequest
-from router.gateway.proxy import forward_headers, response_headers, split_target
+from router.gateway.proxy import UpstreamError, forward_headers, response_headers, split_target
 from router.gateway.snapshot import LegacyBase, build_snapshot, legacy_base
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import Rig, UpstreamError, header, manifest_of
+from tests.helpers.gateway import Rig, header, manifest_of
+from tests.helpers.manifests import route
 
 BASE = LegacyBase("http", "legacy.internal", 5000, "")
 

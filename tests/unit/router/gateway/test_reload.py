@@ -17,8 +17,8 @@ from router.gateway.packed import PackedSnapshot, SnapshotInstaller, pack
 from router.gateway.reload import ManifestWatcher
 from router.gateway.reloader import SnapshotReloader
 from router.manifest.model import Manifest
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import Rig, header, lam, manifest_of
+from tests.helpers.gateway import Rig, header, lam, manifest_of
+from tests.helpers.manifests import route
 
 
 class FakeFile:

@@ -13,7 +13,7 @@ from router.gateway.reload import ManifestWatcher
 from router.gateway.reloader import SnapshotReloader
 from router.local.process import pid_alive
 from router.manifest.store import atomic_write, dump_manifest
-from tests.unit.router.gateway.conftest import Rig, header, lam, manifest_of
+from tests.helpers.gateway import Rig, header, lam, manifest_of
 from tests.unit.router.test_store_limits import alias_bomb
 
 

@@ -1,7 +1,5 @@
 """The HTTP shell and the upstream pool over loopback sockets, in one event loop."""
 
-# ruff: noqa: E402  (the gateway modules import httptools: skip first when it is missing)
-
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +10,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
-
-httptools = pytest.importorskip("httptools")  # a dependency of `migrate serve`
+import httptools
 
 from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
@@ -22,7 +18,7 @@ from router.gateway.proxy import LegacyProxy, UpstreamError, UpstreamRequest
 from router.gateway.runtime import GatewayServer
 from router.gateway.snapshot import LegacyBase, build_snapshot
 from router.gateway.upstream import UpstreamPool
-from tests.unit.router.conftest import build_manifest, route
+from tests.helpers.manifests import build_manifest, route
 
 BIG = 2 * 1024 * 1024
 

@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker
 from router.gateway.limits import Limits
@@ -19,7 +17,7 @@ from router.gateway.proxy import LegacyProxy
 from router.gateway.runtime import GatewayServer, loop_factory
 from router.gateway.snapshot import build_snapshot
 from router.gateway.upstream import UpstreamPool
-from tests.unit.router.conftest import build_manifest
+from tests.helpers.manifests import build_manifest
 from tests.unit.router.gateway.test_server import Responses, exchange, fake_monolith
 
 QUICK = Limits(header_timeout=0.3, body_timeout=0.3, keepalive_timeout=0.3, linger_timeout=2.0)

@@ -23,8 +23,8 @@ from router.gateway.snapshot import LegacyBase, build_snapshot
 from router.shadow.diff import compare_samples
 from router.shadow.files import Results, read_results, results_path
 from router.shadow.writer import ResultsWriter
-from tests.unit.router.conftest import route
-from tests.unit.router.gateway.conftest import StubUpstream, manifest_of
+from tests.helpers.gateway import StubUpstream, manifest_of
+from tests.helpers.manifests import route
 
 HERE = "tests.unit.router.gateway.test_shadow"
 RUN = "run-1"

@@ -16,8 +16,8 @@ from router.errors import AWSError, UsageError
 from router.gateway.records import NullSink
 from router.gateway.telemetry import NAMESPACE, CloudWatchSink, TelemetryTarget, build_sink
 from router.manifest.model import Manifest
-from tests.polling import wait_until
-from tests.unit.router.gateway.conftest import rec
+from tests.helpers.gateway import rec
+from tests.helpers.polling import wait_until
 
 TARGET = TelemetryTarget("shop", "prod", "/strangler/shop/prod/access", "local-gateway-h-1")
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-pytest.importorskip("httptools")  # a dependency of `migrate serve`
-
 from router.gateway.proxy import UpstreamError, UpstreamRequest
 from router.gateway.snapshot import LegacyBase
 from router.gateway.upstream import UpstreamPool, _Connection, encode_request, is_loopback

@@ -17,7 +17,7 @@ from router.lambda_runtime.artifacts import (
     pass_through,
 )
 from router.manifest.model import Defaults, Manifest
-from tests.unit.router.build.conftest import Project, make_project
+from tests.helpers.build import Project, make_project
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from router.shadow.diff import MISSING, PathReport, Thresholds, compare_samples, fields, flatten
 from router.shadow.record import Observed
-from tests.unit.router.shadow.conftest import json_response, sample
+from tests.helpers.shadow import json_response, sample
 
 
 def paths(reports: Iterable[PathReport]) -> list[str]:

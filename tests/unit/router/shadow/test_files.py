@@ -20,7 +20,7 @@ from router.shadow.files import (
 )
 from router.shadow.record import Captured, RawSample, observe
 from router.shadow.writer import ResultsWriter
-from tests.polling import wait_until
+from tests.helpers.polling import wait_until
 
 JSON = (("Content-Type", "application/json; charset=UTF-8"), ("X-Other", "1"))
 

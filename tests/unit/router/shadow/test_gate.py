@@ -1,41 +1,25 @@
-"""The promote refusal after a shadow run with real mismatches, and ``--force``."""
+"""The promote refusal after a shadow run with real mismatches, and ``--force``.
+
+The same through the CLI: tests/unit/migrate_cli/test_shadow_gate_cli.py.
+"""
 
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from migrate_cli.factory import Factory
-from migrate_cli.main import app
 from router.manifest.model import Route
 from router.progressive.adapters import ManifestMover
 from router.routes import RouteService
-from router.shadow.files import save_last, shadow_root
 from router.shadow.gate import ShadowGate, ShadowMismatch
-from tests.unit.router.shadow.conftest import Project
+from tests.helpers.shadow import Project, store_run
 
 ROUTE = "get-api-users-id"
-
-
-def store_run(project: Project, function: str, outcome: str, *fields: str) -> None:
-    report = {
-        "run_id": f"run-{outcome}",
-        "function": function,
-        "finished": "2026-01-02T03:04:05Z",
-        "outcome": outcome,
-        "mismatches": [{"path": f} for f in fields],
-    }
-    save_last(shadow_root(project.manifest), ROUTE, report)
 
 
 def routes(project: Project) -> RouteService:
     """The route service as the CLI builds it: the factory injects the shadow gate."""
     return Factory(project.manifest).route_service()
-
-
-def cli(project: Project, *args: str) -> Result:
-    env = {"MIGRATE_MANIFEST": str(project.manifest), "MIGRATE_USER": "tester"}
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 def test_promote_is_refused_after_real_mismatches_of_the_same_function(project: Project) -> None:
@@ -73,16 +57,6 @@ def test_a_later_run_of_another_function_keeps_the_refusal(project: Project) -> 
     store_run(project, f"{project.package}.users.other", "parity")
     with pytest.raises(ShadowMismatch):
         ShadowGate(project.manifest)(Route(id=ROUTE, method="GET", path="/x"), project.handler)
-
-
-def test_cli_promote_refuses_then_force_passes(project: Project) -> None:
-    store_run(project, project.handler, "mismatch", "email")
-    refused = cli(project, "route", "promote", ROUTE, "--function", project.handler)
-    assert refused.exit_code == 1
-    assert "email" in refused.output and "run-mismatch" in refused.output
-    forced = cli(project, "route", "promote", ROUTE, "--function", project.handler, "--force")
-    assert forced.exit_code == 0, forced.output
-    assert project.store().read().routes[0].target == "lambda"
 
 
 def test_injected_check_replaces_the_default(project: Project) -> None:

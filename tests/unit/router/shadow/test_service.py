@@ -10,7 +10,7 @@ from router.errors import HandlerError, RouteNotFound, UsageError
 from router.manifest.model import Shadow
 from router.shadow.files import load_last
 from router.shadow.service import ShadowOptions
-from tests.unit.router.shadow.conftest import Project
+from tests.helpers.shadow import Project
 
 ROUTE = "get-api-users-id"
 

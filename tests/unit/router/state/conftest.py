@@ -9,37 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from router.aws.session import AwsContext
 from router.aws.state_s3 import StateBucket
-from router.manifest.model import Manifest
 from router.routes import RouteService
 from router.state import BackendStore, S3Backend, StateLocation
-
-BUCKET, PREFIX = "team-state", "proj"
-HANDLER = "migrated_functions.users.get_user"
-ROUTES = [f"get-api-r{i}" for i in range(4)]
-
-
-def s3_client(service: str) -> Any:
-    return boto3.client(
-        service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="t"
-    )
-
-
-def initial_manifest() -> Manifest:
-    routes = [
-        {"id": rid, "method": "GET", "path": f"/api/r{i}", "function": HANDLER}
-        for i, rid in enumerate(ROUTES)
-    ]
-    return Manifest.model_validate(
-        {"legacy": {"url": "http://127.0.0.1:5000"}, "routes": routes, "revision": 3}
-    )
+from tests.helpers.state import BUCKET, PREFIX, Operator, initial_manifest, s3_client
 
 
 @pytest.fixture
@@ -55,9 +33,6 @@ def ctx(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsContext]:
 @pytest.fixture
 def backend(ctx: AwsContext) -> S3Backend:
     return S3Backend(StateBucket(ctx, BUCKET), StateLocation(BUCKET, PREFIX))
-
-
-Operator = tuple[BackendStore, RouteService]
 
 
 @pytest.fixture

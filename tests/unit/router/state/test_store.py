@@ -14,7 +14,7 @@ import pytest
 from router.errors import StateBackendError, StateConflict
 from router.manifest.model import Manifest
 from router.state import S3Backend
-from tests.unit.router.state.conftest import BUCKET, PREFIX, ROUTES, Operator, s3_client
+from tests.helpers.state import BUCKET, PREFIX, ROUTES, Operator, s3_client
 
 Stores = Callable[[int], list[Operator]]
 

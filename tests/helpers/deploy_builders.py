@@ -21,7 +21,7 @@ from router.deploy.state import DeploymentRecord, DeployState
 from router.deploy.view import ApiView
 from router.manifest.model import Manifest, Route
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
 LEGACY = "http://legacy.internal:5000"
