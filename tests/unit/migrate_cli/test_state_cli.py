@@ -183,6 +183,24 @@ def test_lock_status_and_break_recorded_in_the_history(project: Project, s3_env:
     )  # fmt: skip
 
 
+def test_lock_status_judges_leases_by_the_injected_clock(project: Project, s3_env: None) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from migrate_cli.context import Wiring
+    from migrate_cli.factory import Factory
+    from router.aws.session import AwsContext
+    from router.state import StateLocation, open_backend
+    from router.state.lease import LeaseKeeper
+
+    _ok(project.run("state", "push"))
+    backend = open_backend(StateLocation("team-state", "shop"), AwsContext(region="us-east-1"))
+    held = LeaseKeeper(backend.bucket, backend.location).acquire("state", "apply")
+    later = datetime.fromtimestamp(held.lease.expiry, UTC) + timedelta(seconds=1)
+    project.wiring = Wiring(lambda path: Factory(path, clock=lambda: later))
+    [lease] = json.loads(_ok(project.run("lock", "status", "--json")).stdout)
+    assert (lease["name"], lease["alive"]) == ("state", False)
+
+
 def test_a_locked_change_is_refused_while_another_operator_holds_the_lease(
     project: Project, s3_env: None
 ) -> None:
