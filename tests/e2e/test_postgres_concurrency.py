@@ -37,7 +37,8 @@ PRODUCTS = sorted(build_seed_rows()["products"], key=lambda p: -p["stock"])[:3]
 P1, P2, P3 = (p["id"] for p in PRODUCTS)
 ROUTES = [
     {"id": "post-api-orders", "method": "POST", "path": "/api/orders", "target": "lambda",
-     "function": "migrated_functions.orders.create_order"},
+     "function": "migrated_functions.orders.create_order",
+     "reserved_concurrency": 16},  # all 16 client threads may be on this side at once
 ]  # fmt: skip
 
 
