@@ -1,9 +1,14 @@
 """Build the dependency layer of a lock: for Lambda (manylinux wheels) and for this host.
 
-**Lambda layer.** ``pip install --platform manylinux2014_<arch> --implementation cp
+**Lambda layer.** ``pip install --platform manylinux2014_<arch> [--platform
+manylinux_2_28_<arch> --platform manylinux_2_34_<arch>] --implementation cp
 --python-version <3.12> --only-binary=:all: --no-deps --require-hashes --target
-<dir>/python -r <lock>``, zipped deterministically under ``python/`` (where Lambda puts
-``/opt/python`` on ``sys.path``). Plain pip rather than aws-lambda-builders: the
+<dir>/python -r <lock>``: python3.12 and later run on Amazon Linux 2023 (glibc 2.34),
+so wheels built for glibc 2.28 and 2.34 load there too (some packages publish only
+those for aarch64, e.g. psycopg-binary 3.3); earlier runtimes run on Amazon Linux 2
+(glibc 2.26) and get manylinux2014 (glibc 2.17) wheels only. The result is zipped
+deterministically under ``python/`` (where Lambda puts ``/opt/python`` on
+``sys.path``). Plain pip rather than aws-lambda-builders: the
 latter's Python workflow runs the same ``pip download --platform`` underneath, then
 falls back to building a source-only requirement on this host, which may not run on
 Lambda; here such a requirement fails the build instead. pip is already installed,
@@ -42,8 +47,18 @@ __all__ = ["Layer", "LayerBuilder"]
 
 log = logging.getLogger(__name__)
 
-_PLATFORM = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
-_FORMAT = "1"  # bump when the layer's layout or pip flags change
+_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
+_FORMAT = "2"  # bump when the layer's layout or pip flags change
+
+
+def _platforms(runtime: str, architecture: str) -> list[str]:
+    """pip's ``--platform`` flags: the manylinux tags the runtime's glibc can load."""
+    machine = _MACHINE[architecture]
+    tags = [f"manylinux2014_{machine}"]
+    minor = int(runtime.removeprefix("python3."))
+    if minor >= 12:  # Amazon Linux 2023: glibc 2.34
+        tags += [f"manylinux_2_28_{machine}", f"manylinux_2_34_{machine}"]
+    return [flag for tag in tags for flag in ("--platform", tag)]
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,7 @@ class LayerBuilder:
         cached = self.is_built(lock, runtime, architecture)
         if not cached:
             version = runtime.removeprefix("python")
-            flags = ["--platform", _PLATFORM[architecture], "--implementation", "cp"]
+            flags = [*_platforms(runtime, architecture), "--implementation", "cp"]
             flags += ["--python-version", version, "--only-binary=:all:"]
             self._place(home, lambda tmp: self._zip_layer(tmp, lock, flags))
         meta = json.loads((home / "layer.json").read_text(encoding="utf-8"))

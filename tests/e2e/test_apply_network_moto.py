@@ -125,6 +125,8 @@ def test_apply_with_secret_vpc_and_vpc_link(project: Project) -> None:
     assert sorted(config["VpcConfig"]["SubnetIds"]) == net.subnets
     assert config["VpcConfig"]["SecurityGroupIds"] == [net.group]
     assert config["Environment"]["Variables"] == {"DB_SECRET_ARN": net.secret_arn}
+    [layer] = config["Layers"]  # the functions' dependency layer, published by this apply
+    assert f":layer:{project.api_name}-" in layer["Arn"]
 
     legacy = project.integration("/api/products", "GET")
     assert legacy["connectionType"] == "VPC_LINK"

@@ -89,3 +89,13 @@ def test_a_hash_mismatch_fails_the_build_and_leaves_no_layer(project: Project) -
     with pytest.raises(BuildError, match="pip exited 1"):
         builder.layer(project.lock, "python3.12", "x86_64")
     assert not list((project.root / "cache" / "layers").iterdir())
+
+
+def test_lambda_platform_tags_follow_the_runtimes_glibc() -> None:
+    from router.build.layer import _platforms
+
+    al2023 = _platforms("python3.12", "arm64")  # Amazon Linux 2023: glibc 2.34
+    assert al2023[1::2] == [
+        "manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_aarch64"
+    ]  # fmt: skip
+    assert _platforms("python3.11", "x86_64") == ["--platform", "manylinux2014_x86_64"]  # AL2
