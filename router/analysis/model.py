@@ -202,6 +202,7 @@ class Limits:
     rate_ratio: float = MAX_RATE_RATIO
     hours_apart: float = MAX_HOURS_APART
     age_hours: float = MAX_AGE_HOURS
+    min_increase_ms: float = 0.0  # latency: an increase this small passes
 
     @classmethod
     def resolve(cls, thresholds: Thresholds | None) -> Limits:
@@ -219,6 +220,7 @@ class Limits:
             rate_ratio=_or(merged.baseline_max_rate_ratio, MAX_RATE_RATIO),
             hours_apart=_or(merged.baseline_max_hours_apart, MAX_HOURS_APART),
             age_hours=_or(merged.baseline_max_age_hours, MAX_AGE_HOURS),
+            min_increase_ms=_or(merged.latency_min_increase_ms, 0.0),
         )
 
 

@@ -6,8 +6,11 @@
   ``isCanaryRequest``).
 * **CloudWatch metrics** (``AWS/ApiGateway``, per ``ApiName``/``Resource``/``Method``/
   ``Stage`` with detailed metrics): ``Latency`` p50/p90/p99/Average, ``Count``,
-  ``4XXError``, ``5XXError`` over the window. moto computes no percentiles: an empty
-  percentile series means "use the access-log samples", and the report says so.
+  ``4XXError``, ``5XXError`` over the window. Percentiles are asked for in a call of
+  their own: moto computes none (``GetMetricData`` with ``p99`` fails with a server
+  error once the metric has data), so a refused percentile call leaves them unknown
+  (``None``), logged, and the counts and the average still count. Unknown percentiles
+  mean "use the access-log samples", and the report says so.
 
 This module reads through the ``router.aws`` wrappers; it must not judge anything.
 """
@@ -15,6 +18,7 @@ This module reads through the ``router.aws`` wrappers; it must not judge anythin
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,11 +26,14 @@ from datetime import datetime, timedelta
 from router.accesslog import AccessLogFormatError, parse_access_log_line
 from router.aws.cloudwatch import CloudWatchMetrics, MetricQuery, MetricSeries, dimensions
 from router.aws.logs import CloudWatchLogs
+from router.errors import AWSError
 from router.manifest.model import Manifest, Route
 
 __all__ = ["AccessLogSource", "MetricFigures", "MetricSource", "RequestSample"]
 
 NAMESPACE = "AWS/ApiGateway"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +111,10 @@ class MetricSource:
     def fetch(self, route: Route, start: datetime, end: datetime) -> MetricFigures:
         """One value per statistic over the whole window (period = window, in minutes)."""
         period = max(60, math.ceil((end - start) / timedelta(minutes=1)) * 60)
-        series = self.metrics.get_metric_data(self._queries(route, period), start, end)
-        by_id = {s.id: s for s in series}
+        queries = self._queries(route, period)
+        plain = [q for q in queries if q.stat not in _PERCENTILES]
+        by_id = {s.id: s for s in self.metrics.get_metric_data(plain, start, end)}
+        by_id.update(self._percentiles(route, queries, start, end))
         latency = {stat: _total(by_id.get(_id(stat)), stat) for stat in _LATENCY}
         return MetricFigures(
             count=_total(by_id.get("count"), "Sum"),
@@ -113,6 +122,17 @@ class MetricSource:
             errors_5xx=_total(by_id.get("e5xx"), "Sum"),
             latency=latency,
         )
+
+    def _percentiles(
+        self, route: Route, queries: list[MetricQuery], start: datetime, end: datetime
+    ) -> dict[str, MetricSeries]:
+        """The percentile series by id; none when CloudWatch refuses them (moto)."""
+        wanted = [q for q in queries if q.stat in _PERCENTILES]
+        try:
+            return {s.id: s for s in self.metrics.get_metric_data(wanted, start, end)}
+        except AWSError as exc:
+            log.warning("%s: no latency percentiles from CloudWatch (%s)", route.id, exc)
+            return {}
 
     def _queries(self, route: Route, period: int) -> list[MetricQuery]:
         api = self.manifest.api
@@ -128,7 +148,8 @@ class MetricSource:
         return [*latency, *(query(qid, name, "Sum") for qid, name in counts)]
 
 
-_LATENCY = ("p50", "p90", "p99", "Average")
+_PERCENTILES = ("p50", "p90", "p99")
+_LATENCY = (*_PERCENTILES, "Average")
 
 
 def _id(stat: str) -> str:

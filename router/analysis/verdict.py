@@ -28,6 +28,10 @@ is greater" with its p-value ``p``. With ``strict = alpha / STRONG_DIVISOR`` (al
   is corrected for dependence: the effective sample size from the lag-1
   autocorrelation in arrival order (``robust.dependence_factor``), so bursty
   traffic does not inflate significance.
+* **An absolute floor.** With ``latency_min_increase_ms`` set, each latency row's
+  limit is at least ``min_ms / before`` of that figure: an increase of a few
+  milliseconds on a fast endpoint (the hop to Lambda) is never judged by its
+  percentage alone. The row's threshold shows the raised limit.
 * **p99 (the tail).** FAIL when ``change > latency_p99_max_increase`` and the
   exceedance test at the pooled p99 has ``p < strict`` (a tail-only regression,
   cold starts); PASS otherwise, never INCONCLUSIVE: at a few hundred requests the
@@ -241,12 +245,20 @@ def _latency_rows(evidence: dict[str, Evidence], ctx: _Context) -> list[MetricRo
     }
     rows = []
     for metric, title in LATENCY_METRICS.items():
-        found, limit = evidence[metric], limits.get(metric)
+        found, limit = evidence[metric], _floored(limits.get(metric), evidence[metric], ctx)
         if metric in _OPTIONAL and (found.change is None or _untested(metric, ctx)):
             limit = None
         rule = judge_tail if metric in _TAIL else judge
         rows.append(_row(metric, title, "ms", found, limit, ctx, rule))
     return rows
+
+
+def _floored(limit: float | None, found: Evidence, ctx: _Context) -> float | None:
+    """A relative latency limit, raised to ``min_increase_ms`` over the before figure."""
+    floor_ms = ctx.limits.min_increase_ms
+    if limit is None or floor_ms <= 0 or found.before is None or found.before <= 0:
+        return limit
+    return max(limit, floor_ms / found.before)
 
 
 def _untested(metric: str, ctx: _Context) -> bool:

@@ -90,6 +90,10 @@ class LayerBuilder:
     def is_built(self, lock: Path, runtime: str, architecture: str) -> bool:
         return (self.cache / "layers" / _key(lock, runtime, architecture) / "layer.json").is_file()
 
+    def is_local_built(self, lock: Path) -> bool:
+        """Whether ``local(lock)`` is cached (else it runs pip)."""
+        return (self._local_home(lock) / "python").is_dir()
+
     def layer(self, lock: Path, runtime: str, architecture: str) -> Layer:
         """The Lambda layer zip for ``runtime`` and ``architecture`` from ``lock``."""
         key = _key(lock, runtime, architecture)
@@ -106,12 +110,15 @@ class LayerBuilder:
 
     def local(self, lock: Path) -> Path:
         """The directory to put on ``sys.path`` for this interpreter (``.../python``)."""
-        host = f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
-        home = self.cache / "local" / _key(lock, host, "host-pyc")
+        home = self._local_home(lock)
         if not (home / "python").is_dir():
             log.info("installing %s for this interpreter (once; cached by its hash)", lock)
             self._place(home, lambda tmp: self._install_compiled(tmp / "python", lock))
         return home / "python"
+
+    def _local_home(self, lock: Path) -> Path:
+        host = f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
+        return self.cache / "local" / _key(lock, host, "host-pyc")
 
     def _install_compiled(self, target: Path, lock: Path) -> None:
         """Install, then byte-compile for this interpreter: a worker's cold start then

@@ -1,5 +1,8 @@
 """The demo's stages, run against the real local stack under synthetic traffic.
 
+0. build the handlers' dependency layer for the local Lambda runtime (a pip install the
+   first time on a machine, then cached in the user's cache, ``user_cache``), so that no
+   stage waits for it while its clock runs;
 1. start moto, the monolith (gunicorn) and the gateway; send traffic through it;
 2. baseline two routes while the monolith serves them;
 3. shadow the first route against its Lambda handler and report parity;
@@ -14,6 +17,7 @@ Every outcome goes to an injected ``Narrator``; nothing here prints.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -24,6 +28,7 @@ from typing import Protocol
 
 from router.analysis.report import write_html
 from router.analysis.service import AnalysisService, CompareResult
+from router.build import CACHE_ENV, LayerBuilder
 from router.demo.project import DELAY_ENV, SLOW_HANDLER, DemoProject, create_project
 from router.local.process import free_port
 from router.local.stack import LocalStack, StackConfig, url
@@ -32,7 +37,7 @@ from router.progressive.model import RunReport
 from router.progressive.session import RunOptions, Services, prepare, run
 from router.shadow.service import ShadowOptions, ShadowOutcome, ShadowService
 
-__all__ = ["DemoConfig", "DemoResult", "Narrator", "ServiceFactory", "run_demo"]
+__all__ = ["DemoConfig", "DemoResult", "Narrator", "ServiceFactory", "run_demo", "user_cache"]
 
 USERS = "GET /api/users/{user_id}"
 PRODUCTS = "GET /api/products"
@@ -94,8 +99,10 @@ def run_demo(
         config.workdir, url(ports["legacy"]), config.slow_ms, database_url=config.database_url
     )
     result = DemoResult(config.workdir)
+    cache = _build_layer(project, narrator)
     narrator.stage("Start the local stack: moto (AWS), the monolith on gunicorn, the gateway")
-    with LocalStack(_stack_config(project, ports), env=_env(project, config)) as stack:
+    env = {**_env(project, config), CACHE_ENV: str(cache)}
+    with LocalStack(_stack_config(project, ports), env=env) as stack:
         services = services_for(project.manifest, stack.urls.aws_endpoint)
         narrator.note(
             f"gateway {stack.urls.gateway}, monolith {stack.urls.legacy}, "
@@ -108,6 +115,29 @@ def run_demo(
             _stages(config, project, services, narrator, result)
         result.traffic = traffic.stats
     return result
+
+
+def user_cache() -> Path:
+    """The local runtime's cache for demo projects: ``$STRANGLER_LOCAL_CACHE``, else
+    ``strangler/local`` in the user's cache directory (``$XDG_CACHE_HOME`` or
+    ``~/.cache``). Entries are keyed by content and interpreter, so every demo (each in
+    a new workdir) reuses the layer the first one installed."""
+    if shared := os.environ.get(CACHE_ENV):
+        return Path(shared)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "strangler" / "local"
+
+
+def _build_layer(project: DemoProject, narrator: Narrator) -> Path:
+    """Install the handlers' lock for this interpreter now, before any stage's clock."""
+    narrator.stage("Build the handlers' dependency layer for the local Lambda runtime")
+    cache = user_cache()
+    lock = project.root / "migrated_functions" / "requirements.lock"
+    builder = LayerBuilder(cache)
+    if not builder.is_local_built(lock):
+        narrator.note("first run on this machine: installing it with pip (cached afterwards)")
+    narrator.note(f"layer {builder.local(lock)}")
+    return cache
 
 
 def _stack_config(project: DemoProject, ports: dict[str, int]) -> StackConfig:

@@ -94,7 +94,8 @@ def _top_level(dist: metadata.Distribution) -> set[str]:
 def runtime_dir(cache: Path, names: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> Path:
     """A directory of symlinks to the runtime-provided packages (built once, reused)."""
     dists = _closure(names)
-    tag = "-".join(sorted(f"{d.metadata['Name']}{d.version}" for d in dists))
+    # keyed by where they are too: the links point into this environment's site-packages
+    tag = "-".join([sys.prefix, *sorted(f"{d.metadata['Name']}{d.version}" for d in dists)])
     target = cache / f"runtime-{hashlib.sha256(tag.encode()).hexdigest()[:16]}"
     if target.is_dir():
         return target

@@ -84,6 +84,10 @@ class Thresholds(_Strict):
     # Progressive cutover: keep this monolith share (percent) for one more checked
     # step before 100%, so the last step is judged against a concurrent control.
     progressive_control_share: Annotated[int, Field(ge=1, le=5)] | None = None
+    # A latency increase of at most this many milliseconds passes whatever its
+    # percentage: each latency figure's relative limit never goes below
+    # min_ms / before (a +1 ms hop on a 3 ms endpoint is +33%, and harmless).
+    latency_min_increase_ms: Annotated[float, Field(ge=0, le=10_000)] | None = None
 
     def merged_over(self, base: Thresholds) -> Thresholds:
         """These thresholds where set, ``base`` elsewhere."""

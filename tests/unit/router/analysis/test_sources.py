@@ -72,22 +72,33 @@ class Rig:
         self.logs_stub.add_response("filter_log_events", {"events": []}, None)
 
     def metrics(self, p50: list[float], p90: list[float], p99: list[float], count: float) -> None:
-        results = [
-            _result("lat_p50", p50),
-            _result("lat_p90", p90),
-            _result("lat_p99", p99),
+        """The two GetMetricData calls: counts and the average, then the percentiles."""
+        plain = [
             _result("lat_average", [22.0]),
             _result("count", [count]),
             _result("e4xx", [3.0]),
             _result("e5xx", [1.0]),
         ]
-        expected = {
-            "MetricDataQueries": ANY,
-            "StartTime": ANY,
-            "EndTime": ANY,
-            "ScanBy": "TimestampAscending",
-        }
-        self.stub.add_response("get_metric_data", {"MetricDataResults": results}, expected)
+        percentiles = [_result("lat_p50", p50), _result("lat_p90", p90), _result("lat_p99", p99)]
+        for results in (plain, percentiles):
+            self.stub.add_response("get_metric_data", {"MetricDataResults": results}, _EXPECTED)
+
+    def percentiles_refused(self, count: float) -> None:
+        """moto's answer once the metric has data: a server error on a percentile stat."""
+        plain = [_result("lat_average", [22.0]), _result("count", [count])]
+        plain += [_result("e4xx", [0.0]), _result("e5xx", [0.0])]
+        self.stub.add_response("get_metric_data", {"MetricDataResults": plain}, _EXPECTED)
+        self.stub.add_client_error(
+            "get_metric_data", "InternalFailure", "float() argument", http_status_code=500
+        )
+
+
+_EXPECTED = {
+    "MetricDataQueries": ANY,
+    "StartTime": ANY,
+    "EndTime": ANY,
+    "ScanBy": "TimestampAscending",
+}
 
 
 @pytest.fixture
@@ -114,8 +125,8 @@ def test_queries_ask_for_detailed_metric_dimensions(rig: Rig) -> None:
     )
     with rig.stub, rig.logs_stub:
         rig.service.baseline("GET /api/users/{id}", timedelta(hours=1), END)
-    stats = {q["MetricStat"]["Stat"] for q in seen[0]["MetricDataQueries"]}
-    assert {"p50", "p90", "p99", "Average", "Sum"} <= stats
+    stats = [{q["MetricStat"]["Stat"] for q in call["MetricDataQueries"]} for call in seen]
+    assert stats == [{"Average", "Sum"}, {"p50", "p90", "p99"}]  # percentiles on their own
     dims = seen[0]["MetricDataQueries"][0]["MetricStat"]["Metric"]["Dimensions"]
     assert {d["Name"]: d["Value"] for d in dims} == {
         "ApiName": "shop",
@@ -133,6 +144,16 @@ def test_no_percentiles_and_no_logs_is_refused(rig: Rig) -> None:
     with rig.stub, rig.logs_stub, pytest.raises(UsageError, match="no data for route"):
         rig.service.baseline("GET /api/users/{id}", timedelta(hours=1), END)
     assert rig.baselines.load("get-api-users-id") is None
+
+
+def test_refused_percentiles_leave_counts_and_average(rig: Rig) -> None:
+    """A server error on the percentile call (moto) costs the percentiles only."""
+    route = load_manifest(rig.manifest).model.routes[0]
+    rig.percentiles_refused(1200.0)
+    with rig.stub:
+        figures = rig.service.metrics.fetch(route, END - timedelta(hours=1), END)
+    assert figures.count == 1200.0 and figures.latency["Average"] == 22.0
+    assert figures.latency["p50"] is None and not figures.has_percentiles
 
 
 def test_compare_on_aggregates_says_effect_size_only(rig: Rig) -> None:

@@ -132,6 +132,24 @@ def test_a_clear_regression_fails_with_reasons() -> None:
     assert "significant increase" in comparison.row("latency_p90").reason
 
 
+def test_an_absolute_floor_lets_a_small_increase_pass() -> None:
+    """+50% of an 80 ms p50 is +40 ms: under a 100 ms floor (limit 125%) it passes,
+    and the p50 row shows the raised limit; without the floor it fails."""
+    before, after = pair(2, 500, scale=1.5)
+    assert compare(before, after).verdict is Verdict.FAIL
+    floored = compare(before, after, Thresholds(latency_min_increase_ms=100.0))
+    assert floored.verdict is Verdict.PASS
+    row = floored.row("latency_p50")
+    assert row.before is not None and row.threshold == pytest.approx(100.0 / row.before)
+
+
+def test_an_absolute_floor_still_fails_a_large_increase() -> None:
+    before, after = pair(2, 500, scale=3.0)
+    comparison = compare(before, after, Thresholds(latency_min_increase_ms=100.0))
+    assert comparison.verdict is Verdict.FAIL
+    assert "latency p50" in {r.split(":")[0] for r in comparison.reasons}
+
+
 def test_a_pass_says_so() -> None:
     before, after = pair(3, 500)
     comparison = compare(before, after)
