@@ -37,20 +37,28 @@ def normalise_path(path: str) -> str:
     if "%" in path:
         path = path.replace("%2F", "/").replace("%2f", "/")
     raw = path.split("/")
-    dots = "." in path or "%2e" in path or "%2E" in path
-    if "" not in raw[1:-1] and not (dots and _has_dots(raw)):
+    if not _needs_resolving(path, raw):
         return path if len(path) < 2 or path[-1] != "/" else path[:-1]  # the common case
+    return "/" + "/".join(_resolved(raw))
+
+
+def _needs_resolving(path: str, raw: list[str]) -> bool:
+    """An inner empty segment, or a dot segment (``.`` or ``%2E`` spelled)."""
+    dots = "." in path or "%2e" in path or "%2E" in path
+    return "" in raw[1:-1] or (dots and _has_dots(raw))
+
+
+def _resolved(raw: list[str]) -> list[str]:
+    """The segments with empty ones dropped and dot segments applied (RFC 3986 5.2.4)."""
     out: list[str] = []
     for segment in raw:
-        if not segment:
-            continue
-        form = _dot_form(segment)
+        form = _dot_form(segment) if segment else "."
         if form == "..":
             if out:
                 out.pop()
         elif form != ".":
             out.append(segment)
-    return "/" + "/".join(out)
+    return out
 
 
 def _has_dots(raw: list[str]) -> bool:

@@ -109,17 +109,8 @@ def forward_headers(
     request: GatewayRequest, base: LegacyBase, *, forwarded_for: str | None = None
 ) -> Headers:
     """Headers for the monolith: hop-by-hop dropped, Host replaced, X-Forwarded-* set."""
-    drop = _dropped(request.headers)
     out: Headers = [("Host", base.host_header)]
-    host = xff = None
-    for name, value in request.headers:
-        lower = name.lower()
-        if lower == "host":
-            host = value
-        elif lower == "x-forwarded-for":
-            xff = value if xff is None else f"{xff}, {value}"
-        elif lower not in drop and lower not in _REPLACED and not lower.startswith("proxy-"):
-            out.append((name, value))
+    host, xff = _copy_end_to_end(request.headers, out)
     client = forwarded_for or request.source_ip
     out.append(("X-Forwarded-For", f"{xff}, {client}" if xff else client))
     out.append(("X-Forwarded-Proto", request.scheme))
@@ -127,6 +118,22 @@ def forward_headers(
     if request.body or request.method in _BODY_METHODS:
         out.append(("Content-Length", str(len(request.body))))
     return out
+
+
+def _copy_end_to_end(headers: Headers, out: Headers) -> tuple[str | None, str | None]:
+    """Append the end-to-end headers to ``out``; the client's Host and its
+    X-Forwarded-For chain (repeated headers joined), which the caller replaces."""
+    drop = _dropped(headers)
+    host = xff = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "host":
+            host = value
+        elif lower == "x-forwarded-for":
+            xff = value if xff is None else f"{xff}, {value}"
+        elif lower not in drop and lower not in _REPLACED and not lower.startswith("proxy-"):
+            out.append((name, value))
+    return host, xff
 
 
 def response_headers(headers: Headers) -> Headers:

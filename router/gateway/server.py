@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from http import HTTPStatus
 from typing import cast
 
@@ -298,16 +298,22 @@ class HttpServerProtocol(asyncio.Protocol):
             framing = f"Content-Length: {response.length}\r\n"
         self._transport.write(encode_head(response.status, response.headers, framing, keep_alive))
         try:
-            async for chunk in response.stream:
-                if head_only or self._transport.is_closing():
-                    break
-                self._transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-                if self._drained is not None:
-                    await self._drained
+            if not head_only:
+                await self._copy_body(response.stream, chunked)
         finally:
             await response.stream.aclose()  # type: ignore[attr-defined]
         if chunked and not head_only and not self._transport.is_closing():
             self._transport.write(b"0\r\n\r\n")
+
+    async def _copy_body(self, stream: AsyncIterator[bytes], chunked: bool) -> None:
+        """Each chunk to the client (chunk-framed or not), waiting while it drains."""
+        assert self._transport is not None
+        async for chunk in stream:
+            if self._transport.is_closing():
+                return
+            self._transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            if self._drained is not None:
+                await self._drained
 
     # helpers
     def _declared_length(self) -> int | None:

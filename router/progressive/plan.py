@@ -74,11 +74,21 @@ class OptionMix:
 
 def check_option_mix(mix: OptionMix) -> None:
     """Refuse option combinations that contradict each other (exit 2)."""
+    _check_run_options(mix)
+    _check_tuning(mix)
+
+
+def _check_run_options(mix: OptionMix) -> None:
+    """--steps, --resume and --weight: at most one of them."""
     if mix.resume and mix.steps:
         raise UsageError("--resume continues the recorded run: do not give --steps with it")
     if mix.weight and (mix.steps or mix.resume):
         option = "--steps" if mix.steps else "--resume"
         raise UsageError(f"--weight and {option} exclude each other: the steps set the weights")
+
+
+def _check_tuning(mix: OptionMix) -> None:
+    """--interval, --max-failed-checks, --max-holds: only for a new progressive run."""
     if mix.tuning and mix.resume:
         raise UsageError(f"{mix.tuning[0]}: --resume uses the value recorded for the run")
     if mix.tuning and not mix.steps:
