@@ -2,11 +2,14 @@
 
 ``local_code`` packs the handler exactly as ``migrate build`` does (``router.build.code``)
 and extracts that zip into ``<cache>/code/<hash>/``: the worker's code directory holds
-the function's package and nothing else (not the project root). ``local_layer`` installs
-the function's lock for this interpreter (``router.build.layer``). The cache is the
-project's build cache, or ``$STRANGLER_LOCAL_CACHE`` (tests share one). Both are cached by
-content, so a project's functions share one layer and an unchanged function is never
-extracted twice; a code change gives a new directory (hence fresh environments).
+the function's package and nothing else (not the project root), read-only as Lambda's
+``/var/task`` is (files ``0o444``, directories ``0o555``; ``router.fsmodes``: when the
+gateway runs as root the modes are there but do not stop its workers' writes).
+``local_layer`` installs the function's lock for this interpreter
+(``router.build.layer``). The cache is the project's build cache, or
+``$STRANGLER_LOCAL_CACHE`` (tests share one). Both are cached by content, so a
+project's functions share one layer and an unchanged function is never extracted
+twice; a code change gives a new directory (hence fresh environments).
 This module must not start processes or call AWS.
 """
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 import compileall
 import io
 import os
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from router.build.layer import LayerBuilder
 from router.build.requirements import check_lock, requirements_for
 from router.build.service import cache_dir
 from router.fsio import write_error
+from router.fsmodes import is_read_only, make_read_only, remove_tree
 from router.manifest.model import Manifest, Route
 
 __all__ = [
@@ -69,22 +72,32 @@ def local_layer(manifest: Manifest, route: Route, project_root: Path) -> Path | 
 
 
 def local_code(root: Path, handler: str, cache: Path) -> tuple[Path, Package]:
-    """``handler``'s package (from ``root``) extracted under ``cache``; and the package."""
+    """``handler``'s package (from ``root``) extracted under ``cache``, read-only; and the
+    package."""
     package = build_package(root, handler)
     home = cache / "code" / package.sha256.replace("/", "_").replace("+", "-").rstrip("=")
     if not home.is_dir():
-        tmp = scratch_dir(home.parent, ".extract-")
-        try:
-            with zipfile.ZipFile(io.BytesIO(package.zip_bytes)) as archive:
-                archive.extractall(tmp)
-            compileall.compile_dir(tmp, quiet=2, workers=1)
-            os.rename(tmp, home)
-        except OSError as exc:
-            if not home.is_dir():  # else another process placed the same hash first
-                raise write_error(home, exc) from exc
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _extract(package, home)
+    elif not is_read_only(home):  # extracted before code directories were read-only
+        make_read_only(home)
     return home, package
+
+
+def _extract(package: Package, home: Path) -> None:
+    """Unzip, byte-compile and seal ``package`` in a scratch directory, then rename it
+    to ``home`` (same parent: a read-only directory may be renamed there)."""
+    tmp = scratch_dir(home.parent, ".extract-")
+    try:
+        with zipfile.ZipFile(io.BytesIO(package.zip_bytes)) as archive:
+            archive.extractall(tmp)
+        compileall.compile_dir(tmp, quiet=2, workers=1)
+        make_read_only(tmp)
+        os.rename(tmp, home)
+    except OSError as exc:
+        if not home.is_dir():  # else another process placed the same hash first
+            raise write_error(home, exc) from exc
+    finally:
+        remove_tree(tmp)
 
 
 def local_artifact(

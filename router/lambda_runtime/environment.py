@@ -1,8 +1,10 @@
 """One execution environment: a worker process, its Runtime API socket, one invoke at a time.
 
 ``start`` opens the environment's Runtime API socket, spawns the worker in its own
-process group with a private temp directory, and waits for its first ``next`` (init
-done: the handler's module is imported) or its ``init/error`` / exit. ``invoke`` hands
+process group with a private temp directory (its ``/tmp``: ``sandbox.private_tmp``,
+removed by ``kill``, which every end of an environment goes through), and waits for
+its first ``next`` (init done: the handler's module is imported) or its
+``init/error`` / exit. ``invoke`` hands
 one event to the waiting runtime and waits for its response, its error, the process's
 exit or the timeout. Memory: ``RLIMIT_AS`` would fail interpreters and native libraries
 that reserve large virtual ranges (glibc arenas, numpy), so the limit is on resident
@@ -21,18 +23,18 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from router.fsmodes import remove_tree
 from router.lambda_runtime.api import RuntimeApiProtocol, next_answer
 from router.lambda_runtime.sandbox import (
     FunctionSpec,
     log_stream_name,
+    private_tmp,
     worker_command,
     worker_env,
 )
@@ -87,9 +89,11 @@ class Environment:
         init_timeout_s: float = INIT_TIMEOUT_S,
         clock: Callable[[], float] = time.perf_counter,
         command: Callable[[FunctionSpec, Path], list[str]] = worker_command,
+        tmp_parent: Path | None = None,
     ) -> None:
         self.spec, self._runtime, self._poll_s, self._clock = spec, runtime, poll_s, clock
         self._command, self._init_timeout_s = command, init_timeout_s
+        self._tmp_parent = tmp_parent
         self.alive = False
         self.log_stream = log_stream_name()  # its CloudWatch Logs stream, as on Lambda
         self.init_ms = 0.0
@@ -110,14 +114,29 @@ class Environment:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def tmp(self) -> Path | None:
+        """The environment's private temp directory (its ``TMPDIR``) while it exists."""
+        return self._tmp
+
     async def start(self) -> None:
-        """Spawn the worker; return when its handler is loaded (or raise InitFailed)."""
+        """Spawn the worker; return when its handler is loaded (or raise InitFailed).
+
+        A start that fails in any way (spawn error, init error, cancellation) leaves
+        nothing behind: no process, no socket, no temp directory."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.kill()
+            raise
+
+    async def _start(self) -> None:
         loop = asyncio.get_running_loop()
         self._ready = loop.create_future()
         start = self._clock()
         self._server = await loop.create_server(lambda: RuntimeApiProtocol(self), "127.0.0.1", 0)
         port = self._server.sockets[0].getsockname()[1]
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"lambda-{self.spec.name}-"))
+        self._tmp = private_tmp(self.spec.name, self._tmp_parent)
         self._process = await asyncio.create_subprocess_exec(
             *self._command(self.spec, self._runtime),
             env=worker_env(
@@ -208,7 +227,9 @@ class Environment:
                 return Outcome("exit", error_type="Runtime.ExitError", max_memory_mb=peak)
 
     async def kill(self) -> None:
-        """SIGKILL the worker's process group, close its socket, remove its temp dir."""
+        """SIGKILL the worker's process group, close its socket, remove its temp dir
+        (every end goes through here: reaped, timed out, out of memory, crashed, init
+        failed, retired, shut down). Idempotent."""
         self.alive = False
         process, self._process = self._process, None
         if process is not None:
@@ -224,8 +245,9 @@ class Environment:
         if self._status_fd >= 0:
             os.close(self._status_fd)
             self._status_fd = -1
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        tmp, self._tmp = self._tmp, None
+        if tmp is not None:
+            remove_tree(tmp)  # whatever modes the handler gave its files
 
     # Channel: called by the Runtime API protocol
     def on_next(self, transport: asyncio.Transport) -> None:

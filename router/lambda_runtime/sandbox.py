@@ -5,11 +5,17 @@ top-level packages of what Lambda's Python runtime itself provides: AWS's runtim
 interface client and boto3, with their dependencies, found through their installed
 distribution metadata. Only those are exposed, never the rest of the gateway's
 site-packages. ``worker_env`` gives Lambda's standard variables ("Defined runtime
-environment variables" in the Lambda developer guide) plus the function's own, and a
-private ``TMPDIR``/``HOME``. Limits: Lambda's ``/tmp`` itself cannot be remapped without
-mount namespaces (only ``TMPDIR`` moves, which ``tempfile`` honours), and the code
-directory is not made read-only: workers run as the gateway's user, and root ignores
-file modes. This module must not start processes.
+environment variables" in the Lambda developer guide) plus the function's own.
+
+Each environment's ``/tmp``: ``private_tmp`` makes a fresh directory (mode ``0o700``)
+when the environment starts, given to the worker as ``TMPDIR``, ``TEMP``, ``TMP`` (what
+``tempfile`` honours) and ``HOME``; its owner removes it when the environment ends. So
+two environments of a function never see each other's files, and one warm environment
+keeps them from one invocation to the next, as on Lambda. Known difference: a handler
+writing to the literal path ``/tmp`` writes to the machine's ``/tmp``, shared by every
+environment (remapping it needs a mount namespace, hence privileges).
+The code directory is read-only by mode (``router.build.local``), which binds
+the workers unless the gateway runs as root. This module must not start processes.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import importlib.metadata as metadata
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -31,6 +38,7 @@ __all__ = [
     "RUNTIME_DISTRIBUTIONS",
     "FunctionSpec",
     "log_stream_name",
+    "private_tmp",
     "runtime_dir",
     "worker_command",
     "worker_env",
@@ -127,10 +135,17 @@ def log_stream_name(now: float | None = None) -> str:
     return f"{day}/[$LATEST]{uuid.uuid4().hex}"
 
 
+def private_tmp(function: str, parent: Path | None = None) -> Path:
+    """A new environment's own temp directory (mode ``0o700``), in ``parent`` (default:
+    the gateway's temp directory). Removing it is the environment's owner's job."""
+    return Path(tempfile.mkdtemp(prefix=f"lambda-{function}-", dir=parent))
+
+
 def worker_env(
     spec: FunctionSpec, api: str, tmp: Path, runtime: Path, log_stream: str
 ) -> dict[str, str]:
-    """Lambda's standard variables, then the function's own (which may not replace them)."""
+    """Lambda's standard variables, then the function's own (which may not replace them);
+    ``tmp`` (the environment's ``private_tmp``) as its temp and home directory."""
     env = dict(spec.environment)
     env.update(
         AWS_LAMBDA_RUNTIME_API=api,
@@ -150,6 +165,8 @@ def worker_env(
         LANG="en_US.UTF-8",
         PATH="/usr/local/bin:/usr/bin:/bin",
         TMPDIR=str(tmp),
+        TEMP=str(tmp),
+        TMP=str(tmp),
         HOME=str(tmp),
     )
     return env

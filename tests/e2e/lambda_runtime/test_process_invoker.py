@@ -272,3 +272,18 @@ def test_a_code_change_from_another_thread_starts_fresh_environments(runtime: Pa
     (first, second), h = run(runtime, body)
     assert first["pid"] != second["pid"] and [r.cold for r in h.records] == [True, True]
     assert not Path(f"/proc/{first['pid']}").exists()  # the retired idle worker is stopped
+
+
+def test_each_environment_has_its_own_tmp_kept_while_warm_removed_after(runtime: Path) -> None:
+    async def body(h: Harness) -> list[Any]:
+        both = [h.call("fn.tmp_files", {"write": name, "seconds": 1.0}) for name in "ab"]
+        first = await asyncio.gather(*both)  # two environments at once
+        again = await h.call("fn.tmp_files", {"write": "c"})  # one of them, warm
+        return [_json(r) for r in (*first, again)]
+
+    (a, b, c), _ = run(runtime, body, reserved_concurrency=2)
+    assert a["pid"] != b["pid"] and a["tmp"] != b["tmp"]
+    assert (a["files"], b["files"]) == (["a"], ["b"])  # neither sees the other's file
+    warm = a if c["pid"] == a["pid"] else b
+    assert c["tmp"] == warm["tmp"] and c["files"] == sorted([*warm["files"], "c"])
+    assert not Path(a["tmp"]).exists() and not Path(b["tmp"]).exists()  # gone at shutdown

@@ -58,3 +58,13 @@ def hog(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise ValueError("the handler failed")
+
+
+def tmp_files(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Write ``event["write"]`` into the temp directory, wait, list what is there."""
+    tmp = tempfile.gettempdir()
+    with tempfile.NamedTemporaryFile("w", prefix=event["write"], delete=False) as file:
+        file.write("x")
+    time.sleep(float(event.get("seconds", 0)))
+    files = sorted(name[: len(event["write"])] for name in os.listdir(tmp))
+    return {"statusCode": 200, "body": json.dumps({"tmp": tmp, "files": files, "pid": os.getpid()})}
