@@ -53,10 +53,6 @@ class ManifestWatcher:
         self._seen = self._signature(quiet=True)  # first: a later change is seen by poll
         return self._loader(self.path)
 
-    def read(self) -> Manifest:
-        """The manifest on disk now (raises on an invalid one), without marking it seen."""
-        return self._loader(self.path)
-
     def changed(self) -> bool:
         """Whether the file's signature differs from the last seen (one ``stat``)."""
         signature = self._signature()
