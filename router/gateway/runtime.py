@@ -117,8 +117,8 @@ def build_gateway(
 
 class FunctionPreparer:
     """Before a new snapshot is served (``SnapshotReloader``'s ``before_swap``): the
-    artifacts of its functions, built off the loop from the few routes the reload helper
-    sent (``PackedSnapshot.invocable``), never from the manifest parsed again; nothing
+    artifacts of its functions, built off the loop from the few routes the reload's build
+    process sent (``PackedSnapshot.invocable``), never from the manifest parsed again; nothing
     to do when those routes are the ones last prepared (same ``invocable_key``)."""
 
     def __init__(
