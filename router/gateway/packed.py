@@ -6,7 +6,10 @@ tuples of strings and numbers, pickled in chunks of ``CHUNK_ROWS``. Unpickling s
 chunk is a short C call and rebuilding its targets a few microseconds a route, so the
 event loop installs a 5,000-route snapshot with ``SnapshotInstaller.step`` in slices of
 about ``SLICE_S`` seconds, serving requests between them; nothing of the manifest
-(pydantic, YAML) is ever unpickled on the loop.
+(pydantic, YAML) is ever unpickled on the loop. The snapshot also carries the few
+routes that name a function to invoke (``invocable_manifest``, pickled, with a digest):
+the isolated workers' artifacts are prepared from them, off the loop, so the gateway
+never parses the manifest again on a reload.
 
 This module must not do I/O, start processes or touch the event loop.
 """
@@ -25,6 +28,8 @@ from router.gateway.snapshot import (
     ShadowSpec,
     Snapshot,
     UpstreamPart,
+    invocable_key,
+    invocable_manifest,
     legacy_base,
     named_functions,
     route_targets,
@@ -55,6 +60,13 @@ class PackedSnapshot:
     functions: frozenset[str]
     revision: int
     chunks: tuple[bytes, ...]  # each a pickled tuple of at most CHUNK_ROWS rows
+    invocable: bytes = b""  # the pickled ``invocable_manifest`` (see ``invocable_model``)
+    invocable_key: str = ""  # its ``invocable_key``: unchanged functions, nothing to prepare
+
+    def invocable_model(self) -> Manifest:
+        """The manifest's routes with a function to invoke (unpickle it off the loop)."""
+        model: Manifest = pickle.loads(self.invocable)
+        return model
 
 
 def pack(manifest: Manifest, *, legacy_url: str | None = None) -> PackedSnapshot:
@@ -66,7 +78,10 @@ def pack(manifest: Manifest, *, legacy_url: str | None = None) -> PackedSnapshot
     )
     legacy = legacy_base(legacy_url or manifest.legacy.url)
     api, named = ApiInfo.from_manifest(manifest), named_functions(manifest)
-    return PackedSnapshot(legacy, api, named, manifest.revision, chunks)
+    invocable = invocable_manifest(manifest)
+    model = pickle.dumps(invocable, protocol=pickle.HIGHEST_PROTOCOL)
+    key = invocable_key(invocable)
+    return PackedSnapshot(legacy, api, named, manifest.revision, chunks, model, key)
 
 
 def _row(method: str, path: str, t: RouteTarget) -> _Row:

@@ -70,7 +70,7 @@ class SnapshotReloader:
         pause: Callable[[], Awaitable[None]] = _next_tick,
         installer: Callable[[PackedSnapshot], SnapshotInstaller] = SnapshotInstaller,
         collector: Callable[[], AbstractAsyncContextManager[None]] | None = None,
-        before_swap: Callable[[], Awaitable[None]] | None = None,
+        before_swap: Callable[[PackedSnapshot], Awaitable[None]] | None = None,
     ) -> None:
         self.watcher, self._builder, self._swap, self._pause = watcher, builder, swap, pause
         self._installer = installer
@@ -95,7 +95,7 @@ class SnapshotReloader:
         try:
             packed = await self._builder.build(self.watcher.path)
             if self._before_swap is not None:
-                await self._before_swap()
+                await self._before_swap(packed)
             async with self._collector():
                 retired = self._swap(await self._install(packed))
         except (StranglerError, ValueError) as exc:

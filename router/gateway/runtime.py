@@ -22,7 +22,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +31,14 @@ from router.gateway.builder import SnapshotBuilder
 from router.gateway.core import LocalGateway
 from router.gateway.lambda_ import HandlerRegistry, Invoker, LambdaInvoker
 from router.gateway.limits import DEFAULT_LIMITS, Limits, raise_fd_limit
+from router.gateway.packed import PackedSnapshot
 from router.gateway.proxy import LegacyProxy, UpstreamTransport
 from router.gateway.records import NullSink, Sink
 from router.gateway.reload import POLL_INTERVAL_S, ManifestWatcher
 from router.gateway.reloader import SnapshotReloader
 from router.gateway.server import HttpServerProtocol
 from router.gateway.shadow import ShadowTap, max_rate_from_env
-from router.gateway.snapshot import build_snapshot
+from router.gateway.snapshot import build_snapshot, invocable_key, invocable_manifest
 from router.gateway.upstream import UpstreamPool
 from router.lambda_runtime.artifacts import DEFAULT_PASS_ENV, pass_through
 from router.manifest.model import Manifest
@@ -46,6 +47,7 @@ from router.shadow.writer import ResultsWriter
 
 __all__ = [
     "DEFAULT_THREADS",
+    "FunctionPreparer",
     "GatewayServer",
     "ServeOptions",
     "build_gateway",
@@ -96,7 +98,7 @@ def build_gateway(
     executor = ThreadPoolExecutor(options.threads, thread_name_prefix="lambda")
     registry = HandlerRegistry(options.manifest.resolve().parent)
     invoker, prepare = _invoker(options, registry, executor)
-    prepare(manifest)  # the functions' artifacts first: a new route finds its spec
+    prepare(invocable_manifest(manifest))  # the artifacts first: a new route finds its spec
     upstream = transport or UpstreamPool(half_close=options.half_close)
     proxy = LegacyProxy(upstream)
     gateway = LocalGateway(
@@ -108,21 +110,32 @@ def build_gateway(
         shadow=_shadow_tap(options, proxy, invoker),
     )
     builder = SnapshotBuilder(legacy_url=options.legacy_url)
-    before = None if options.in_process else _preparer(watcher, prepare, executor)
+    before = None if options.in_process else FunctionPreparer(prepare, executor, manifest)
     reloader = SnapshotReloader(watcher, builder, gateway.swap, before_swap=before)
     return gateway, reloader, executor
 
 
-def _preparer(
-    watcher: ManifestWatcher, prepare: Callable[[Manifest], None], executor: Executor
-) -> Callable[[], Awaitable[None]]:
-    """Off the loop: load the manifest on disk and build its functions' artifacts."""
+class FunctionPreparer:
+    """Before a new snapshot is served (``SnapshotReloader``'s ``before_swap``): the
+    artifacts of its functions, built off the loop from the few routes the reload's build
+    process sent (``PackedSnapshot.invocable``), never from the manifest parsed again; nothing
+    to do when those routes are the ones last prepared (same ``invocable_key``)."""
 
-    async def before_swap() -> None:
+    def __init__(
+        self, prepare: Callable[[Manifest], None], executor: Executor, prepared: Manifest
+    ) -> None:
+        self._prepare, self._executor = prepare, executor
+        self._key = invocable_key(invocable_manifest(prepared))
+
+    async def __call__(self, packed: PackedSnapshot) -> None:
+        if packed.invocable_key == self._key:
+            return
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(executor, lambda: prepare(watcher.read()))
+        await loop.run_in_executor(self._executor, self._prepare_packed, packed)
+        self._key = packed.invocable_key
 
-    return before_swap
+    def _prepare_packed(self, packed: PackedSnapshot) -> None:
+        self._prepare(packed.invocable_model())
 
 
 def _invoker(

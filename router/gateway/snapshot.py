@@ -12,6 +12,7 @@ builds it in a helper process and sends it over in a compact form
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ __all__ = [
     "Snapshot",
     "UpstreamPart",
     "build_snapshot",
+    "invocable_key",
+    "invocable_manifest",
     "named_functions",
     "route_targets",
 ]
@@ -148,6 +151,24 @@ def named_functions(manifest: Manifest) -> frozenset[str]:
     named = {r.function for r in manifest.routes if r.function}
     named.update(r.shadow.function for r in manifest.routes if r.shadow)
     return frozenset(named)
+
+
+def invocable_manifest(manifest: Manifest) -> Manifest:
+    """``manifest`` with only the active routes whose function the gateway may invoke (a
+    Lambda route's, a shadow run's candidate): all the isolated workers' artifacts are
+    prepared from, a few routes where the whole manifest has thousands."""
+    routes = [r for r in manifest.routes if r.status == "active" and _invokes(r)]
+    return manifest.model_copy(update={"routes": routes})
+
+
+def invocable_key(invocable: Manifest) -> str:
+    """A digest of an ``invocable_manifest`` but its revision: equal keys, same artifacts."""
+    text = invocable.model_dump_json(exclude={"revision"})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _invokes(route: Route) -> bool:
+    return (route.target == "lambda" and route.function is not None) or route.shadow is not None
 
 
 def _no_uri(_route: Route) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from router.aws.session import AwsContext
 from router.aws.state_s3 import Encryption, StateBucket
-from router.manifest.store import ManifestStore, load_manifest
+from router.manifest.store import LoadedManifest, ManifestStore, load_manifest
 from router.state.backend import S3Backend
 from router.state.location import StateLocation, state_setting
 from router.state.store import BackendStore
@@ -24,8 +24,15 @@ DEFAULT_REGION = "us-east-1"
 
 def location_for(manifest_path: Path, env: Mapping[str, str]) -> StateLocation | None:
     """The S3 location from ``MIGRATE_STATE`` or the local manifest (None: local files)."""
-    local_state = load_manifest(manifest_path).model.state if manifest_path.exists() else None
-    return state_setting(env, local_state)
+    return _location(manifest_path, env)[0]
+
+
+def _location(
+    manifest_path: Path, env: Mapping[str, str]
+) -> tuple[StateLocation | None, LoadedManifest | None]:
+    """The location, and the local manifest read to find it (None: no file)."""
+    loaded = load_manifest(manifest_path) if manifest_path.exists() else None
+    return state_setting(env, loaded.model.state if loaded else None), loaded
 
 
 def open_backend(location: StateLocation, aws: AwsContext | None = None) -> S3Backend:
@@ -63,7 +70,7 @@ def open_store(
     aws: AwsContext | None = None,
 ) -> ManifestStore:
     """Today's ``ManifestStore`` on local files, or a ``BackendStore`` on S3."""
-    location = location_for(manifest_path, env)
-    if location is None:
-        return ManifestStore(manifest_path, lock_timeout=lock_timeout)
+    location, loaded = _location(manifest_path, env)
+    if location is None:  # the store's first read is the manifest read here
+        return ManifestStore(manifest_path, lock_timeout=lock_timeout, loaded=loaded)
     return BackendStore(manifest_path, open_backend(location, aws), lock_timeout=lock_timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
+from typing import Any
 
 from router.gateway.packed import CHUNK_ROWS, SnapshotInstaller, pack
 from router.gateway.snapshot import Snapshot, build_snapshot
@@ -16,15 +17,19 @@ PROBES = [("GET", "/items/"), ("GET", "/users/7"), ("POST", "/users/7"), ("GET",
           ("DELETE", "/x/y"), ("GET", "/"), ("GET", "/g3"), ("PUT", "/g3")]  # fmt: skip
 
 
-def manifest() -> Manifest:
-    routes = [
+def routes() -> list[dict[str, Any]]:
+    return [
         route("GET", "/items", trailing_slash=True),
         lam("GET", "/users/{id}", weight=30, timeout=5, memory=512),
         route("POST", "/users/{id}", shadow=SHADOW),
         route("GET", "/files/{rest+}"),
         *(lam("GET", f"/g{i}") for i in range(3 * CHUNK_ROWS)),
     ]
-    return manifest_of(*routes, revision=9)
+
+
+def manifest() -> Manifest:
+    built: Manifest = manifest_of(*routes(), revision=9)
+    return built
 
 
 def installed(snapshot_steps: Iterator[Snapshot | None]) -> tuple[Snapshot, int]:
@@ -66,3 +71,11 @@ def test_a_retired_table_is_dismantled_in_batches() -> None:
     table = build_snapshot(manifest()).table
     batches = sum(1 for _ in table.dismantle(batch=10))
     assert batches > 10 and len(table) == 0 and table.match("GET", "/g3") is None
+
+
+def test_the_packed_snapshot_carries_only_the_active_routes_with_a_function() -> None:
+    vanished = lam("GET", "/old", status="vanished")
+    packed = pickle.loads(pickle.dumps(pack(manifest_of(*routes(), vanished))))
+    ids = [r.id for r in packed.invocable_model().routes]
+    assert ids[:2] == ["get-users-id", "post-users-id"] and len(ids) == 2 + 3 * CHUNK_ROWS
+    assert packed.invocable_key == pack(manifest()).invocable_key  # revision aside

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,8 +17,9 @@ from router.gateway.messages import GatewayRequest
 from router.gateway.packed import PackedSnapshot, SnapshotInstaller, pack
 from router.gateway.reload import ManifestWatcher
 from router.gateway.reloader import SnapshotReloader
+from router.gateway.runtime import FunctionPreparer
 from router.manifest.model import Manifest
-from tests.helpers.gateway import Rig, header, lam, manifest_of
+from tests.helpers.gateway import H, Rig, header, lam, manifest_of
 from tests.helpers.manifests import route
 
 
@@ -193,9 +195,29 @@ def test_before_swap_runs_after_the_build_and_before_the_new_routes_serve(
     fake = FakeFile(manifest_of(lam("GET", "/a"), revision=2))
     old, seen = r.gateway.snapshot.revision, []
 
-    async def before_swap() -> None:  # e.g. isolated workers' artifacts for the new functions
-        seen.append(r.gateway.snapshot.revision)
+    async def before_swap(packed: PackedSnapshot) -> None:  # e.g. isolated workers' artifacts
+        seen.append((r.gateway.snapshot.revision, packed.revision))
 
     assert asyncio.run(reloader_for(r, fake, before_swap=before_swap).reload())
-    assert old != 2 and seen == [old]  # the old routes were still serving
+    assert old != 2 and seen == [(old, 2)]  # the old routes were still serving
     assert r.gateway.snapshot.revision == 2
+
+
+def test_a_new_lambda_route_has_its_function_prepared_before_it_serves(
+    rig: Callable[..., Rig],
+) -> None:
+    """The artifacts come from the routes the build sent: the manifest is read once."""
+    r = rig(route("GET", "/a"))
+    fake = FakeFile(manifest_of(route("GET", "/a"), lam("GET", "/b", "other"), revision=2))
+    prepared: list[tuple[list[str | None], str]] = []
+
+    def prepare(manifest: Manifest) -> None:
+        target = header(r.call("GET", "/b"), "X-Migrate-Target")[0]
+        prepared.append(([route.function for route in manifest.routes], target))
+
+    with ThreadPoolExecutor(1) as executor:
+        preparer = FunctionPreparer(prepare, executor, manifest_of(route("GET", "/a")))
+        assert asyncio.run(reloader_for(r, fake, before_swap=preparer).reload())
+    assert prepared == [([f"{H}.other"], "legacy")]  # only the function route, before the swap
+    assert header(r.call("GET", "/b"), "X-Migrate-Target") == ["lambda"]
+    assert fake.loads == 1  # the build's: no second parse for the artifacts
