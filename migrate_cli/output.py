@@ -41,7 +41,8 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
 # emoji off: ":name:" in a route, reason or file name must print as typed.
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
-err_console = Console(stderr=True, highlight=False, emoji=False)
+# Errors to a log or a pipe stay one line each (a path is never folded mid-name).
+err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=not sys.stderr.isatty())
 
 P = ParamSpec("P")
 R = TypeVar("R")
