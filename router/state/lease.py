@@ -7,6 +7,7 @@ holder is ``LeaseHeld``. ``hold`` renews it (``IfMatch`` on the ETag it wrote) e
 third of its time to live from a thread while the operation lives, and releases it
 (expiry now) when it ends; a killed holder stops renewing, so the lease expires.
 ``break_`` ends a lease whatever its state (recorded in the history by the caller).
+``MIGRATE_LEASE_TTL`` (seconds) sets the time to live (``lease_ttl``; 60 s without it).
 Clocks and waits are injected. This module must not decide which operations need one.
 """
 
@@ -17,21 +18,39 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from router.aws.state_s3 import StateBucket
-from router.errors import LeaseHeld, StateConflict, StateError
+from router.errors import LeaseHeld, StateBackendError, StateConflict, StateError
 from router.history import current_user
 from router.state.location import StateLocation
 
-__all__ = ["DEFAULT_TTL", "Lease", "LeaseKeeper"]
+__all__ = ["DEFAULT_TTL", "LEASE_TTL_ENV", "Lease", "LeaseKeeper", "lease_ttl"]
 
 DEFAULT_TTL = 60.0  # seconds a lease lives without renewal
+LEASE_TTL_ENV = "MIGRATE_LEASE_TTL"
 LEASES = "leases/"
 Wait = Callable[[threading.Event, float], bool]  # Event.wait: True once stopped
+
+
+def lease_ttl(env: Mapping[str, str]) -> float:
+    """The leases' time to live from ``MIGRATE_LEASE_TTL``; exit 2 unless a positive number."""
+    value = env.get(LEASE_TTL_ENV, "").strip()
+    if not value:
+        return DEFAULT_TTL
+    try:
+        ttl = float(value)
+    except ValueError:
+        ttl = 0.0
+    if not 0 < ttl < float("inf"):
+        raise StateBackendError(
+            f"{LEASE_TTL_ENV}: {value!r} is not a time to live",
+            hint="give the seconds a lease lives without renewal, e.g. 60",
+        )
+    return ttl
 
 
 @dataclass(frozen=True)

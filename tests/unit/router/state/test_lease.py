@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from router.errors import LeaseHeld
+from router.errors import LeaseHeld, StateBackendError
 from router.state import S3Backend
-from router.state.lease import LeaseKeeper
+from router.state.lease import DEFAULT_TTL, LeaseKeeper, lease_ttl
 
 
 class Clock:
@@ -73,3 +73,11 @@ def test_break_ends_a_live_lease(backend: S3Backend) -> None:
     broken = _keeper(backend, clock).break_("state")
     assert broken.operation == "apply"
     _keeper(backend, clock).acquire("state", "resumed run")
+
+
+def test_the_time_to_live_comes_from_the_environment() -> None:
+    assert lease_ttl({}) == DEFAULT_TTL
+    assert lease_ttl({"MIGRATE_LEASE_TTL": "2.5"}) == 2.5
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(StateBackendError, match="MIGRATE_LEASE_TTL"):
+            lease_ttl({"MIGRATE_LEASE_TTL": bad})
