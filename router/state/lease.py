@@ -4,8 +4,10 @@ A lease is the object ``PREFIX/leases/<name>.json`` (holder, host, pid, operatio
 start, expiry). It is taken by a conditional write: ``IfNoneMatch: *`` when there is
 none, ``IfMatch`` on the ETag of an expired or released one; a live lease of another
 holder is ``LeaseHeld``. ``hold`` renews it (``IfMatch`` on the ETag it wrote) every
-third of its time to live from a thread while the operation lives, and releases it
-(expiry now) when it ends; a killed holder stops renewing, so the lease expires.
+third of its time to live from a thread while the operation lives (a failed renewal
+is retried at the next third; a lease broken or taken over meanwhile is left to its
+new holder), and releases it (expiry now) when it ends; a killed holder stops
+renewing, so the lease expires.
 ``break_`` ends a lease whatever its state (recorded in the history by the caller).
 ``MIGRATE_LEASE_TTL`` (seconds) sets the time to live (``lease_ttl``; 60 s without it).
 Clocks and waits are injected. This module must not decide which operations need one.
@@ -24,7 +26,13 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from router.aws.state_s3 import StateBucket
-from router.errors import LeaseHeld, StateBackendError, StateConflict, StateError
+from router.errors import (
+    LeaseHeld,
+    StateBackendError,
+    StateConflict,
+    StateError,
+    StranglerError,
+)
 from router.history import current_user
 from router.state.location import StateLocation
 
@@ -124,12 +132,18 @@ class LeaseKeeper:
     def hold(self, name: str, operation: str, *, wait: Wait | None = None) -> Iterator[Lease]:
         """The lease for the block's duration, renewed from a thread every ttl / 3."""
         held = [self.acquire(name, operation)]
-        stop = threading.Event()
+        stop, lost = threading.Event(), threading.Event()
         pause = wait or (lambda event, seconds: event.wait(seconds))
 
         def renew() -> None:
             while not pause(stop, self.ttl / 3):
-                held[0] = self.renew(held[0])
+                try:
+                    held[0] = self.renew(held[0])
+                except (StateConflict, LeaseHeld):
+                    lost.set()  # broken or taken over: it is no longer ours to renew
+                    return
+                except StranglerError:
+                    continue  # unreachable for a moment: retried at the next third
 
         thread = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
         thread.start()
@@ -138,7 +152,8 @@ class LeaseKeeper:
         finally:
             stop.set()
             thread.join()
-            self.release(held[0])
+            if not lost.is_set():  # never overwrite the lease of whoever took it over
+                self.release(held[0])
 
     def _key(self, name: str) -> str:
         return self.location.key(f"{LEASES}{name}.json")

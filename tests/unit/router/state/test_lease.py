@@ -81,3 +81,22 @@ def test_the_time_to_live_comes_from_the_environment() -> None:
     for bad in ("0", "-1", "soon", "inf", "nan"):
         with pytest.raises(StateBackendError, match="MIGRATE_LEASE_TTL"):
             lease_ttl({"MIGRATE_LEASE_TTL": bad})
+
+
+def test_a_lease_taken_over_meanwhile_is_left_to_its_new_holder(backend: S3Backend) -> None:
+    clock = Clock()
+    keeper, tick, ticked = _keeper(backend, clock), threading.Event(), threading.Event()
+
+    def wait(stop: threading.Event, seconds: float) -> bool:
+        if ticked.is_set():
+            return stop.wait(10)
+        tick.wait(10)  # one renewal, once the lease was broken and taken over
+        ticked.set()
+        return False
+
+    with keeper.hold("state", "apply", wait=wait):
+        _keeper(backend, clock).break_("state")
+        _keeper(backend, clock).acquire("state", "other")
+        tick.set()
+    [lease] = keeper.leases()
+    assert (lease.operation, lease.alive(clock.now)) == ("other", True)
