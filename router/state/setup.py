@@ -75,6 +75,4 @@ def open_store(
     if location is None:  # the store's first read is the manifest read here
         return ManifestStore(manifest_path, lock_timeout=lock_timeout, loaded=loaded)
     backend = open_backend(location, aws)
-    return BackendStore(
-        manifest_path, backend, lock_timeout=lock_timeout, lease_ttl=lease_ttl(env)
-    )
+    return BackendStore(manifest_path, backend, lock_timeout=lock_timeout, lease_ttl=lease_ttl(env))
