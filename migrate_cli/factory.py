@@ -98,10 +98,10 @@ class Factory:
         return location
 
     def lease_keeper(self) -> LeaseKeeper:
-        from router.state.lease import LeaseKeeper
+        from router.state.lease import LeaseKeeper, lease_ttl
 
         backend = self.state_backend()
-        return LeaseKeeper(backend.bucket, backend.location)
+        return LeaseKeeper(backend.bucket, backend.location, ttl=lease_ttl(os.environ))
 
     def break_lease(self, name: str, reason: str) -> Lease:
         """End the lease ``name`` and record the break in the backend's history."""

@@ -221,14 +221,15 @@ def promote(
 
 
 def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
-    from router.progressive.session import prepare, run
+    from router.progressive.session import held, prepare, run
 
     services = factory.progressive_services()
-    prepared = prepare(options, services)
-    if prepared.plan.apply:
-        _confirm_run(prepared.plan, yes)
-    with _observer(as_json) as observer:
-        report = run(prepared, options, services, observer)
+    with held(options, services):  # read the resume point only once the run is ours
+        prepared = prepare(options, services)
+        if prepared.plan.apply:
+            _confirm_run(prepared.plan, yes)
+        with _observer(as_json) as observer:
+            report = run(prepared, options, services, observer)
     _show_progressive(report, factory.manifest_path, as_json)
 
 

@@ -288,6 +288,11 @@ class ManifestStore:
         finally:
             self._lock.release()
 
+    def held(self, name: str, operation: str) -> contextlib.AbstractContextManager[object]:
+        """A long operation's lease for a block: nothing to hold in local files (a state
+        backend's store holds one, see ``router.state.store``)."""
+        return contextlib.nullcontext()
+
     @contextmanager
     def edit(self) -> Iterator[Manifest]:
         """Lock, load, yield a copy to change, validate, bump revision, commit.

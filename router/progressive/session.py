@@ -1,5 +1,9 @@
 """One ``promote --steps``/``--resume`` invocation: options in, a runner ready to go.
 
+``held`` is the run's lease (``progressive-<route id>`` on an S3 state backend,
+nothing in local files): the caller holds it around ``prepare`` and ``run``, so a
+second run or ``--resume`` of the route is refused, naming the holder, while the
+first lives, and takes over once a killed holder's lease expired.
 ``prepare`` validates the options, resolves the route, and reads the resume point
 from history (``--resume``) or builds a new plan (``--steps``); ``run`` wires the
 collaborators ``Services`` carries (built lazily; the CLI's factory makes them,
@@ -11,6 +15,7 @@ command-line text, print, or pick a clock, a sleep or a checker itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 from router.deploy.service import DeployService
@@ -23,7 +28,7 @@ from router.progressive.plan import ProgressivePlan, plan_from_options, with_con
 from router.progressive.runner import Clock, ProgressiveRunner, Sleep
 from router.routes import RouteService, resolve_route
 
-__all__ = ["Prepared", "RunOptions", "Services", "prepare", "run"]
+__all__ = ["Prepared", "RunOptions", "Services", "held", "lease_name", "prepare", "run"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,17 @@ class Services:
 class Prepared:
     plan: ProgressivePlan
     point: ResumePoint | None  # set when resuming
+
+
+def lease_name(route_id: str) -> str:
+    return f"progressive-{route_id}"
+
+
+def held(options: RunOptions, services: Services) -> AbstractContextManager[object]:
+    """The route's progressive lease, for the whole run (``LeaseHeld`` while another
+    live run holds it)."""
+    route_id = _route_id(options, services)
+    return services.store.held(lease_name(route_id), f"progressive promotion of {route_id}")
 
 
 def prepare(options: RunOptions, services: Services) -> Prepared:

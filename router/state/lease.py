@@ -4,9 +4,12 @@ A lease is the object ``PREFIX/leases/<name>.json`` (holder, host, pid, operatio
 start, expiry). It is taken by a conditional write: ``IfNoneMatch: *`` when there is
 none, ``IfMatch`` on the ETag of an expired or released one; a live lease of another
 holder is ``LeaseHeld``. ``hold`` renews it (``IfMatch`` on the ETag it wrote) every
-third of its time to live from a thread while the operation lives, and releases it
-(expiry now) when it ends; a killed holder stops renewing, so the lease expires.
+third of its time to live from a thread while the operation lives (a failed renewal
+is retried at the next third; a lease broken or taken over meanwhile is left to its
+new holder), and releases it (expiry now) when it ends; a killed holder stops
+renewing, so the lease expires.
 ``break_`` ends a lease whatever its state (recorded in the history by the caller).
+``MIGRATE_LEASE_TTL`` (seconds) sets the time to live (``lease_ttl``; 60 s without it).
 Clocks and waits are injected. This module must not decide which operations need one.
 """
 
@@ -17,21 +20,45 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from router.aws.state_s3 import StateBucket
-from router.errors import LeaseHeld, StateConflict, StateError
+from router.errors import (
+    LeaseHeld,
+    StateBackendError,
+    StateConflict,
+    StateError,
+    StranglerError,
+)
 from router.history import current_user
 from router.state.location import StateLocation
 
-__all__ = ["DEFAULT_TTL", "Lease", "LeaseKeeper"]
+__all__ = ["DEFAULT_TTL", "LEASE_TTL_ENV", "Lease", "LeaseKeeper", "lease_ttl"]
 
 DEFAULT_TTL = 60.0  # seconds a lease lives without renewal
+LEASE_TTL_ENV = "MIGRATE_LEASE_TTL"
 LEASES = "leases/"
 Wait = Callable[[threading.Event, float], bool]  # Event.wait: True once stopped
+
+
+def lease_ttl(env: Mapping[str, str]) -> float:
+    """The leases' time to live from ``MIGRATE_LEASE_TTL``; exit 2 unless a positive number."""
+    value = env.get(LEASE_TTL_ENV, "").strip()
+    if not value:
+        return DEFAULT_TTL
+    try:
+        ttl = float(value)
+    except ValueError:
+        ttl = 0.0
+    if not 0 < ttl < float("inf"):
+        raise StateBackendError(
+            f"{LEASE_TTL_ENV}: {value!r} is not a time to live",
+            hint="give the seconds a lease lives without renewal, e.g. 60",
+        )
+    return ttl
 
 
 @dataclass(frozen=True)
@@ -105,12 +132,18 @@ class LeaseKeeper:
     def hold(self, name: str, operation: str, *, wait: Wait | None = None) -> Iterator[Lease]:
         """The lease for the block's duration, renewed from a thread every ttl / 3."""
         held = [self.acquire(name, operation)]
-        stop = threading.Event()
+        stop, lost = threading.Event(), threading.Event()
         pause = wait or (lambda event, seconds: event.wait(seconds))
 
         def renew() -> None:
             while not pause(stop, self.ttl / 3):
-                held[0] = self.renew(held[0])
+                try:
+                    held[0] = self.renew(held[0])
+                except (StateConflict, LeaseHeld):
+                    lost.set()  # broken or taken over: it is no longer ours to renew
+                    return
+                except StranglerError:
+                    continue  # unreachable for a moment: retried at the next third
 
         thread = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
         thread.start()
@@ -119,7 +152,8 @@ class LeaseKeeper:
         finally:
             stop.set()
             thread.join()
-            self.release(held[0])
+            if not lost.is_set():  # never overwrite the lease of whoever took it over
+                self.release(held[0])
 
     def _key(self, name: str) -> str:
         return self.location.key(f"{LEASES}{name}.json")

@@ -14,6 +14,7 @@ from router.aws.session import AwsContext
 from router.aws.state_s3 import Encryption, StateBucket
 from router.manifest.store import LoadedManifest, ManifestStore, load_manifest
 from router.state.backend import S3Backend
+from router.state.lease import lease_ttl
 from router.state.location import StateLocation, state_setting
 from router.state.store import BackendStore
 
@@ -73,4 +74,5 @@ def open_store(
     location, loaded = _location(manifest_path, env)
     if location is None:  # the store's first read is the manifest read here
         return ManifestStore(manifest_path, lock_timeout=lock_timeout, loaded=loaded)
-    return BackendStore(manifest_path, open_backend(location, aws), lock_timeout=lock_timeout)
+    backend = open_backend(location, aws)
+    return BackendStore(manifest_path, backend, lock_timeout=lock_timeout, lease_ttl=lease_ttl(env))

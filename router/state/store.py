@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -27,7 +27,7 @@ from router.history import HistoryEntry, HistoryLog
 from router.manifest.model import Manifest
 from router.manifest.store import LoadedManifest, ManifestStore, dump_manifest, parse_manifest
 from router.state.backend import Head, S3Backend
-from router.state.lease import LeaseKeeper
+from router.state.lease import DEFAULT_TTL, Lease, LeaseKeeper
 
 __all__ = ["BackendHistory", "BackendStore"]
 
@@ -75,6 +75,7 @@ class BackendStore(ManifestStore):
         sleep: Sleep = time.sleep,
         jitter: Callable[[], float] = random.random,
         lock_timeout: float = 30.0,
+        lease_ttl: float = DEFAULT_TTL,
     ) -> None:
         super().__init__(path, lock_timeout=lock_timeout)
         self.backend = backend
@@ -83,7 +84,7 @@ class BackendStore(ManifestStore):
         self._jitter = jitter
         self._base: Head | None = None
         self._fresh: Head | None = None  # the head read after a lost race
-        self.leases = LeaseKeeper(backend.bucket, backend.location)
+        self.leases = LeaseKeeper(backend.bucket, backend.location, ttl=lease_ttl)
         self._depth = 0  # nesting of ``locked``
 
     @property
@@ -141,6 +142,11 @@ class BackendStore(ManifestStore):
                 yield
             finally:
                 self._depth = 0
+
+    def held(self, name: str, operation: str) -> AbstractContextManager[Lease]:
+        """The lease ``name`` for a long operation (a progressive run): renewed while the
+        block runs, released when it ends; ``LeaseHeld`` while another live holder has it."""
+        return self.leases.hold(name, operation)
 
     def create(self, model: Manifest) -> None:
         """The first revision on the backend (refused if it holds one already)."""

@@ -4,6 +4,8 @@ Each server binds port 0 and names the port it got (``router.local``), so no oth
 process can take a port between a pick and the bind.
 
 * ``moto_server`` (session): a ``python -m moto.server``; yields its endpoint URL.
+* ``serial_moto`` (module): one that serves a request at a time, for S3's conditional
+  writes (``start_moto(serial=True)``); yields its endpoint URL.
 * ``moto_ctx``: an ``AwsContext`` on that server with dummy credentials, after
   resetting moto so each test starts empty. No environment variable is changed.
 * ``legacy_server`` (session): the monolith under gunicorn on a fresh, seeded SQLite
@@ -65,6 +67,15 @@ def shared_local_cache() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     proc = start_moto(0)
+    try:
+        yield proc.ready_url.removesuffix("/moto-api/")
+    finally:
+        proc.stop()
+
+
+@pytest.fixture(scope="module")
+def serial_moto() -> Iterator[str]:
+    proc = start_moto(0, serial=True)
     try:
         yield proc.ready_url.removesuffix("/moto-api/")
     finally:

@@ -2,7 +2,7 @@
 
 The moto server serves one request at a time (``start_moto(serial=True)``): moto's
 threaded server checks a conditional write's ETag and then writes in two steps, where
-S3 does both atomically.
+S3 does both atomically (``serial_moto`` in conftest.py).
 
 * 20 operator processes, each walking its own route through 10 promotes and
   rollbacks: the revision moves by exactly 200, the history holds 200 entries, one
@@ -18,14 +18,13 @@ import itertools
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from router.local import child_env, local_aws_env, start_moto
+from router.local import child_env, local_aws_env
 from tests.helpers.e2e import REGION, moto_client, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
@@ -35,15 +34,6 @@ STATE = f"s3://{BUCKET}/shop"
 HANDLER = "migrated_functions.users.get_user"
 OPERATORS = 20
 WALKS = ("p10,p20,r,p30,r,p50,p60,r,p70,p80", "p10,r,p20,p30,r,p40,r,p50,p60,r")
-
-
-@pytest.fixture(scope="module")
-def serial_moto() -> Iterator[str]:
-    proc = start_moto(0, serial=True)
-    try:
-        yield proc.ready_url.removesuffix("/moto-api/")
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

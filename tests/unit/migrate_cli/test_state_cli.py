@@ -1,17 +1,15 @@
-"""``migrate state push|pull|status|policy`` and the route commands on an S3 backend (moto)."""
+"""``migrate state push|pull|status|policy`` and the route commands on an S3 backend (moto;
+``s3_env`` in conftest.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 from typer.testing import Result
 
-from router.state.setup import forget_clients
 from tests.helpers.cli import Project
 
 STATE = "s3://team-state/shop"
@@ -21,25 +19,6 @@ def _s3() -> object:
     return boto3.client(
         "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="t"
     )
-
-
-@pytest.fixture
-def s3_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("MIGRATE_STATE", STATE)
-    forget_clients()
-    with mock_aws():
-        client = _s3()
-        client.create_bucket(Bucket="team-state")  # type: ignore[attr-defined]
-        client.put_bucket_versioning(  # type: ignore[attr-defined]
-            Bucket="team-state", VersioningConfiguration={"Status": "Enabled"}
-        )
-        yield
-    forget_clients()
 
 
 def _ok(result: Result) -> Result:

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from router.errors import LeaseHeld
+from router.errors import LeaseHeld, StateBackendError
 from router.state import S3Backend
-from router.state.lease import LeaseKeeper
+from router.state.lease import DEFAULT_TTL, LeaseKeeper, lease_ttl
 
 
 class Clock:
@@ -73,3 +73,30 @@ def test_break_ends_a_live_lease(backend: S3Backend) -> None:
     broken = _keeper(backend, clock).break_("state")
     assert broken.operation == "apply"
     _keeper(backend, clock).acquire("state", "resumed run")
+
+
+def test_the_time_to_live_comes_from_the_environment() -> None:
+    assert lease_ttl({}) == DEFAULT_TTL
+    assert lease_ttl({"MIGRATE_LEASE_TTL": "2.5"}) == 2.5
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(StateBackendError, match="MIGRATE_LEASE_TTL"):
+            lease_ttl({"MIGRATE_LEASE_TTL": bad})
+
+
+def test_a_lease_taken_over_meanwhile_is_left_to_its_new_holder(backend: S3Backend) -> None:
+    clock = Clock()
+    keeper, tick, ticked = _keeper(backend, clock), threading.Event(), threading.Event()
+
+    def wait(stop: threading.Event, seconds: float) -> bool:
+        if ticked.is_set():
+            return stop.wait(10)
+        tick.wait(10)  # one renewal, once the lease was broken and taken over
+        ticked.set()
+        return False
+
+    with keeper.hold("state", "apply", wait=wait):
+        _keeper(backend, clock).break_("state")
+        _keeper(backend, clock).acquire("state", "other")
+        tick.set()
+    [lease] = keeper.leases()
+    assert (lease.operation, lease.alive(clock.now)) == ("other", True)
