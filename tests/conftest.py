@@ -1,5 +1,9 @@
 """Suite-wide settings: hypothesis is derandomized on CI so a run is reproducible.
 
+Order: tests marked ``slow`` first, then the end-to-end ones, then the rest (a stable
+sort, so each group keeps its files' order): under pytest-xdist the long tests start
+early and none of them starts last and holds the run while the other workers idle.
+
 SIGTERM (a cancelled CI job, a ``kill``) ends the run like Ctrl-C, so fixtures still
 stop every server they started; by default it killed pytest at once and left them.
 
@@ -27,6 +31,16 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_weight)
+
+
+def _weight(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    return 1 if item.get_closest_marker("e2e") else 2
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
