@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from router.errors import StranglerError
 from router.gateway.packed import pack
+from router.manifest.incremental import BlockReader
 from router.manifest.store import collector_paused, load_manifest
 
 __all__ = ["FRAME", "answer", "main", "read_frame", "write_frame"]
@@ -48,12 +49,17 @@ def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.flush()
 
 
-def answer(request: bytes) -> bytes:
-    """The reply to one request: the packed snapshot, or the error the gateway logs."""
+def answer(request: bytes, reader: BlockReader | None = None) -> bytes:
+    """The reply to one request: the packed snapshot, or the error the gateway logs.
+
+    ``reader`` keeps the route blocks of the last manifest read: only the blocks an
+    edit changed are parsed again.
+    """
     path, legacy_url = pickle.loads(request)
+    read = (reader or BlockReader()).data
     reply: tuple[str, Any]
     try:
-        reply = ("ok", pack(load_manifest(Path(path)).model, legacy_url=legacy_url))
+        reply = ("ok", pack(load_manifest(Path(path), read=read).model, legacy_url=legacy_url))
     except StranglerError as exc:
         reply = ("error", str(exc))
     except Exception as exc:  # a bug: say so in the gateway's log, keep serving
@@ -68,9 +74,10 @@ def main() -> None:
     os.dup2(2, 1)  # a print anywhere cannot corrupt a frame
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     gc.freeze()  # the imports: never scanned again
+    reader = BlockReader()
     while (request := read_frame(sys.stdin.buffer)) is not None:
         with collector_paused():  # a build's objects are not garbage until it is sent
-            reply = answer(request)
+            reply = answer(request, reader)
         write_frame(replies, reply)
         gc.collect()  # once the gateway has its answer
 

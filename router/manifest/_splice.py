@@ -21,7 +21,7 @@ from typing import Any
 
 from router.manifest._fast import fast_data
 
-__all__ = ["MAX_SPLICED_ROUTES", "splice_routes"]
+__all__ = ["MAX_SPLICED_ROUTES", "route_blocks", "splice_routes"]
 
 MAX_SPLICED_ROUTES = 50  # more changed routes: one whole-document write is as quick
 _REVISION = re.compile(r"^(revision:[ \t]*)([0-9]+)(?=[ \t]|$)", re.MULTILINE)
@@ -45,7 +45,7 @@ def splice_routes(
     routes = data.get("routes")
     if changed is None or not isinstance(new.get("revision"), int):
         return None
-    blocks = _route_blocks(text)
+    blocks = route_blocks(text)
     if blocks is None or not isinstance(routes, list) or len(blocks) != len(routes):
         return None
     lines = text.split("\n")
@@ -92,7 +92,7 @@ def _id(route: Any) -> Any:
     return route.get("id") if isinstance(route, dict) else None
 
 
-def _route_blocks(text: str) -> list[tuple[int, int]] | None:
+def route_blocks(text: str) -> list[tuple[int, int]] | None:
     """(first line, end line) of each ``  - `` item under a top-level ``routes:``."""
     header = _ROUTES.search(text)
     if header is None:

@@ -11,7 +11,6 @@ This module must not decide *what* changes (see ``router.routes``).
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import os
 import uuid
@@ -32,6 +31,7 @@ from router.fsio import atomic_write, os_errors, write_error, write_temp
 from router.fsio import replace as fsio_replace
 from router.history import HistoryEntry, HistoryLog, Writer, history_path_for
 from router.manifest._fast import fast_data
+from router.manifest._gc import collector_paused
 from router.manifest._limits import MAX_MANIFEST_BYTES, check_aliases, check_size
 from router.manifest._locate import describe_errors
 from router.manifest._splice import splice_routes
@@ -96,41 +96,30 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load_manifest(path: Path) -> LoadedManifest:
+DataReader = Callable[[str], dict[str, Any] | None]
+
+
+def load_manifest(path: Path, *, read: DataReader = fast_data) -> LoadedManifest:
     """Read and validate a manifest; InputError/ManifestError name the problem.
 
-    The data is read with libyaml (``_fast``) when that is certain to read it as
-    ruamel.yaml would; otherwise, and to word any error, with ruamel.yaml.
+    The data is read with libyaml (``_fast``, or ``read``: the same data, e.g. by
+    ``incremental.BlockReader``) when that is certain to read it as ruamel.yaml
+    would; otherwise, and to word any error, with ruamel.yaml.
     """
     text, signature = _read_text(path)
-    loaded = parse_manifest(path, text)
+    loaded = parse_manifest(path, text, read=read)
     loaded.signature = signature
     return loaded
 
 
-def parse_manifest(path: Path, text: str) -> LoadedManifest:
+def parse_manifest(path: Path, text: str, *, read: DataReader = fast_data) -> LoadedManifest:
     """Validate a manifest's text (read from ``path``, or held by a state backend)."""
     with collector_paused():
-        return _parse(path, text)
+        return _parse(path, text, read)
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The garbage collector off meanwhile (as it was after): reading a 5,000-route
-    manifest makes ~100,000 objects that are not garbage, and the passes its
-    allocations triggered over them took a third of the reading time."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _parse(path: Path, text: str) -> LoadedManifest:
-    data = fast_data(text)
+def _parse(path: Path, text: str, read: DataReader) -> LoadedManifest:
+    data = read(text)
     if data is not None:
         with contextlib.suppress(ValidationError):  # ruamel's document locates the error
             return LoadedManifest(path, Manifest.model_validate(data), text, data)
