@@ -14,7 +14,7 @@ two environments of a function never see each other's files, and one warm enviro
 keeps them from one invocation to the next, as on Lambda. Known difference: a handler
 writing to the literal path ``/tmp`` writes to the machine's ``/tmp``, shared by every
 environment (remapping it needs a mount namespace, hence privileges).
-The code directory is read-only by mode (``router.build.local``), which binds
+The code and layer directories are read-only by mode (``router.build``), which binds
 the workers unless the gateway runs as root. This module must not start processes.
 """
 

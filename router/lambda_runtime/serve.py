@@ -5,8 +5,8 @@ function's package as ``migrate build`` packs it (extracted), its dependency lay
 for this interpreter from the function's lock, any ``--layer`` directories, and the
 runtime-provided packages (``runtime_dir``, built once in the build cache). Name,
 memory, ``environment`` and ``reserved_concurrency`` come from the manifest
-(``artifacts.ManifestSpecs``). Code directories are read-only by mode; as root that does
-not stop a handler's writes, which is logged once here. This module must not build
+(``artifacts.ManifestSpecs``). Code and layer directories are read-only by mode; as root
+that does not stop a handler's writes, which is logged once here. This module must not build
 events or serve HTTP.
 """
 
@@ -39,8 +39,9 @@ def isolated_invoker(
     runtime = runtime_dir(local_cache(specs.root) / "runtime")
     if is_superuser():
         log.warning(
-            "running as root: the functions' code directories are read-only by mode only,"
-            " which does not stop root's writes (on Lambda, /var/task refuses them)"
+            "running as root: the functions' code and layer directories are read-only by"
+            " mode only, which does not stop root's writes (on Lambda, /var/task and /opt"
+            " refuse them)"
         )
     invoker = ProcessInvoker(specs, runtime, refresh=specs.refresh, on_record=on_record)
     return invoker, specs
