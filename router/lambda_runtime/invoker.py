@@ -33,7 +33,7 @@ from router.lambda_runtime.environment import INIT_TIMEOUT_S, Environment, InitF
 from router.lambda_runtime.leftovers import reclaim_leftovers
 from router.lambda_runtime.pool import FunctionPool, Throttled
 from router.lambda_runtime.reports import InvocationRecord, log_invocation
-from router.lambda_runtime.sandbox import FunctionSpec
+from router.lambda_runtime.sandbox import FunctionSpec, worker_command
 
 __all__ = ["ProcessInvoker"]
 
@@ -56,9 +56,11 @@ class ProcessInvoker:
         refresh: Callable[[], None] | None = None,
         refresh_s: float = 2.0,
         tmp_root: Path | None = None,
+        command: Callable[[FunctionSpec, Path], list[str]] = worker_command,
     ) -> None:
         self._specs, self._runtime, self._clock = specs, runtime, clock
         self._tmp_root = tmp_root  # where environments' temp directories go (None: $TMPDIR)
+        self._command = command  # a worker's argv (a bench swaps the runtime client)
         self._max_idle_s, self._on_record = max_idle_s, on_record
         self._init_timeout_s = init_timeout_s
         self._refresh, self._refresh_s = refresh, refresh_s
@@ -159,7 +161,7 @@ class ProcessInvoker:
     def _environment(self, spec: FunctionSpec) -> Environment:
         return Environment(
             spec, self._runtime, init_timeout_s=self._init_timeout_s, clock=self._clock,
-            tmp_parent=self._tmp_root,
+            tmp_parent=self._tmp_root, command=self._command,
         )  # fmt: skip
 
     async def _reclaim(self) -> None:
