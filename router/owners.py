@@ -85,6 +85,8 @@ def reclaim(parent: Path, prefixes: tuple[str, ...]) -> int:
 
 
 def _is_orphan(entry: os.DirEntry[str], prefixes: tuple[str, ...]) -> bool:
+    if _boot_id() is None:
+        return False  # no /proc: no owner can be judged dead
     prefix = next((p for p in prefixes if entry.name.startswith(p)), None)
     found = _TAG.match(entry.name, len(prefix)) if prefix is not None else None
     if found is None or not entry.is_dir(follow_symlinks=False):
