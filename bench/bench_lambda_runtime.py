@@ -8,8 +8,13 @@ Run: ``python bench/bench_lambda_runtime.py [--calls 3000] [--rounds 3]``. On uv
   result mapping), p50/p99 over ``--calls`` sequential calls per round, median of rounds;
   against the in-process ``LambdaInvoker`` (today's default: a thread-pool hop) and a
   bare call of the handler;
-* the same hop with a 20-line Python runtime client instead of ``awslambdaric`` (one
-  socket, ``sendall``, no libcurl): what the Runtime API and the processes cost alone;
+* the same hop (through a ``ProcessInvoker`` too) with a 20-line Python runtime client
+  instead of ``awslambdaric`` (one socket, ``sendall``, no libcurl): what the Runtime
+  API, the invoker and the processes cost alone;
+* for both, where the time goes, per invoke, from the kernel's scheduler counters
+  (``/proc/PID/schedstat``, Linux): CPU time and run-queue wait (runnable, no core
+  free) of the gateway (this process) and of the worker, and how many times each was
+  scheduled in (each a wake-up);
 * the cold start (``Init Duration``: spawn to the runtime's first ``next``, the handler's
   module imported) and the first invoke of each project function, each in a fresh
   environment built as ``migrate serve`` builds it: the function's package as packed,
@@ -29,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,7 +47,6 @@ from router.gateway.events import LambdaContext  # noqa: E402
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker  # noqa: E402
 from router.lambda_runtime import FunctionSpec, ProcessInvoker, runtime_dir  # noqa: E402
 from router.lambda_runtime.artifacts import ManifestSpecs  # noqa: E402
-from router.lambda_runtime.environment import Environment  # noqa: E402
 from router.manifest.model import Manifest  # noqa: E402
 from router.manifest.store import dump_manifest  # noqa: E402
 
@@ -93,6 +98,30 @@ def _context(n: int, function: str = "bench") -> LambdaContext:
     )
 
 
+Sched = tuple[float, ...]  # per invoke: gateway cpu, wait (us), slices; worker the same
+
+
+def _schedstat(pid: int) -> tuple[int, int, int]:
+    """(ns on a CPU, ns runnable on a run queue, times scheduled in) of ``pid``."""
+    on_cpu, waiting, slices = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(on_cpu), int(waiting), int(slices)
+
+
+async def _counted(
+    hop: Awaitable[tuple[float, float]], worker: int | None, calls: int, into: list[Sched]
+) -> tuple[float, float]:
+    """``hop``'s result; appends the scheduler counters per invoke of this process (the
+    gateway) and of ``worker`` to ``into``."""
+    assert worker is not None
+    before = [_schedstat(pid) for pid in (os.getpid(), worker)]
+    result = await hop
+    after = [_schedstat(pid) for pid in (os.getpid(), worker)]
+    pairs = zip(before, after, strict=True)
+    deltas = [a - b for was, now in pairs for b, a in zip(was, now, strict=True)]
+    into.append(tuple(d / (1.0 if i % 3 == 2 else 1e3) / calls for i, d in enumerate(deltas)))
+    return result
+
+
 def _pcts(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
@@ -120,7 +149,9 @@ def _bare(calls: int) -> tuple[float, float]:
     return _pcts(times)
 
 
-async def warm(runtime: Path, calls: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+async def warm(
+    runtime: Path, calls: int, rounds: int, sched: dict[str, list[Sched]]
+) -> dict[str, list[tuple[float, float]]]:
     spec = FunctionSpec(name="bench", handler="fn.trivial", code_dir=HANDLERS)
     workers = ProcessInvoker(lambda dotted, ctx: spec, runtime)
     in_process = LambdaInvoker(HandlerRegistry(HANDLERS), ThreadPoolExecutor(8))
@@ -129,31 +160,25 @@ async def warm(runtime: Path, calls: int, rounds: int) -> dict[str, list[tuple[f
     }  # fmt: skip
     client = runtime / ".." / "minimal_client.py"
     client.write_text(MINIMAL_CLIENT)
-    minimal = Environment(
-        spec, runtime, command=lambda s, r: [sys.executable, "-I", "-S", str(client)]
-    )
+    minimal = ProcessInvoker(  # the same gateway path, another runtime client in the worker
+        lambda dotted, ctx: spec, runtime,
+        command=lambda s, r: [sys.executable, "-I", "-S", str(client)],
+    )  # fmt: skip
     try:
-        await workers.invoke("fn.trivial", EVENT, _context(0), 10.0)  # cold start first
-        await minimal.start()
+        await workers.invoke("fn.trivial", EVENT, _context(0), 10.0)  # cold starts first
+        await minimal.invoke("fn.trivial", EVENT, _context(0), 10.0)
+        worker, raw = (next(iter(i.pools.values())).idle[0].pid for i in (workers, minimal))
         for _ in range(rounds):
-            out["worker"].append(await _hop(workers.invoke, calls))
-            out["minimal"].append(await _minimal_hop(minimal, calls))
+            hop = _hop(workers.invoke, calls)
+            out["worker"].append(await _counted(hop, worker, calls, sched["worker"]))
+            hop = _hop(minimal.invoke, calls)
+            out["minimal"].append(await _counted(hop, raw, calls, sched["minimal"]))
             out["in-process"].append(await _hop(in_process.invoke, calls))
             out["bare"].append(_bare(calls))
     finally:
         await workers.aclose()
-        await minimal.kill()
+        await minimal.aclose()
     return out
-
-
-async def _minimal_hop(env: Environment, calls: int) -> tuple[float, float]:
-    times = []
-    for n in range(calls):
-        start = time.perf_counter()
-        outcome = await env.invoke(f"r-{n}", b'{"httpMethod": "GET"}', 10.0, "Root=1-0-0")
-        times.append((time.perf_counter() - start) * 1000)
-        assert outcome.kind == "ok", outcome
-    return _pcts(times[calls // 10 :])
 
 
 def _event(
@@ -222,9 +247,10 @@ def main() -> None:
     import uvloop
 
     load_before = os.getloadavg()
+    sched: dict[str, list[Sched]] = {"worker": [], "minimal": []}
     with tempfile.TemporaryDirectory() as tmp:
         runtime = runtime_dir(Path(tmp) / "runtime")
-        hops = uvloop.run(warm(runtime, args.calls, args.rounds))
+        hops = uvloop.run(warm(runtime, args.calls, args.rounds, sched))
         starts = uvloop.run(cold(runtime, Path(tmp)))
     load_after = os.getloadavg()
     print(f"load average (1, 5, 15 min): before {_load(load_before)}, after {_load(load_after)}")
@@ -245,9 +271,20 @@ def main() -> None:
         p for p, _ in hops["in-process"]
     )
     print(f"worker / in-process p50: {ratio:.2f}x")
+    _print_sched(sched)
     print(f"\n{'cold start (fresh environment)':<46}{'Init Duration ms':>18}{'first status':>14}")
     for dotted, init_ms, status in starts:
         print(f"{dotted:<46}{init_ms:>18.1f}{status:>14}")
+
+
+def _print_sched(sched: dict[str, list[Sched]]) -> None:
+    print("\nper invoke (/proc/PID/schedstat, mean over a round, median of rounds)")
+    head = ("CPU us", "wait us", "slices")
+    print(f"{'path':<34}" + "".join(f"{'gateway ' + h:>16}" for h in head)
+          + "".join(f"{'worker ' + h:>16}" for h in head))  # fmt: skip
+    for name, label in (("worker", "awslambdaric"), ("minimal", "20-line runtime client")):
+        values = [statistics.median(row[i] for row in sched[name]) for i in range(6)]
+        print(f"{label:<34}" + "".join(f"{v:>16.2f}" for v in values))
 
 
 if __name__ == "__main__":

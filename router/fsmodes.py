@@ -1,9 +1,10 @@
 """File modes of the trees the local Lambda runtime hands to its workers.
 
-``make_read_only`` gives a tree Lambda's ``/var/task`` permissions (files ``0o444``,
-directories ``0o555``) so a handler writing into its own code directory gets a
-``PermissionError``, as on AWS. File modes do not bind the superuser: ``is_superuser``
-says when they are advisory only (the tree still reads ``0o444``/``0o555``).
+``make_read_only`` gives a tree the permissions of Lambda's read-only ``/var/task`` and
+``/opt`` (files ``0o444``, executable files ``0o555``, directories ``0o555``) so a
+handler writing into its own code directory or a layer gets a ``PermissionError``, as
+on AWS, and a program a package ships stays executable. File modes do not bind the
+superuser: ``is_superuser`` says when they are advisory only (the modes are still set).
 ``remove_tree`` removes a tree even when its directories are read-only (``shutil.rmtree``
 needs write permission on every directory it empties). Symbolic links are never
 followed, so nothing outside the tree changes mode. This module must not decide what
@@ -19,6 +20,7 @@ from pathlib import Path
 
 __all__ = [
     "READ_ONLY_DIR",
+    "READ_ONLY_EXEC",
     "READ_ONLY_FILE",
     "is_read_only",
     "is_superuser",
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 READ_ONLY_FILE = 0o444
+READ_ONLY_EXEC = 0o555  # a file with any execute bit
 READ_ONLY_DIR = 0o555
 
 
@@ -36,10 +39,11 @@ def is_superuser() -> bool:
 
 
 def make_read_only(root: Path) -> None:
-    """Files under ``root`` ``0o444``, directories (``root`` included) ``0o555``."""
+    """Files under ``root`` ``0o444`` (``0o555`` when executable), directories (``root``
+    included, last: a read-only ``root`` means a sealed tree) ``0o555``."""
     for parent, dirs, files in os.walk(root):
         for name in files:
-            _chmod(Path(parent, name), READ_ONLY_FILE)
+            _chmod_file(Path(parent, name))
         for name in dirs:
             _chmod(Path(parent, name), READ_ONLY_DIR)
     _chmod(root, READ_ONLY_DIR)
@@ -67,6 +71,12 @@ def remove_tree(root: Path) -> None:
 def _chmod(path: Path, mode: int) -> None:
     if not path.is_symlink():
         os.chmod(path, mode)
+
+
+def _chmod_file(path: Path) -> None:
+    found = os.lstat(path)
+    if not stat.S_ISLNK(found.st_mode):
+        os.chmod(path, READ_ONLY_EXEC if found.st_mode & 0o111 else READ_ONLY_FILE)
 
 
 def _add_owner_rwx(path: Path) -> None:

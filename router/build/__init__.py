@@ -10,6 +10,7 @@ extracted package and local layer. This package must not call AWS.
 
 from __future__ import annotations
 
+from router.build._fs import reclaim_scratch
 from router.build.code import Package, build_package
 from router.build.layer import Layer, LayerBuilder
 from router.build.local import (
@@ -38,4 +39,5 @@ __all__ = [
     "local_cache",
     "local_code",
     "local_layer",
+    "reclaim_scratch",
 ]

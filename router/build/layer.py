@@ -15,13 +15,17 @@ Lambda; here such a requirement fails the build instead. pip is already installe
 and ``--require-hashes`` pins every file to the lock.
 
 **Local layer.** The same lock installed for this machine's interpreter (``--target``,
-no platform flags) and byte-compiled: what the local Lambda runtime puts on a
-worker's ``sys.path``.
+no platform flags), byte-compiled and sealed read-only (``router.fsmodes``: files
+``0o444``, executables ``0o555``, directories ``0o555``), as Lambda's ``/opt`` is: what
+the local Lambda runtime puts on a worker's ``sys.path``. A local layer built before
+layers were sealed is sealed when next used.
 
 Both are cached under ``<cache>/`` by a key of the lock's bytes, the runtime and the
 architecture (the host's tags for the local one): an unchanged lock is never
-reinstalled or rezipped. A build happens in a temporary directory renamed into place,
-so a crash leaves no half layer. This module must not call AWS.
+reinstalled or rezipped. A build happens in a scratch directory of its own (sealed
+there, for the local layer) renamed into place, so a crash leaves no half layer and
+concurrent builders never share one: the first rename wins, the others keep it and
+remove their own. This module must not call AWS.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from router.build._fs import scratch_dir
 from router.build._run import Runner, run_tool
 from router.build._zip import b64_sha256, tree_entries, zip_entries
 from router.fsio import write_error
+from router.fsmodes import is_read_only, make_read_only, remove_tree
 
 __all__ = ["Layer", "LayerBuilder"]
 
@@ -109,11 +114,14 @@ class LayerBuilder:
         return Layer(key, home / "layer.zip", zipped, unzipped, sha, cached)
 
     def local(self, lock: Path) -> Path:
-        """The directory to put on ``sys.path`` for this interpreter (``.../python``)."""
+        """The directory to put on ``sys.path`` for this interpreter (``.../python``),
+        read-only."""
         home = self._local_home(lock)
         if not (home / "python").is_dir():
             log.info("installing %s for this interpreter (once; cached by its hash)", lock)
-            self._place(home, lambda tmp: self._install_compiled(tmp / "python", lock))
+            self._place(home, lambda tmp: self._install_compiled(tmp / "python", lock), seal=True)
+        elif not is_read_only(home):  # built before local layers were read-only
+            make_read_only(home)
         return home / "python"
 
     def _local_home(self, lock: Path) -> Path:
@@ -139,16 +147,20 @@ class LayerBuilder:
         argv = [*self._pip, *flags, "--target", str(target), "-r", str(lock)]
         run_tool(argv, f"layer from {lock}", self._runner)
 
-    def _place(self, home: Path, fill: Callable[[Path], None]) -> None:
+    def _place(self, home: Path, fill: Callable[[Path], None], *, seal: bool = False) -> None:
+        """``fill`` a scratch directory (``seal``: then make it read-only), rename it to
+        ``home`` (same parent: a read-only directory may be renamed there)."""
         tmp = scratch_dir(home.parent, ".build-")
         try:
             fill(tmp)
+            if seal:
+                make_read_only(tmp)
             os.rename(tmp, home)
         except OSError as exc:
             if not home.is_dir():  # else another build placed the same key first: keep that
                 raise write_error(home, exc) from exc
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)  # read-only or not; nothing once renamed
 
 
 def _key(lock: Path, *parts: str) -> str:

@@ -5,8 +5,8 @@ and extracts that zip into ``<cache>/code/<hash>/``: the worker's code directory
 the function's package and nothing else (not the project root), read-only as Lambda's
 ``/var/task`` is (files ``0o444``, directories ``0o555``; ``router.fsmodes``: when the
 gateway runs as root the modes are there but do not stop its workers' writes).
-``local_layer`` installs the function's lock for this interpreter
-(``router.build.layer``). The cache is the project's build cache, or
+``local_layer`` installs the function's lock for this interpreter, read-only as
+Lambda's ``/opt`` (``router.build.layer``). The cache is the project's build cache, or
 ``$STRANGLER_LOCAL_CACHE`` (tests share one). Both are cached by content, so a
 project's functions share one layer and an unchanged function is never extracted
 twice; a code change gives a new directory (hence fresh environments).

@@ -3,7 +3,8 @@ runtime interface client against a Runtime API served on the gateway's event loo
 
 ``sandbox`` (sys.path, environment variables), ``api`` (the Runtime API protocol),
 ``environment`` (one worker), ``pool`` (a function's environments), ``reports``
-(START/END/REPORT), ``invoker`` (``ProcessInvoker``, the gateway-facing interface).
+(START/END/REPORT), ``invoker`` (``ProcessInvoker``, the gateway-facing interface),
+``leftovers`` (what a killed gateway left on disk).
 This package must not build events or route requests.
 """
 

@@ -103,8 +103,8 @@ class Environment:
         self._tmp: Path | None = None
         self._waiting: asyncio.Transport | None = None
         self._ready: asyncio.Future[None] | None = None
-        self._result: asyncio.Future[tuple[str | None, bytes]] | None = None
-        self._next_waiter: asyncio.Future[None] | None = None
+        self._result: tuple[str | None, bytes] | None = None  # (error type, body) of _request_id
+        self._wake: asyncio.Future[None] | None = None  # what invoke awaits: next, result, exit
         self._request_id = ""
         self._exited: asyncio.Task[int] | None = None
         self._output: asyncio.Task[None] | None = None
@@ -151,6 +151,7 @@ class Environment:
         )
         self._output = loop.create_task(self._relay_output(self._process))
         self._exited = loop.create_task(self._process.wait())
+        self._exited.add_done_callback(lambda _: self._signal())
         self._status_fd = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
         await self._await_ready()
         self.init_ms = (self._clock() - start) * 1000
@@ -175,9 +176,8 @@ class Environment:
     async def invoke(self, request_id: str, event: bytes, timeout: float, trace_id: str) -> Outcome:
         """Run one event; the environment is dead afterwards unless the outcome is ok/error."""
         assert self.alive
-        loop = asyncio.get_running_loop()
         start = self._clock()
-        self._request_id, self._result = request_id, loop.create_future()
+        self._request_id, self._result = request_id, None
         transport = self._waiting or await self._next_request(start + timeout)
         if transport is None:
             outcome = Outcome("exit" if self._exited_now() else "timeout")
@@ -194,36 +194,47 @@ class Environment:
 
     async def _next_request(self, deadline: float) -> asyncio.Transport | None:
         """Wait for the runtime's next ``/invocation/next`` (it follows each response)."""
-        assert self._exited is not None
-        self._next_waiter = asyncio.get_running_loop().create_future()
-        left = max(0.0, deadline - self._clock())
-        await asyncio.wait(
-            (self._next_waiter, self._exited), timeout=left, return_when="FIRST_COMPLETED"
-        )
-        self._next_waiter = None
+        while self._waiting is None and not self._exited_now():
+            left = deadline - self._clock()
+            if left <= 0:
+                break
+            await self._signalled(left)
         return self._waiting
+
+    async def _signalled(self, timeout: float) -> None:
+        """Until ``_signal`` (a ``next``, this invocation's result, the worker's exit) or
+        ``timeout`` s. One future and one timer: ``asyncio.wait`` on two futures costs
+        several times that on every invoke."""
+        loop = asyncio.get_running_loop()
+        wake = self._wake = loop.create_future()
+        timer = loop.call_later(timeout, _wake_up, wake)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            self._wake = None
+
+    def _signal(self) -> None:
+        _wake_up(self._wake)
 
     def _exited_now(self) -> bool:
         return self._exited is not None and self._exited.done()
 
     async def _wait(self, deadline: float) -> Outcome:
-        assert self._result is not None and self._exited is not None
-        pending = (self._result, self._exited)
         while True:
             left = deadline - self._clock()
             if left <= 0:
                 return Outcome("timeout")
-            await asyncio.wait(
-                pending, timeout=min(left, self._poll_s), return_when="FIRST_COMPLETED"
-            )
+            if self._result is None and not self._exited_now():
+                await self._signalled(min(left, self._poll_s))
             peak = _peak_rss_mib(self._status_fd)
             if peak > self.spec.memory_mb:
                 return Outcome("oom", error_type="Runtime.OutOfMemory", max_memory_mb=peak)
-            if self._result.done():
-                error_type, body = self._result.result()
+            if self._result is not None:
+                error_type, body = self._result
                 kind = "ok" if error_type is None else "error"
                 return Outcome(kind, body, error_type, max_memory_mb=peak)
-            if self._exited.done():
+            if self._exited_now():
                 return Outcome("exit", error_type="Runtime.ExitError", max_memory_mb=peak)
 
     async def kill(self) -> None:
@@ -252,14 +263,14 @@ class Environment:
     # Channel: called by the Runtime API protocol
     def on_next(self, transport: asyncio.Transport) -> None:
         self._waiting = transport
-        if self._next_waiter is not None and not self._next_waiter.done():
-            self._next_waiter.set_result(None)
+        self._signal()
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
 
     def on_result(self, request_id: str, body: bytes, error_type: str | None) -> None:
-        if self._result is not None and not self._result.done() and request_id == self._request_id:
-            self._result.set_result((error_type, body))
+        if self._result is None and request_id == self._request_id:
+            self._result = (error_type, body)
+            self._signal()
 
     def on_init_error(self, body: bytes, error_type: str | None) -> None:
         message = _error_message(body)
@@ -274,6 +285,11 @@ class Environment:
         with contextlib.suppress(ValueError, OSError):  # a line over the limit ends the relay
             while line := await process.stdout.readline():
                 fn_log.info("%s", line.decode("utf-8", "replace").rstrip("\n"), extra=extra)
+
+
+def _wake_up(wake: asyncio.Future[None] | None) -> None:
+    if wake is not None and not wake.done():
+        wake.set_result(None)
 
 
 def _error_message(body: bytes) -> str:

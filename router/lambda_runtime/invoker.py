@@ -10,7 +10,9 @@ demand); a throttled function (every allowed environment busy) -> 500 ``Internal
 error``, which is what API Gateway REST answers when Lambda throttles (AWS knowledge
 center, "troubleshoot the internal server error with status code 500 for API Gateway
 endpoints that integrate with Lambda": throttling issues). Each invocation is logged as
-START/END/REPORT (``reports``). This module must not build events.
+START/END/REPORT (``reports``). At its first invocation it removes, in a thread, the
+temp directories of environments whose gateway was killed (``leftovers``). This module
+must not build events.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from router.gateway.lambda_ import MAX_LAMBDA_RESPONSE_BYTES
 from router.gateway.messages import ENDPOINT_TIMED_OUT, INTERNAL_ERROR, GatewayResponse, json_error
 from router.gateway.results import MalformedResult, map_result
 from router.lambda_runtime.environment import INIT_TIMEOUT_S, Environment, InitFailed, Outcome
+from router.lambda_runtime.leftovers import reclaim_leftovers
 from router.lambda_runtime.pool import FunctionPool, Throttled
 from router.lambda_runtime.reports import InvocationRecord, log_invocation
-from router.lambda_runtime.sandbox import FunctionSpec
+from router.lambda_runtime.sandbox import FunctionSpec, worker_command
 
 __all__ = ["ProcessInvoker"]
 
@@ -52,8 +55,12 @@ class ProcessInvoker:
         on_record: Callable[[InvocationRecord], None] | None = None,
         refresh: Callable[[], None] | None = None,
         refresh_s: float = 2.0,
+        tmp_root: Path | None = None,
+        command: Callable[[FunctionSpec, Path], list[str]] = worker_command,
     ) -> None:
         self._specs, self._runtime, self._clock = specs, runtime, clock
+        self._tmp_root = tmp_root  # where environments' temp directories go (None: $TMPDIR)
+        self._command = command  # a worker's argv (a bench swaps the runtime client)
         self._max_idle_s, self._on_record = max_idle_s, on_record
         self._init_timeout_s = init_timeout_s
         self._refresh, self._refresh_s = refresh, refresh_s
@@ -135,6 +142,9 @@ class ProcessInvoker:
     def _start_background(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._reaper = self._loop.create_task(self._reap_forever())
+        reclaiming = self._loop.create_task(self._reclaim())  # a killed gateway's leftovers
+        self._tasks.add(reclaiming)
+        reclaiming.add_done_callback(self._tasks.discard)
         if self._refresh is not None:
             self._watcher = self._loop.create_task(self._refresh_forever(self._refresh))
 
@@ -150,8 +160,12 @@ class ProcessInvoker:
 
     def _environment(self, spec: FunctionSpec) -> Environment:
         return Environment(
-            spec, self._runtime, init_timeout_s=self._init_timeout_s, clock=self._clock
-        )
+            spec, self._runtime, init_timeout_s=self._init_timeout_s, clock=self._clock,
+            tmp_parent=self._tmp_root, command=self._command,
+        )  # fmt: skip
+
+    async def _reclaim(self) -> None:
+        await asyncio.to_thread(reclaim_leftovers, self._tmp_root)
 
     def invalidate(self, names: Iterable[str]) -> None:
         """A code change: these handlers get fresh environments; in-flight ones finish.

@@ -59,7 +59,10 @@ def report_line(record: InvocationRecord) -> str:
 
 
 def log_invocation(record: InvocationRecord) -> None:
-    """START, END and REPORT for ``record``, as one burst in the gateway log."""
+    """START, END and REPORT for ``record``, as one burst in the gateway log (nothing
+    built when the log does not take INFO)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
     extra = {
         "lambda_log_group": f"/aws/lambda/{record.function}",
         "lambda_log_stream": record.log_stream,

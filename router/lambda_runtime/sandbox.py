@@ -7,14 +7,16 @@ distribution metadata. Only those are exposed, never the rest of the gateway's
 site-packages. ``worker_env`` gives Lambda's standard variables ("Defined runtime
 environment variables" in the Lambda developer guide) plus the function's own.
 
-Each environment's ``/tmp``: ``private_tmp`` makes a fresh directory (mode ``0o700``)
-when the environment starts, given to the worker as ``TMPDIR``, ``TEMP``, ``TMP`` (what
-``tempfile`` honours) and ``HOME``; its owner removes it when the environment ends. So
-two environments of a function never see each other's files, and one warm environment
-keeps them from one invocation to the next, as on Lambda. Known difference: a handler
+Each environment's ``/tmp``: ``private_tmp`` makes a fresh directory (mode ``0o700``,
+named after the gateway process: ``router.owners``) when the environment starts, given
+to the worker as ``TMPDIR``, ``TEMP``, ``TMP`` (what ``tempfile`` honours) and
+``HOME``; its owner removes it when the environment ends (``leftovers`` when the
+gateway was killed). So two environments of a function never see each other's files,
+and one warm environment keeps them from one invocation to the next, as on Lambda.
+Known difference: a handler
 writing to the literal path ``/tmp`` writes to the machine's ``/tmp``, shared by every
 environment (remapping it needs a mount namespace, hence privileges).
-The code directory is read-only by mode (``router.build.local``), which binds
+The code and layer directories are read-only by mode (``router.build``), which binds
 the workers unless the gateway runs as root. This module must not start processes.
 """
 
@@ -23,9 +25,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as metadata
 import os
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -34,8 +34,12 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from router.fsmodes import remove_tree
+from router.owners import owned_dir
+
 __all__ = [
     "RUNTIME_DISTRIBUTIONS",
+    "TMP_PREFIX",
     "FunctionSpec",
     "log_stream_name",
     "private_tmp",
@@ -45,6 +49,7 @@ __all__ = [
 ]
 
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
+TMP_PREFIX = "strangler-lambda-"  # an environment's TMPDIR: this, its owner, its function
 _WORKER_MAIN = Path(__file__).with_name("_worker_main.py")
 
 
@@ -107,8 +112,8 @@ def runtime_dir(cache: Path, names: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> Pa
     target = cache / f"runtime-{hashlib.sha256(tag.encode()).hexdigest()[:16]}"
     if target.is_dir():
         return target
-    building = Path(f"{target}.{os.getpid()}.tmp")
-    building.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    building = owned_dir(cache, ".runtime-")  # reclaimed if this process dies meanwhile
     for dist in dists:
         base = Path(str(dist.locate_file("")))
         for top in _top_level(dist):
@@ -118,7 +123,7 @@ def runtime_dir(cache: Path, names: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> Pa
     try:
         building.rename(target)
     except OSError:  # another builder won the race: theirs is as good
-        shutil.rmtree(building, ignore_errors=True)
+        remove_tree(building)
     return target
 
 
@@ -137,8 +142,10 @@ def log_stream_name(now: float | None = None) -> str:
 
 def private_tmp(function: str, parent: Path | None = None) -> Path:
     """A new environment's own temp directory (mode ``0o700``), in ``parent`` (default:
-    the gateway's temp directory). Removing it is the environment's owner's job."""
-    return Path(tempfile.mkdtemp(prefix=f"lambda-{function}-", dir=parent))
+    the gateway's temp directory), named after the gateway process (``router.owners``).
+    Removing it is the environment's owner's job; if that process is killed, the next
+    runtime's start does it (``leftovers``)."""
+    return owned_dir(parent, TMP_PREFIX, function)
 
 
 def worker_env(

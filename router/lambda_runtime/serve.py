@@ -5,9 +5,10 @@ function's package as ``migrate build`` packs it (extracted), its dependency lay
 for this interpreter from the function's lock, any ``--layer`` directories, and the
 runtime-provided packages (``runtime_dir``, built once in the build cache). Name,
 memory, ``environment`` and ``reserved_concurrency`` come from the manifest
-(``artifacts.ManifestSpecs``). Code directories are read-only by mode; as root that does
-not stop a handler's writes, which is logged once here. This module must not build
-events or serve HTTP.
+(``artifacts.ManifestSpecs``). At start, what a killed gateway left (its environments'
+temp directories, its builds' scratch directories) is removed (``leftovers``). Code and
+layer directories are read-only by mode; as root that does not stop a handler's writes,
+which is logged once here. This module must not build events or serve HTTP.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from router.build import local_cache
 from router.fsmodes import is_superuser
 from router.lambda_runtime.artifacts import ManifestSpecs
 from router.lambda_runtime.invoker import ProcessInvoker
+from router.lambda_runtime.leftovers import reclaim_leftovers
 from router.lambda_runtime.reports import InvocationRecord
 from router.lambda_runtime.sandbox import runtime_dir
 
@@ -36,11 +38,14 @@ def isolated_invoker(
 ) -> tuple[ProcessInvoker, ManifestSpecs]:
     """Workers for the routes of ``manifest``, and the specs to ``prepare`` per manifest."""
     specs = ManifestSpecs(manifest, layers=tuple(p.resolve() for p in layers), pass_env=pass_env)
-    runtime = runtime_dir(local_cache(specs.root) / "runtime")
+    cache = local_cache(specs.root)
+    reclaim_leftovers(cache=cache)  # what a killed gateway (or build) left, before building
+    runtime = runtime_dir(cache / "runtime")
     if is_superuser():
         log.warning(
-            "running as root: the functions' code directories are read-only by mode only,"
-            " which does not stop root's writes (on Lambda, /var/task refuses them)"
+            "running as root: the functions' code and layer directories are read-only by"
+            " mode only, which does not stop root's writes (on Lambda, /var/task and /opt"
+            " refuse them)"
         )
     invoker = ProcessInvoker(specs, runtime, refresh=specs.refresh, on_record=on_record)
     return invoker, specs

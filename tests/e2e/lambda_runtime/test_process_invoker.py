@@ -20,6 +20,8 @@ import uvloop
 from router.gateway.events import LambdaContext
 from router.gateway.messages import GatewayResponse
 from router.lambda_runtime import FunctionSpec, InvocationRecord, ProcessInvoker, runtime_dir
+from router.lambda_runtime.sandbox import TMP_PREFIX
+from router.owners import process_tag
 
 HANDLERS = Path(__file__).resolve().parents[1] / "lambda_handlers"
 T = TypeVar("T")
@@ -108,7 +110,8 @@ def test_event_context_environment_and_sys_path(runtime: Path) -> None:
     assert seen["env"]["_HANDLER"] == "fn.echo"
     assert seen["env"]["LAMBDA_TASK_ROOT"] == str(HANDLERS / "basic")
     assert (seen["env"]["TZ"], seen["env"]["GREETING"]) == (":UTC", "hi")
-    assert seen["tmp"] == seen["env"]["HOME"] and "lambda-fn-" in seen["tmp"]
+    assert seen["tmp"] == seen["env"]["HOME"]
+    assert Path(seen["tmp"]).name.startswith(f"{TMP_PREFIX}{process_tag()}-fn-")  # owner: us
     assert not Path(seen["tmp"]).exists()  # the private temp dir goes with its worker
     assert seen["sys_path"][:2] == [str(HANDLERS / "basic"), str(runtime)]
     assert not [p for p in seen["sys_path"] if "site-packages" in p]

@@ -10,6 +10,7 @@ import pytest
 
 from router.fsmodes import (
     READ_ONLY_DIR,
+    READ_ONLY_EXEC,
     READ_ONLY_FILE,
     is_read_only,
     is_superuser,
@@ -76,3 +77,12 @@ def test_remove_tree_removes_read_only_and_unlistable_directories(tmp_path: Path
 
 def test_is_superuser_is_the_effective_uid() -> None:
     assert is_superuser() == (os.geteuid() == 0)
+
+
+def test_an_executable_file_stays_executable(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "code")
+    (root / "pkg" / "tool").write_text("#!/bin/sh\n")
+    os.chmod(root / "pkg" / "tool", 0o755)
+    make_read_only(root)
+    assert stat.S_IMODE((root / "pkg" / "tool").stat().st_mode) == READ_ONLY_EXEC
+    assert stat.S_IMODE((root / "pkg" / "__init__.py").stat().st_mode) == READ_ONLY_FILE

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from router.lambda_runtime.environment import Environment, InitFailed
-from router.lambda_runtime.sandbox import FunctionSpec
+from router.lambda_runtime.sandbox import TMP_PREFIX, FunctionSpec
 
 Command = Callable[[FunctionSpec, Path], list[str]]
 
@@ -52,7 +52,7 @@ def test_cancelled_while_starting_its_files_go_too(tmp_path: Path) -> None:
 
     async def main() -> list[Path]:
         task = asyncio.ensure_future(env.start())
-        while not (written := list((tmp_path / "tmps").glob("lambda-fn-*/d/f"))):
+        while not (written := list((tmp_path / "tmps").glob(f"{TMP_PREFIX}*-fn-*/d/f"))):
             await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

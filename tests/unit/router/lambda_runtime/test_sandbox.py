@@ -6,12 +6,16 @@ import stat
 from pathlib import Path
 
 from router.lambda_runtime.sandbox import FunctionSpec, private_tmp, worker_env
+from router.owners import process_tag
 
 
-def test_private_tmp_is_fresh_and_only_the_owners(tmp_path: Path) -> None:
+def test_private_tmp_is_fresh_only_the_owners_and_named_after_the_gateway(
+    tmp_path: Path,
+) -> None:
     first, second = private_tmp("fn", tmp_path), private_tmp("fn", tmp_path)
     assert first != second and first.parent == second.parent == tmp_path
-    assert first.name.startswith("lambda-fn-") and not list(first.iterdir())
+    assert first.name.startswith(f"strangler-lambda-{process_tag()}-fn-")
+    assert not list(first.iterdir())
     assert stat.S_IMODE(first.stat().st_mode) == 0o700
 
 
