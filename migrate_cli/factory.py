@@ -29,6 +29,7 @@ from router.state import open_store
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
     from router.deploy.rollback import RouteRollback
+    from router.deploy.state import DeployStateStore
     from router.local.stack import LocalStack, StackConfig
     from router.progressive.model import Checker
     from router.progressive.session import Services
@@ -172,16 +173,21 @@ class Factory:
 
     def deploy_service(self, progress: Callable[[str], None] | None = None) -> DeployService:
         """``progress`` gets a line before each slow step (a layer build, an upload)."""
-        return build_deploy_service(self.route_service(), self.aws(), progress=progress)
+        return build_deploy_service(
+            self.route_service(), self.aws(), progress=progress, deploy_state=self.deploy_state()
+        )
+
+    def deploy_state(self) -> DeployStateStore:
+        """The deploy state beside the store: the file, or the state backend's object."""
+        from router.state import open_deploy_state
+
+        return open_deploy_state(self.store())
 
     def route_rollback(self) -> RouteRollback:
         """Back to the monolith, through API Gateway once the API was applied."""
         from router.deploy.rollback import RouteRollback
-        from router.deploy.state import state_path_for
 
-        return RouteRollback(
-            state_path_for(self.manifest_path), self.route_service, self.deploy_service
-        )
+        return RouteRollback(self.deploy_state(), self.route_service, self.deploy_service)
 
     def shadow_service(self) -> ShadowService:
         from router.shadow.service import ShadowService

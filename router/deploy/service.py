@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from router.aws.apigateway import ApiGateway
 from router.aws.artifacts import ArtifactBucket
@@ -23,7 +22,13 @@ from router.deploy.artifacts import Build
 from router.deploy.executor import ApplyResult, Artifacts, Executor, Progress
 from router.deploy.model import Plan
 from router.deploy.plan import Planner
-from router.deploy.state import DeployState, load_state, save_state, state_path_for
+from router.deploy.state import (
+    AppliedBy,
+    DeployState,
+    DeployStateStore,
+    FileDeployState,
+    state_path_for,
+)
 from router.errors import Declined, UsageError
 from router.history import HistoryEntry, HistoryLog, RouteState, current_user, now_iso
 from router.manifest.model import Manifest
@@ -50,14 +55,14 @@ class DeployService:
         routes: RouteService,
         planner: Planner,
         executor_for: Callable[[Callable[[DeployState], None]], Executor],
-        state_path: Path,
+        deploy_state: DeployStateStore,
     ) -> None:
         self.store, self.history, self.routes = store, history, routes
         self.planner, self.executor_for = planner, executor_for
-        self.state_path = state_path
+        self.deploy_state = deploy_state
 
     def plan(self) -> Plan:
-        return self.planner.plan(self.store.read(), load_state(self.state_path))
+        return self.planner.plan(self.store.read(), self.deploy_state.load())
 
     def apply(self, *, force: bool, confirm: Confirm) -> Applied:
         with self.store.locked():
@@ -97,7 +102,7 @@ class DeployService:
     def rollback_to_revision(
         self, revision: int, *, reason: str | None, force: bool, confirm: Confirm
     ) -> Applied:
-        state = load_state(self.state_path)
+        state = self.deploy_state.load()
         record = state.record_for_revision(revision)
         if record is None:
             raise _no_stable_record(state, revision)
@@ -116,23 +121,21 @@ class DeployService:
     def _apply(
         self, manifest: Manifest, force: bool, confirm: Confirm, *, deferred: bool
     ) -> tuple[Plan, ApplyResult | None]:
-        state = load_state(self.state_path)
+        state = self.deploy_state.load()
         plan = self.planner.plan(manifest, state)
         if not plan.has_changes:
             return plan, None
         plan.raise_if_unsafe(force)
         if not confirm(plan):
             raise Declined("nothing was changed (the plan was not confirmed)")
-        result = self.executor_for(self._save).apply(plan, manifest, state, force=force)
-        entry = _apply_entry(manifest, plan, result, load_state(self.state_path).api_id)
+        state.applied_by = AppliedBy.now()
+        result = self.executor_for(self.deploy_state.save).apply(plan, manifest, state, force=force)
+        entry = _apply_entry(manifest, plan, result, state.api_id)
         if deferred:  # after the route change's own entry, committed with the manifest
             self.store.record([entry])
         else:
             self.history.append([entry])
         return plan, result
-
-    def _save(self, state: DeployState) -> None:
-        save_state(self.state_path, state)
 
 
 @dataclass
@@ -175,9 +178,12 @@ def build_deploy_service(
     is_local: bool | None = None,
     build: Build | None = None,
     progress: Progress | None = None,
+    deploy_state: DeployStateStore | None = None,
 ) -> DeployService:
     """A DeployService on ``ctx``, sharing ``routes``'s store (and so its lock) and history.
 
+    ``deploy_state`` is where the deploy state lives (the CLI's factory picks it with
+    the manifest store; ``migration.state.json`` beside the manifest without it);
     ``is_local`` defaults to whether ``ctx`` names an endpoint (moto semantics);
     ``build`` to ``migrate build``'s (cached under ``.migrate/build/``); ``progress``
     gets a line before each slow step (a layer build, an upload, a publish).
@@ -206,7 +212,7 @@ def build_deploy_service(
         routes,
         planner,
         executor_for,
-        state_path_for(routes.store.path),
+        deploy_state or FileDeployState(state_path_for(routes.store.path)),
     )
 
 

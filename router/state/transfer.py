@@ -3,10 +3,11 @@
 The git-tracked manifest stays the source of truth for intent: ``compare`` says
 whether the local manifest and the backend's head differ and which side is newer
 (by revision; equal revisions with other content have diverged). ``push`` onto an
-empty backend copies the manifest and its history (each revision's entries as that
-revision's history object); onto a newer or diverged head it is refused unless
-forced, and a forced push lands as the next revision by a conditional write. ``pull``
-writes the head's manifest and the backend's history to the local files, atomically.
+empty backend copies the manifest, its history (each revision's entries as that
+revision's history object) and the deploy state (``migration.state.json``, if any);
+onto a newer or diverged head it is refused unless forced, and a forced push lands as
+the next revision by a conditional write. ``pull`` writes the head's manifest, the
+backend's history and its deploy state (if any) to the local files, atomically.
 This module must not print.
 """
 
@@ -18,6 +19,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
+from router.deploy.state import FileDeployState
 from router.errors import StateConflict
 from router.fsio import atomic_write
 from router.history import HistoryEntry, current_user, now_iso
@@ -28,7 +30,9 @@ from router.manifest.store import (
     load_manifest,
     parse_manifest,
 )
+from router.sidecars import state_path
 from router.state.backend import Head, S3Backend
+from router.state.deploy_state import S3DeployState
 
 __all__ = ["Comparison", "Side", "compare", "pull", "push"]
 
@@ -78,6 +82,7 @@ def push(manifest_path: Path, backend: S3Backend, *, force: bool = False) -> Hea
         head = backend.head()
         if head is None:
             _upload_history(backend, local.history.entries())
+            _upload_deploy_state(backend, local.path)
             return backend.commit(None, loaded.text, loaded.model.revision, [])
         comparison = compare(local.path, backend)
         if comparison.newer == "same":
@@ -107,12 +112,22 @@ def _upload_history(backend: S3Backend, entries: list[HistoryEntry]) -> None:
         backend.append([e for e in batch if e.txn is None])
 
 
+def _upload_deploy_state(backend: S3Backend, manifest_path: Path) -> None:
+    """The local deploy state, when there is one, as the backend's (created once)."""
+    local = FileDeployState(state_path(manifest_path))
+    if local.path.exists():
+        S3DeployState(backend.bucket, backend.location).save(local.load())
+
+
 def pull(manifest_path: Path, backend: S3Backend) -> Head:
     """The backend's head and history written over the local manifest and history."""
     local = ManifestStore(manifest_path)
     head = backend.require_head()
     entries = backend.entries()
+    deploy_state = S3DeployState(backend.bucket, backend.location).stored()
     with local.locked():
+        if deploy_state is not None:
+            FileDeployState(state_path(local.path)).save(deploy_state)
         lines = "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in entries)
         atomic_write(local.history.path, lines)
         atomic_write(local.path, head.text)
