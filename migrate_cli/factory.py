@@ -75,7 +75,7 @@ class Factory:
     def store(self) -> ManifestStore:
         """One store per command, so every collaborator shares its lock and edit."""
         if self._store is None:
-            timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
+            timeout = _lock_timeout()
             self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
         return self._store
 
@@ -173,8 +173,14 @@ class Factory:
 
     def deploy_service(self, progress: Callable[[str], None] | None = None) -> DeployService:
         """``progress`` gets a line before each slow step (a layer build, an upload)."""
+        from router.deploy.replan import LockWait
+
         return build_deploy_service(
-            self.route_service(), self.aws(), progress=progress, deploy_state=self.deploy_state()
+            self.route_service(),
+            self.aws(),
+            progress=progress,
+            deploy_state=self.deploy_state(),
+            wait=LockWait(timeout=_lock_timeout()),
         )
 
     def deploy_state(self) -> DeployStateStore:
@@ -233,3 +239,8 @@ class Factory:
         """Builds artifacts into ``.migrate/build/`` beside the manifest."""
         root = self.project_root
         return BuildService(root, LayerBuilder(cache_dir(root)), progress)
+
+
+def _lock_timeout() -> float:
+    """Seconds to wait for the manifest lock or another operator's state lease."""
+    return float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))

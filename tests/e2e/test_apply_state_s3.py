@@ -4,28 +4,40 @@ server (``serial_moto``), whose API Gateway and Lambda are the deployed side.
 
 * The deploy state is the backend's object: alice applies revisions, bob (who never
   applied from his copy, so has no ``migration.state.json``) rolls back to one of them.
+* Two ``apply`` at once from the two copies: one lands; the other waits for its
+  ``state`` lease, plans again, says which apply landed meanwhile, and changes
+  nothing more; API Gateway holds one API and both copies' plans are in sync.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from router.aws.session import AwsContext
 from router.local import child_env, local_aws_env
+from router.state import S3Backend, StateLocation, open_backend
+from router.state.lease import LeaseKeeper
 from tests.helpers.e2e import REGION, moto_client, run_migrate, write_manifest
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET, PREFIX = "team-state", "shop"
-USERS = {"id": "get-api-users-id", "method": "GET", "path": "/api/users/{id}"}
+ROUTE = {"id": "get-api-users-id", "method": "GET", "path": "/api/users/{id}"}
 HANDLER = "migrated_functions.users.get_user"
+OPERATORS = ("alice", "bob")
 
 
 class Copy:
@@ -52,10 +64,10 @@ def copies(serial_moto: str, tmp_path: Path) -> tuple[Copy, Copy, str]:
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     api = {"name": f"shared-{uuid.uuid4().hex[:8]}", "stage": "prod", "region": REGION}
     made = []
-    for user in ("alice", "bob"):
+    for user in OPERATORS:
         root = tmp_path / user
         root.mkdir()
-        write_manifest(root, "http://127.0.0.1:5000", [USERS], api=api)
+        write_manifest(root, "http://127.0.0.1:5000", [ROUTE], api=api)
         shutil.copytree(REPO / "migrated_functions", root / "migrated_functions")
         env = child_env(local_aws_env(serial_moto, REGION))
         env.update(MIGRATE_STATE=f"s3://{BUCKET}/{PREFIX}", MIGRATE_USER=user,
@@ -81,7 +93,7 @@ def test_rollback_to_a_revision_another_operator_applied(
     alice, bob, api_name = copies
     alice.ok("apply", "--yes")
     first, revision = _deployment(serial_moto, api_name), _revision(alice)
-    alice.ok("route", "promote", USERS["id"], "-f", HANDLER, "--apply", "--yes")
+    alice.ok("route", "promote", ROUTE["id"], "-f", HANDLER, "--apply", "--yes")
     assert _deployment(serial_moto, api_name) != first
     assert not (bob.root / "migration.state.json").exists()
 
@@ -107,3 +119,65 @@ def test_rollback_to_a_revision_never_applied_is_bad_input(copies: tuple[Copy, C
     assert "revision 999 has no applied deployment" in refused.stderr
     assert f"revisions with a stable deployment: {before}" in refused.stderr
     assert _revision(bob) == before
+
+
+def _backend(moto: str) -> S3Backend:
+    ctx = AwsContext(
+        region=REGION, endpoint_url=moto, client_factory=lambda s: moto_client(moto, s)
+    )
+    return open_backend(StateLocation(BUCKET, PREFIX), ctx)
+
+
+def _start_apply(copy: Copy) -> tuple[subprocess.Popen[str], Path]:
+    log = copy.root / "apply.log"
+    argv = [sys.executable, "-m", "migrate_cli", "apply", "--yes"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, cwd=copy.root, env=copy.env, stdout=out, stderr=out,
+                                text=True)  # fmt: skip
+    return proc, log
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_two_applies_at_once_one_lands_the_other_replans(
+    copies: tuple[Copy, Copy, str], serial_moto: str
+) -> None:
+    """Both plan while a third holder has the ``state`` lease (so both surely overlap);
+    once it is released, one applies, the other waits for it, plans again, says what
+    landed, and applies nothing."""
+    alice, bob, api_name = copies
+    for copy in (alice, bob):
+        copy.env["MIGRATE_LOCK_TIMEOUT"] = "240"
+    backend = _backend(serial_moto)
+    keeper = LeaseKeeper(backend.bucket, backend.location, ttl=20)
+    with keeper.hold("state", "a test holding the lease"):
+        started = [_start_apply(alice), _start_apply(bob)]
+        try:
+            _wait_for(lambda: all("waiting (up to 240 s)" in log.read_text()
+                                  for _, log in started), "both applies to wait")  # fmt: skip
+        except AssertionError:
+            for proc, _ in started:
+                proc.kill()
+            raise
+    codes = [proc.wait(timeout=240) for proc, _ in started]
+    logs = {user: log.read_text() for user, (_, log) in zip(OPERATORS, started, strict=True)}
+    assert codes == [0, 0], logs
+    [(first, _)] = [(u, t) for u, t in logs.items() if "applied: deployment" in t]
+    [(second, text)] = [(u, t) for u, t in logs.items() if u != first]
+    assert re.search(
+        rf"another apply by {first} on \S+ \(pid \d+\) at \S+ landed revision \d+ "
+        r"meanwhile; plan now: nothing to change", text.replace("\n", " ")
+    ), text  # fmt: skip
+    assert "applied: deployment" not in text
+    apis = moto_client(serial_moto, "apigateway").get_rest_apis()["items"]
+    assert [a["name"] for a in apis].count(api_name) == 1
+    for copy in (alice, bob):
+        assert copy.run("plan", "--detailed-exitcode").returncode == 0
+    history = json.loads(bob.ok("history", "--json"))
+    assert [(e["user"], e["action"]) for e in history] == [(first, "apply")]
+    assert second != first
