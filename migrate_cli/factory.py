@@ -24,7 +24,7 @@ from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
 from router.shadow.gate import ShadowGate
-from router.state import open_store
+from router.state import open_shadow_reports, open_store
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
@@ -141,7 +141,7 @@ class Factory:
             self.store(),
             self.history(),
             code_root=self.project_root,
-            promote_check=ShadowGate(self.manifest_path),
+            promote_check=ShadowGate(open_shadow_reports(self.store())),
         )
 
     def template_path(self) -> Path:
@@ -153,18 +153,18 @@ class Factory:
         return self._aws
 
     def analysis_service(self) -> AnalysisService:
-        from router.analysis.baseline import BaselineStore
         from router.analysis.coldstarts import ReportSource
         from router.analysis.service import AnalysisService
         from router.analysis.sources import AccessLogSource, MetricSource
         from router.arns import access_log_group_name
         from router.aws.cloudwatch import CloudWatchMetrics
+        from router.state import open_baselines
 
         ctx, manifest = self.aws(), self.store().read()
         return AnalysisService(
             self.store(),
             self.history(),
-            BaselineStore(self.manifest_path),
+            open_baselines(self.store()),
             AccessLogSource(CloudWatchLogs(ctx), access_log_group_name(manifest)),
             MetricSource(CloudWatchMetrics(ctx), manifest),
             clock=self.clock,
@@ -204,6 +204,7 @@ class Factory:
             code_root=self.project_root,
             clock=self.clock,
             sleep=self.sleep,
+            reports=open_shadow_reports(self.store()),
         )
 
     def progressive_checker(self) -> Checker:
