@@ -224,12 +224,12 @@ def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool
     from router.progressive.session import held, prepare, run
 
     services = factory.progressive_services()
-    with held(options, services):  # read the resume point only once the run is ours
+    with held(options, services) as guard:  # read the resume point once the run is ours
         prepared = prepare(options, services)
         if prepared.plan.apply:
             _confirm_run(prepared.plan, yes)
         with _observer(as_json) as observer:
-            report = run(prepared, options, services, observer)
+            report = run(prepared, options, services, observer, guard)
     _show_progressive(report, factory.manifest_path, as_json)
 
 

@@ -3,7 +3,8 @@
 ``held`` is the run's lease (``progressive-<route id>`` on an S3 state backend,
 nothing in local files): the caller holds it around ``prepare`` and ``run``, so a
 second run or ``--resume`` of the route is refused, naming the holder, while the
-first lives, and takes over once a killed holder's lease expired.
+first lives, and takes over once a killed holder's lease expired; ``run`` stops at
+its next step once its lease was broken or taken over.
 ``prepare`` validates the options, resolves the route, and reads the resume point
 from history (``--resume``) or builds a new plan (``--steps``); ``run`` wires the
 collaborators ``Services`` carries (built lazily; the CLI's factory makes them,
@@ -19,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 from router.deploy.service import DeployService
+from router.guard import UNGUARDED, Guard
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore
 from router.progressive.adapters import AppliedMover, ManifestMover
@@ -78,9 +80,9 @@ def lease_name(route_id: str) -> str:
     return f"progressive-{route_id}"
 
 
-def held(options: RunOptions, services: Services) -> AbstractContextManager[object]:
+def held(options: RunOptions, services: Services) -> AbstractContextManager[Guard]:
     """The route's progressive lease, for the whole run (``LeaseHeld`` while another
-    live run holds it)."""
+    live run holds it); ``run`` checks the guard it gives between the run's steps."""
     route_id = _route_id(options, services)
     return services.store.held(lease_name(route_id), f"progressive promotion of {route_id}")
 
@@ -115,7 +117,10 @@ def run(
     options: RunOptions,
     services: Services,
     observer: Observer | None,
+    guard: Guard = UNGUARDED,
 ) -> RunReport:
+    """The run; ``LeaseLost`` (exit 1) at the first step after ``guard``'s lease was
+    broken or taken over."""
     runner = ProgressiveRunner(
         _mover(prepared.plan, options, services),
         services.checker(),
@@ -123,6 +128,7 @@ def run(
         clock=services.clock,
         sleep=services.sleep,
         observer=observer,
+        guard=guard,
     )
     if prepared.point is not None:
         return runner.resume(prepared.point)

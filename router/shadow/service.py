@@ -4,7 +4,9 @@
 
 1. validates (exit 2 on failure): the route exists and is served by the monolith
    (target legacy), the handler (``--function`` or the route's) imports and is callable;
-   then holds the lease ``shadow-<route id>`` (an S3 state backend) until step 5 ends;
+   then holds the lease ``shadow-<route id>`` (an S3 state backend) until step 5 ends,
+   checking it at every tick of the wait and before judging: once it was broken or
+   taken over (``LeaseLost``, exit 1) the run clears its shadow and stops, unjudged;
 2. sets ``route.shadow = Shadow(run_id, function, until, allow_side_effects)`` in one
    locked manifest edit with a ``shadow-start`` history entry; a running
    ``migrate serve`` picks it up by hot reload;
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from router.errors import HandlerError, UsageError
+from router.guard import Guard
 from router.history import HistoryEntry, HistoryLog, current_user, now_iso
 from router.manifest.model import Route, Shadow
 from router.manifest.store import ManifestStore
@@ -160,13 +163,14 @@ class ShadowService:
         """Validate, then the whole run under the lease ``shadow-<route id>`` (on an S3
         state backend; ``LeaseHeld`` naming the holder while another run lives)."""
         run = self.prepare(options)
-        with self.store.held(lease_name(run.route_id), f"shadow run of {run.route_id}"):
+        with self.store.held(lease_name(run.route_id), f"shadow run of {run.route_id}") as guard:
             self.start(run)
             try:
-                interrupted = self._wait(run, observer)
+                interrupted = self._wait(run, observer, guard)
             finally:
                 self.stop(run)
             results = self._settle(run)
+            guard.check()
             return self._judge(run, options, results, interrupted)
 
     def start(self, run: ShadowRun) -> None:
@@ -215,12 +219,14 @@ class ShadowService:
         )
         self.store.record([entry])
 
-    def _wait(self, run: ShadowRun, observer: Observer | None) -> bool:
-        """Sleep until ``until``; True when interrupted (Ctrl-C)."""
+    def _wait(self, run: ShadowRun, observer: Observer | None, guard: Guard) -> bool:
+        """Sleep until ``until``; True when interrupted (Ctrl-C). ``LeaseLost`` at the
+        first tick after the run's lease was broken or taken over."""
         counter = LineCounter(run.results)
         total = (run.until - run.started).total_seconds()
         try:
             while (left := (run.until - self._clock()).total_seconds()) > 0:
+                guard.check()
                 self._sleep(min(PROGRESS_EVERY_S, left))
                 if observer is not None:
                     elapsed = min(total, (self._clock() - run.started).total_seconds())

@@ -5,6 +5,7 @@ shadow run holding the lease ``shadow-<route id>`` for its whole duration."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from router.analysis.baseline import Baseline
 from router.aws.session import AwsContext
 from router.aws.state_s3 import StateBucket
-from router.errors import LeaseHeld, ShadowMismatch, StateConflict, StateError
+from router.errors import LeaseHeld, LeaseLost, ShadowMismatch, StateConflict, StateError
 from router.manifest.model import Route
 from router.manifest.store import load_manifest
 from router.shadow.gate import ShadowGate
@@ -147,3 +148,31 @@ def test_a_shadow_run_holds_its_lease_for_its_whole_duration(
         .read()
     )
     assert last["run_id"] == outcome.run.run_id
+
+
+def test_a_shadow_run_whose_lease_is_taken_over_stops_unjudged(
+    backend: S3Backend, tmp_path: Path
+) -> None:
+    project = shadow_project(tmp_path)
+    alice = BackendStore(project.manifest, backend, sleep=lambda _: None, lease_ttl=0.6)
+    alice.create(load_manifest(project.manifest).model)
+    options = ShadowOptions(route=ROUTE, function=project.handler, duration=timedelta(seconds=5))
+    service = ShadowService(alice, alice.history, code_root=project.root,
+                            clock=project.time.clock, sleep=project.time.sleep,
+                            reports=open_shadow_reports(alice))  # fmt: skip
+    keeper = LeaseKeeper(backend.bucket, backend.location, ttl=60)
+
+    def take_over() -> None:  # once, half a second into the run
+        if project.time.slept == 0.5:
+            keeper.break_(f"shadow-{ROUTE}")
+            keeper.acquire(f"shadow-{ROUTE}", "shadow run of r (bob)")
+            time.sleep(0.6)  # alice's renewal thread (every 0.2 s) finds it gone
+
+    project.time.on_sleep.append(take_over)
+    with pytest.raises(LeaseLost, match=rf"lease 'shadow-{ROUTE}' was taken over by .* stops"):
+        service.run(options)
+    assert project.time.slept == pytest.approx(0.5)  # stopped at the next tick, unslept
+    assert [e.action for e in alice.history.entries()] == ["shadow-start", "shadow-stop"]
+    assert open_shadow_reports(alice).load_last(ROUTE) is None  # unjudged
+    [lease] = keeper.leases()
+    assert lease.operation == "shadow run of r (bob)" and lease.alive(time.time())
