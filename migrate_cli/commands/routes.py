@@ -221,8 +221,9 @@ def promote(
 
 
 def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
-    from router.progressive.session import held, prepare, run
+    from router.progressive.session import held, prepare, run, validate
 
+    validate(options)  # bad input (exit 2) takes no lease
     services = factory.progressive_services()
     with held(options, services) as guard:  # read the resume point once the run is ours
         prepared = prepare(options, services)

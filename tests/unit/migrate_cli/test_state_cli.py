@@ -194,3 +194,28 @@ def test_a_locked_change_is_refused_while_another_operator_holds_the_lease(
     store = BackendStore(project.manifest, backend)
     with pytest.raises(LeaseHeld, match="apply is running"), store.locked():
         pass
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--steps", "5,abc"), "--steps"),
+        (("--steps", "5,5,100"), "--steps"),
+        (("--steps", "5,150"), "--steps"),
+        (("--steps", "5,100", "--interval", "soon"), "--interval"),
+    ],
+)
+def test_bad_steps_are_exit_2_before_any_lease_is_taken(
+    project: Project, s3_env: None, args: tuple[str, ...], named: str
+) -> None:
+    from router.aws.session import AwsContext
+    from router.state import StateLocation, open_backend
+
+    _ok(project.run("state", "push"))
+    backend = open_backend(StateLocation("team-state", "shop"), AwsContext(region="us-east-1"))
+    before = backend.require_head()
+    refused = project.run("route", "promote", "get-api-users-id", "-f", project.handler, *args)
+    assert refused.exit_code == 2, refused.output
+    assert named in refused.output
+    assert backend.bucket.keys("shop/leases/") == []  # no lease was taken
+    assert backend.require_head().etag == before.etag  # nothing changed
