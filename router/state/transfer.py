@@ -113,10 +113,12 @@ def _upload_history(backend: S3Backend, entries: list[HistoryEntry]) -> None:
 
 
 def _upload_deploy_state(backend: S3Backend, manifest_path: Path) -> None:
-    """The local deploy state, when there is one, as the backend's (created once)."""
+    """The local deploy state, when there is one and the backend holds none (created
+    once: one the backend holds already is never replaced by a push)."""
     local = FileDeployState(state_path(manifest_path))
-    if local.path.exists():
-        S3DeployState(backend.bucket, backend.location).save(local.load())
+    shared = S3DeployState(backend.bucket, backend.location)
+    if local.path.exists() and shared.stored() is None:
+        shared.save(local.load())
 
 
 def pull(manifest_path: Path, backend: S3Backend) -> Head:

@@ -88,3 +88,17 @@ def test_push_uploads_the_local_deploy_state_and_pull_brings_it_home(
     shared.save(_signed("bob", "api2"))
     pull(manifest, backend)
     assert FileDeployState(tmp_path / "migration.state.json").load().api_id == "api2"
+
+
+def test_push_never_replaces_a_deploy_state_the_backend_holds(
+    backend: S3Backend, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "migration.yaml"
+    manifest.write_text("version: 1\nlegacy: {url: 'http://127.0.0.1:5000'}\nroutes: []\n")
+    save_state(tmp_path / "migration.state.json", _signed("alice", "api1"))
+    shared = S3DeployState(backend.bucket, backend.location)
+    shared.load()
+    shared.save(_signed("bob", "api2"))
+    push(manifest, backend)
+    assert shared.load().api_id == "api2"
+    assert backend.require_head().revision == 0  # the manifest still landed
