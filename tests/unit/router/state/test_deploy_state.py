@@ -74,18 +74,29 @@ def test_an_unreadable_object_names_it(backend: S3Backend) -> None:
         S3DeployState(backend.bucket, backend.location).load()
 
 
-def test_push_uploads_the_local_deploy_state_and_pull_brings_it_home(
-    backend: S3Backend, tmp_path: Path
-) -> None:
+def _applied_locally(tmp_path: Path) -> Path:
+    """A local project whose deploy state names ``api1``; its manifest."""
     manifest = tmp_path / "migration.yaml"
     manifest.write_text("version: 1\nlegacy: {url: 'http://127.0.0.1:5000'}\nroutes: []\n")
     save_state(tmp_path / "migration.state.json", _signed("alice", "api1"))
-    push(manifest, backend)
-    body = json.loads(s3_client("s3").get_object(Bucket=BUCKET, Key=KEY)["Body"].read())
-    assert body["api_id"] == "api1"
+    return manifest
+
+
+def _bob_saves(backend: S3Backend) -> S3DeployState:
     shared = S3DeployState(backend.bucket, backend.location)
     shared.load()
     shared.save(_signed("bob", "api2"))
+    return shared
+
+
+def test_push_uploads_the_local_deploy_state_and_pull_brings_it_home(
+    backend: S3Backend, tmp_path: Path
+) -> None:
+    manifest = _applied_locally(tmp_path)
+    push(manifest, backend)
+    body = json.loads(s3_client("s3").get_object(Bucket=BUCKET, Key=KEY)["Body"].read())
+    assert body["api_id"] == "api1"
+    _bob_saves(backend)
     pull(manifest, backend)
     assert FileDeployState(tmp_path / "migration.state.json").load().api_id == "api2"
 
@@ -93,12 +104,8 @@ def test_push_uploads_the_local_deploy_state_and_pull_brings_it_home(
 def test_push_never_replaces_a_deploy_state_the_backend_holds(
     backend: S3Backend, tmp_path: Path
 ) -> None:
-    manifest = tmp_path / "migration.yaml"
-    manifest.write_text("version: 1\nlegacy: {url: 'http://127.0.0.1:5000'}\nroutes: []\n")
-    save_state(tmp_path / "migration.state.json", _signed("alice", "api1"))
-    shared = S3DeployState(backend.bucket, backend.location)
-    shared.load()
-    shared.save(_signed("bob", "api2"))
+    manifest = _applied_locally(tmp_path)
+    shared = _bob_saves(backend)
     push(manifest, backend)
     assert shared.load().api_id == "api2"
     assert backend.require_head().revision == 0  # the manifest still landed
