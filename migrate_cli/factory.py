@@ -243,5 +243,18 @@ class Factory:
 
 
 def _lock_timeout() -> float:
-    """Seconds to wait for the manifest lock or another operator's state lease."""
-    return float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
+    """Seconds to wait for the manifest lock or another operator's state lease
+    (``MIGRATE_LOCK_TIMEOUT``, 30 without it); exit 2 unless a number >= 0."""
+    from router.errors import UsageError
+
+    value = os.environ.get("MIGRATE_LOCK_TIMEOUT", "").strip() or "30"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(
+            f"MIGRATE_LOCK_TIMEOUT: {value!r} is not a number of seconds",
+            hint="give how long to wait for another operator's lock, e.g. 30",
+        )
+    return seconds

@@ -103,6 +103,18 @@ def test_a_bad_state_setting_is_exit_2(project: Project, monkeypatch: pytest.Mon
     assert "MIGRATE_STATE: 's3:/team-state' is not a state backend" in result.output
 
 
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_bad_lock_timeout_is_exit_2_and_changes_nothing(
+    project: Project, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("MIGRATE_LOCK_TIMEOUT", value)
+    before = project.manifest.read_text()
+    result = project.run("route", "promote", "get-api-users-id", "-f", project.handler)
+    assert result.exit_code == 2
+    assert f"MIGRATE_LOCK_TIMEOUT: '{value}' is not a number of seconds" in result.output
+    assert project.manifest.read_text() == before
+
+
 def test_policy_prints_the_minimal_iam_and_tls_only_bucket_policies(
     project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
