@@ -69,6 +69,10 @@ class BaselineStore:
     def path_for(self, route_id: str) -> Path:
         return self.directory / f"{route_id}.json"
 
+    def route_ids(self) -> list[str]:
+        """The routes with a stored baseline."""
+        return sorted(p.stem for p in self.directory.glob("*.json"))
+
     def save(self, baseline: Baseline) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path_for(baseline.route_id)

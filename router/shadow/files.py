@@ -167,6 +167,16 @@ class FileShadowReports:
     def save_last(self, route_id: str, report: dict[str, Any], results: Path) -> str:
         return str(save_last(self.root, route_id, report))
 
+    def route_ids(self) -> list[str]:
+        """The routes with a stored report."""
+        return sorted(p.parent.name for p in self.root.glob(f"*/{LAST}"))
+
+    def put_last(self, route_id: str, report: dict[str, Any]) -> None:
+        """``report`` as the route's ``last.json``, as it is (``state pull``)."""
+        path = last_path(self.root, route_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(report, indent=2, default=str) + "\n")
+
 
 def summary_of(report: dict[str, Any]) -> dict[str, Any]:
     """What the promote refusal needs of one run."""

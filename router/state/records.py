@@ -48,11 +48,24 @@ class S3Baselines:
         body = obj.read()
         return None if body is None else _baseline(body, obj.label, route_id)
 
+    def route_ids(self) -> list[str]:
+        """The routes the backend holds a baseline of."""
+        keys = self.bucket.keys(self.location.key("baselines/"))
+        return [k.rsplit("/", 1)[-1].removesuffix(".json") for k in keys if k.endswith(".json")]
+
+    def create(self, baseline: Baseline) -> bool:
+        """Store ``baseline`` unless the backend holds one of its route (False then)."""
+        try:
+            self._object(baseline.route_id).write(_baseline_body(baseline))
+        except StateConflict:
+            return False
+        return True
+
     def save(self, baseline: Baseline) -> str:
         obj = self._object(baseline.route_id)
         obj.read()
         try:
-            obj.write(baseline.model_dump_json(indent=1).encode("utf-8"))
+            obj.write(_baseline_body(baseline))
         except StateConflict as exc:
             other = self.load(baseline.route_id)
             landed = f"captured at {other.captured_at}" if other else "since removed"
@@ -76,13 +89,26 @@ class S3ShadowReports:
     def load_last(self, route_id: str) -> dict[str, Any] | None:
         return _report(self._last(route_id))
 
+    def route_ids(self) -> list[str]:
+        """The routes the backend holds a shadow report of."""
+        keys = self.bucket.keys(self.location.key("shadow/"))
+        return [k.split("/")[-2] for k in keys if k.endswith("/last.json")]
+
+    def create_last(self, route_id: str, report: dict[str, Any]) -> bool:
+        """Store ``report`` as it is unless the backend holds one of the route (False)."""
+        try:
+            self._last(route_id).write(_report_body(report))
+        except StateConflict:
+            return False
+        return True
+
     def save_last(self, route_id: str, report: dict[str, Any], results: Path) -> str:
         self._copy_results(route_id, str(report["run_id"]), results)
         last = self._last(route_id)
         for _ in range(MERGE_ATTEMPTS):
             merged = merged_last(_report(last), report)
             try:
-                last.write(json.dumps(merged, indent=2, default=str).encode("utf-8"))
+                last.write(_report_body(merged))
                 return last.label
             except StateConflict:
                 continue  # another run's report landed: merge onto it
@@ -94,6 +120,14 @@ class S3ShadowReports:
             copy = JsonObject(self.bucket, self.location, f"shadow/{route_id}/{run_id}.jsonl")
             with suppress(StateConflict):  # copied already: never written twice
                 copy.write(results.read_bytes())
+
+
+def _baseline_body(baseline: Baseline) -> bytes:
+    return baseline.model_dump_json(indent=1).encode("utf-8")
+
+
+def _report_body(report: dict[str, Any]) -> bytes:
+    return json.dumps(report, indent=2, default=str).encode("utf-8")
 
 
 def _baseline(body: bytes, label: str, route_id: str) -> Baseline:
