@@ -1,12 +1,12 @@
 """Wait for the state lease, then say what changed since an apply planned.
 
-An ``apply`` plans first, then takes the store's lock (the ``state`` lease on an S3
-backend) for the rest of its run. ``waiting_lock`` retries a lease another operator
-holds until ``timeout`` (``LeaseHeld`` naming the holder after it), saying once that
-it waits; the local file lock waits by itself. Once the lock is ours,
-``meanwhile`` compares what the plan was made from with what is there now: another
-apply that landed (the deploy state it signed) or a manifest revision that moved, and
-the fresh plan's steps. This module must not call AWS nor print (``Notify`` does).
+An ``apply`` that finds the store's lock (the ``state`` lease on an S3 backend) held
+by another operator plans first, then waits for it. ``waiting_lock`` retries a lease
+another operator holds until ``timeout`` (``LeaseHeld`` naming the holder after it),
+saying once that it waits; the local file lock waits by itself. Once the lock is
+ours, ``meanwhile`` compares what the plan was made from with what is there now:
+another apply that landed (the deploy state it signed) or a manifest revision that
+moved, and the fresh plan's steps. This module must not call AWS nor print (``Notify`` does).
 """
 
 from __future__ import annotations
