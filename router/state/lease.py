@@ -159,9 +159,8 @@ class LeaseKeeper:
         finally:
             stop.set()
             thread.join()
-            if holding.lost is None:  # IfMatch: never overwrites whoever took it over
-                with suppress(StateConflict, LeaseHeld):
-                    self.release(holding.held)
+            with suppress(StateConflict, LeaseHeld):  # IfMatch: never overwrites
+                self.release(holding.held)  # whoever broke or took it over meanwhile
 
     def loss(self, ours: Lease) -> str:
         """How ``ours`` was lost: broken, or taken over (by whom)."""
@@ -217,8 +216,8 @@ class Holding:
             raise LeaseLost(
                 f"{keeper.location.url}: lease {lease.name!r} {self.lost}: this "
                 f"{lease.operation} stops here; it changes nothing more",
-                hint="`migrate lock status` shows who holds it now, `migrate history` "
-                "what the run did; resume it once the lease is free (--resume)",
+                hint="`migrate lock status` shows who holds it now, `migrate history` what "
+                "the run did; once it is free, `--resume` continues a progressive run",
             )
 
 
