@@ -24,11 +24,12 @@ from router.history import HistoryLog
 from router.manifest.store import ManifestStore, real_path
 from router.routes import RouteService
 from router.shadow.gate import ShadowGate
-from router.state import open_store
+from router.state import open_shadow_reports, open_store
 
 if TYPE_CHECKING:
     from router.analysis.service import AnalysisService
     from router.deploy.rollback import RouteRollback
+    from router.deploy.state import DeployStateStore
     from router.local.stack import LocalStack, StackConfig
     from router.progressive.model import Checker
     from router.progressive.session import Services
@@ -74,7 +75,7 @@ class Factory:
     def store(self) -> ManifestStore:
         """One store per command, so every collaborator shares its lock and edit."""
         if self._store is None:
-            timeout = float(os.environ.get("MIGRATE_LOCK_TIMEOUT", "30"))
+            timeout = _lock_timeout()
             self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
         return self._store
 
@@ -140,7 +141,7 @@ class Factory:
             self.store(),
             self.history(),
             code_root=self.project_root,
-            promote_check=ShadowGate(self.manifest_path),
+            promote_check=ShadowGate(open_shadow_reports(self.store())),
         )
 
     def template_path(self) -> Path:
@@ -152,18 +153,18 @@ class Factory:
         return self._aws
 
     def analysis_service(self) -> AnalysisService:
-        from router.analysis.baseline import BaselineStore
         from router.analysis.coldstarts import ReportSource
         from router.analysis.service import AnalysisService
         from router.analysis.sources import AccessLogSource, MetricSource
         from router.arns import access_log_group_name
         from router.aws.cloudwatch import CloudWatchMetrics
+        from router.state import open_baselines
 
         ctx, manifest = self.aws(), self.store().read()
         return AnalysisService(
             self.store(),
             self.history(),
-            BaselineStore(self.manifest_path),
+            open_baselines(self.store()),
             AccessLogSource(CloudWatchLogs(ctx), access_log_group_name(manifest)),
             MetricSource(CloudWatchMetrics(ctx), manifest),
             clock=self.clock,
@@ -172,16 +173,27 @@ class Factory:
 
     def deploy_service(self, progress: Callable[[str], None] | None = None) -> DeployService:
         """``progress`` gets a line before each slow step (a layer build, an upload)."""
-        return build_deploy_service(self.route_service(), self.aws(), progress=progress)
+        from router.deploy.replan import LockWait
+
+        return build_deploy_service(
+            self.route_service(),
+            self.aws(),
+            progress=progress,
+            deploy_state=self.deploy_state(),
+            wait=LockWait(timeout=_lock_timeout()),
+        )
+
+    def deploy_state(self) -> DeployStateStore:
+        """The deploy state beside the store: the file, or the state backend's object."""
+        from router.state import open_deploy_state
+
+        return open_deploy_state(self.store())
 
     def route_rollback(self) -> RouteRollback:
         """Back to the monolith, through API Gateway once the API was applied."""
         from router.deploy.rollback import RouteRollback
-        from router.deploy.state import state_path_for
 
-        return RouteRollback(
-            state_path_for(self.manifest_path), self.route_service, self.deploy_service
-        )
+        return RouteRollback(self.deploy_state(), self.route_service, self.deploy_service)
 
     def shadow_service(self) -> ShadowService:
         from router.shadow.service import ShadowService
@@ -192,6 +204,7 @@ class Factory:
             code_root=self.project_root,
             clock=self.clock,
             sleep=self.sleep,
+            reports=open_shadow_reports(self.store()),
         )
 
     def progressive_checker(self) -> Checker:
@@ -227,3 +240,21 @@ class Factory:
         """Builds artifacts into ``.migrate/build/`` beside the manifest."""
         root = self.project_root
         return BuildService(root, LayerBuilder(cache_dir(root)), progress)
+
+
+def _lock_timeout() -> float:
+    """Seconds to wait for the manifest lock or another operator's state lease
+    (``MIGRATE_LOCK_TIMEOUT``, 30 without it); exit 2 unless a number >= 0."""
+    from router.errors import UsageError
+
+    value = os.environ.get("MIGRATE_LOCK_TIMEOUT", "").strip() or "30"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(
+            f"MIGRATE_LOCK_TIMEOUT: {value!r} is not a number of seconds",
+            hint="give how long to wait for another operator's lock, e.g. 30",
+        )
+    return seconds

@@ -14,7 +14,9 @@
     │   ├── StateConflict           a conditional write lost a race (``router.state``);
     │   │                           raised to the user when the other change touched
     │   │                           the same routes, so this one was refused
-    │   └── LeaseHeld               another operator holds the lease of a long operation
+    │   ├── LeaseHeld               another operator holds the lease of a long operation
+    │   └── LeaseLost               a long run's lease was broken, taken over or lapsed:
+    │                               the run stops at its next step
     ├── WriteError                  a file could not be written (disk full, permissions, ...)
     ├── AWSError                    an AWS call failed (mapped from botocore at the boundary)
     ├── UnsafePlan                  a plan a safety check refuses: drift (--force overrides)
@@ -60,6 +62,7 @@ __all__ = [
     "HandlerError",
     "InputError",
     "LeaseHeld",
+    "LeaseLost",
     "LockTimeout",
     "ManifestError",
     "ProcessError",
@@ -131,6 +134,10 @@ class StateConflict(StateError):
 
 class LeaseHeld(StateError):
     """A long operation's lease is held by another live operator."""
+
+
+class LeaseLost(StateError):
+    """A long operation's lease was broken, taken over or lapsed while it ran."""
 
 
 class WriteError(StranglerError):

@@ -221,15 +221,16 @@ def promote(
 
 
 def _progressive(factory: Factory, options: RunOptions, yes: bool, as_json: bool) -> None:
-    from router.progressive.session import held, prepare, run
+    from router.progressive.session import held, prepare, run, validate
 
+    validate(options)  # bad input (exit 2) takes no lease
     services = factory.progressive_services()
-    with held(options, services):  # read the resume point only once the run is ours
+    with held(options, services) as guard:  # read the resume point once the run is ours
         prepared = prepare(options, services)
         if prepared.plan.apply:
             _confirm_run(prepared.plan, yes)
         with _observer(as_json) as observer:
-            report = run(prepared, options, services, observer)
+            report = run(prepared, options, services, observer, guard)
     _show_progressive(report, factory.manifest_path, as_json)
 
 

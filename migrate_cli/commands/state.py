@@ -46,7 +46,8 @@ def push(
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     as_json: JsonOpt = False,
 ) -> None:
-    """Upload the local manifest (and, to an empty backend, its history) to the backend.
+    """Upload the local manifest to the backend (to an empty one with its history,
+    deploy state, baselines and shadow reports).
 
     Refused when the backend is newer or has diverged, unless --force (then your
     manifest lands as the next revision, recorded in the history).
@@ -66,7 +67,8 @@ def pull(
     manifest: ManifestOpt = DEFAULT_MANIFEST,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the backend's current manifest and history over the local files.
+    """Write the backend's current manifest, history, deploy state, baselines and shadow
+    reports over the local files.
 
     Example: [bold]migrate state pull[/]
     """

@@ -1,14 +1,18 @@
 """Stored baselines: a route's figures while the monolith served it.
 
-One JSON file per route in ``<manifest stem>.baselines/`` beside the manifest,
-written atomically under the manifest lock, with the manifest revision, the target
-measured, the window and where the figures came from. At most ``MAX_SAMPLES``
+``Baselines`` is where they are kept: ``BaselineStore``, one JSON file per route in
+``<manifest stem>.baselines/`` beside the manifest (the default), or an S3 state
+backend's objects (``router.state.records``), chosen with the manifest store
+(``router.state.setup.open_baselines``). Each is written under the manifest lock (the
+``state`` lease), with the manifest revision, the target measured, the window and
+where the figures came from. At most ``MAX_SAMPLES``
 request samples are kept (an even thinning of larger windows). Must not call AWS.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,7 +20,7 @@ from router.errors import StateError
 from router.manifest.store import atomic_write
 from router.sidecars import baselines_dir
 
-__all__ = ["MAX_SAMPLES", "Baseline", "BaselineStore", "thin"]
+__all__ = ["MAX_SAMPLES", "Baseline", "BaselineStore", "Baselines", "thin"]
 
 MAX_SAMPLES = 10_000  # compare() stays well under a second at this size
 
@@ -49,12 +53,25 @@ def thin(values: list[float], statuses: list[int], limit: int) -> tuple[list[flo
     return [values[i] for i in picks], [statuses[i] for i in picks]
 
 
+class Baselines(Protocol):
+    def save(self, baseline: Baseline) -> object:
+        """Store ``baseline`` as its route's; returns where."""
+
+    def load(self, route_id: str) -> Baseline | None: ...
+
+
 class BaselineStore:
+    """The baselines as files beside the manifest."""
+
     def __init__(self, manifest_path: Path) -> None:
         self.directory = baselines_dir(manifest_path)
 
     def path_for(self, route_id: str) -> Path:
         return self.directory / f"{route_id}.json"
+
+    def route_ids(self) -> list[str]:
+        """The routes with a stored baseline."""
+        return sorted(p.stem for p in self.directory.glob("*.json"))
 
     def save(self, baseline: Baseline) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)

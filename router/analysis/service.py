@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from router.analysis.baseline import MAX_SAMPLES, Baseline, BaselineStore, thin
+from router.analysis.baseline import MAX_SAMPLES, Baseline, Baselines, thin
 from router.analysis.coldstarts import ColdStarts, ReportSource, cold_flags
 from router.analysis.model import AggregateFigures, Comparison, Figures, Mode, SampleSet
 from router.analysis.sources import AccessLogSource, MetricFigures, MetricSource, RequestSample
@@ -61,7 +61,7 @@ class AnalysisService:
         self,
         store: ManifestStore,
         history: HistoryLog,
-        baselines: BaselineStore,
+        baselines: Baselines,
         logs: AccessLogSource,
         metrics: MetricSource,
         clock: Callable[[], datetime],

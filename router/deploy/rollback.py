@@ -9,10 +9,9 @@ judge verdicts nor print.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from router.deploy.service import DeployService
-from router.deploy.state import load_state
+from router.deploy.state import DeployStateStore
 from router.routes import RouteService
 
 __all__ = ["RouteRollback"]
@@ -23,14 +22,14 @@ class RouteRollback:
 
     def __init__(
         self,
-        state_path: Path,
+        deploy_state: DeployStateStore,
         routes: Callable[[], RouteService],
         deploy: Callable[[], DeployService],
     ) -> None:
-        self.state_path, self._routes, self._deploy = state_path, routes, deploy
+        self.deploy_state, self._routes, self._deploy = deploy_state, routes, deploy
 
     def applied(self) -> bool:
-        return load_state(self.state_path).api_id is not None
+        return self.deploy_state.load().api_id is not None
 
     def __call__(self, route_id: str, *, reason: str) -> None:
         if self.applied():

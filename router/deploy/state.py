@@ -1,25 +1,43 @@
-"""What was applied to API Gateway: ``migration.state.json`` beside the manifest.
+"""What was applied to API Gateway, and where that record is kept.
 
 Remembers the REST API id, the deployment the stage serves (and its canary), the
 view each recorded deployment serves and the route states at that revision, the
 view of the last ``put_rest_api``, and the layer versions applied (each layer's, and
 each function's list), so a deleted version or a function's layers changed by hand
-show as drift. Written atomically under the manifest lock.
+show as drift, and who wrote it last (``applied_by``).
+
+``DeployStateStore`` is where it lives: ``FileDeployState`` is ``migration.state.json``
+beside the manifest (written atomically under the manifest lock, the default); an S3
+state backend keeps it as an object (``router.state.deploy_state``). The store is
+chosen with the manifest store (``router.state.setup.open_deploy_state``).
 This module must not call AWS.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from router.errors import StateError
+from router.history import current_user, now_iso
 from router.manifest.store import atomic_write
 from router.sidecars import state_path
 
-__all__ = ["DeployState", "DeploymentRecord", "load_state", "save_state", "state_path_for"]
+__all__ = [
+    "AppliedBy",
+    "DeployState",
+    "DeployStateStore",
+    "DeploymentRecord",
+    "FileDeployState",
+    "load_state",
+    "save_state",
+    "state_path_for",
+]
 
 MAX_RECORDS = 100
 
@@ -38,6 +56,22 @@ class DeploymentRecord(_Model):
     canary_percent: float | None = None
 
 
+class AppliedBy(_Model):
+    """The operator whose apply wrote the state last."""
+
+    user: str
+    host: str
+    pid: int
+    time: str
+
+    @classmethod
+    def now(cls) -> AppliedBy:
+        return cls(user=current_user(), host=socket.gethostname(), pid=os.getpid(), time=now_iso())
+
+    def describe(self) -> str:
+        return f"{self.user} on {self.host} (pid {self.pid}) at {self.time}"
+
+
 class DeployState(_Model):
     version: int = 1
     api_id: str | None = None
@@ -50,6 +84,7 @@ class DeployState(_Model):
     deployments: list[DeploymentRecord] = Field(default_factory=list)
     layers: dict[str, str] = Field(default_factory=dict)  # layer name -> applied version ARN
     function_layers: dict[str, list[str]] = Field(default_factory=dict)  # function -> ARNs
+    applied_by: AppliedBy | None = None
 
     def remember(self, record: DeploymentRecord) -> None:
         self.deployments = [*self.deployments, record][-MAX_RECORDS:]
@@ -62,6 +97,34 @@ class DeployState(_Model):
     def record_for_revision(self, revision: int) -> DeploymentRecord | None:
         matches = [r for r in self.deployments if r.kind == "stable" and r.revision == revision]
         return matches[-1] if matches else None
+
+
+class DeployStateStore(Protocol):
+    """Where the deploy state lives; ``save`` replaces what the last ``load`` read."""
+
+    @property
+    def label(self) -> str: ...
+
+    def load(self) -> DeployState: ...
+
+    def save(self, state: DeployState) -> None: ...
+
+
+class FileDeployState:
+    """``migration.state.json`` beside the manifest (written under the manifest lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    def load(self) -> DeployState:
+        return load_state(self.path)
+
+    def save(self, state: DeployState) -> None:
+        save_state(self.path, state)
 
 
 def state_path_for(manifest_path: Path) -> Path:

@@ -29,6 +29,7 @@ from ruamel.yaml.error import YAMLError
 from router.errors import InputError, LockTimeout, ManifestError
 from router.fsio import atomic_write, os_errors, write_error, write_temp
 from router.fsio import replace as fsio_replace
+from router.guard import UNGUARDED, Guard
 from router.history import HistoryEntry, HistoryLog, Writer, history_path_for
 from router.manifest._fast import fast_data
 from router.manifest._gc import collector_paused
@@ -277,10 +278,9 @@ class ManifestStore:
         finally:
             self._lock.release()
 
-    def held(self, name: str, operation: str) -> contextlib.AbstractContextManager[object]:
-        """A long operation's lease for a block: nothing to hold in local files (a state
-        backend's store holds one, see ``router.state.store``)."""
-        return contextlib.nullcontext()
+    def held(self, name: str, operation: str) -> contextlib.AbstractContextManager[Guard]:
+        """A long operation's lease: none in local files (see ``router.state.store``)."""
+        return contextlib.nullcontext(UNGUARDED)
 
     @contextmanager
     def edit(self) -> Iterator[Manifest]:

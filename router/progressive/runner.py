@@ -16,8 +16,11 @@ a resume re-read from the access logs of its recorded window.
 
 Every move, check and end is journaled; Ctrl-C (exit 130) or a project error
 records the run as interrupted at the weight the manifest holds, so ``--resume``
-continues it. The clock and the sleep are injected. This module must not print,
-parse options or talk to AWS itself.
+continues it. Before each move, check, rollback and wait tick the run checks its
+lease (``guard``): once it was broken or taken over (``LeaseLost``) the run stops
+there and journals nothing more, since the run is no longer its own. The clock and
+the sleep are injected. This module must not print, parse options or talk to AWS
+itself.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from router.errors import StranglerError
+from router.errors import LeaseLost, StranglerError
+from router.guard import UNGUARDED, Guard
 from router.progressive.journal import Journal, ResumePoint
 from router.progressive.model import (
     EXIT_INTERRUPTED,
@@ -74,8 +78,9 @@ class ProgressiveRunner:
         observer: Observer | None = None,
         tick_s: float = 1.0,
         new_run_id: Callable[[], str] = _new_run_id,
+        guard: Guard = UNGUARDED,
     ) -> None:
-        self.mover, self.checker, self.journal = mover, checker, journal
+        self.mover, self.checker, self.journal, self.guard = mover, checker, journal, guard
         self.clock, self.sleep, self.tick_s = clock, sleep, tick_s
         self.observer: Observer = observer or _Quiet()
         self.new_run_id = new_run_id
@@ -95,6 +100,8 @@ class ProgressiveRunner:
             return self._loop(state)
         except KeyboardInterrupt:
             return self._finish(state, Outcome.INTERRUPTED, EXIT_INTERRUPTED, "Ctrl-C")
+        except LeaseLost:
+            raise  # the run is another operator's now: nothing more is journaled here
         except StranglerError as exc:
             return self._finish(state, Outcome.INTERRUPTED, exc.exit_code, exc.message)
 
@@ -111,6 +118,7 @@ class ProgressiveRunner:
             state.step_index, state.moved = state.step_index + 1, False
 
     def _move(self, state: RunState) -> None:
+        self.guard.check()
         self._show(state, "moving")
         plan = state.plan
         reason = f"progressive {state.run_id}: step {state.step_index + 1}/{len(plan.steps)}"
@@ -134,10 +142,12 @@ class ProgressiveRunner:
     def _wait(self, state: RunState) -> None:
         deadline = self.clock() + state.plan.interval
         while (left := (deadline - self.clock()).total_seconds()) > 0:
+            self.guard.check()
             self._show(state, "waiting", left)
             self.sleep(min(self.tick_s, left))
 
     def _check(self, state: RunState) -> CheckRecord:
+        self.guard.check()
         self._show(state, "checking")
         result = self.checker.check(self._request(state))
         last = state.plan.is_last(state.step_index)
@@ -158,6 +168,7 @@ class ProgressiveRunner:
         return CheckRequest(state.plan.route, state.weight, since, mode, control, window)
 
     def _rollback(self, state: RunState) -> RunReport:
+        self.guard.check()
         self._show(state, "rolling back")
         reason = (
             f"progressive {state.run_id}: {state.failed_checks} failed checks at {state.weight}%"

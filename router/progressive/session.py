@@ -3,8 +3,10 @@
 ``held`` is the run's lease (``progressive-<route id>`` on an S3 state backend,
 nothing in local files): the caller holds it around ``prepare`` and ``run``, so a
 second run or ``--resume`` of the route is refused, naming the holder, while the
-first lives, and takes over once a killed holder's lease expired.
-``prepare`` validates the options, resolves the route, and reads the resume point
+first lives, and takes over once a killed holder's lease expired; ``run`` stops at
+its next step once its lease was broken or taken over.
+``validate`` checks the options before any lease is taken (a bad ``--steps`` is exit 2
+with nothing held or changed); ``prepare`` resolves the route, and reads the resume point
 from history (``--resume``) or builds a new plan (``--steps``); ``run`` wires the
 collaborators ``Services`` carries (built lazily; the CLI's factory makes them,
 clock and sleep included) into a ``ProgressiveRunner`` and runs it. Confirmation
@@ -19,6 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 from router.deploy.service import DeployService
+from router.guard import UNGUARDED, Guard
 from router.history import HistoryLog
 from router.manifest.store import ManifestStore
 from router.progressive.adapters import AppliedMover, ManifestMover
@@ -28,7 +31,16 @@ from router.progressive.plan import ProgressivePlan, plan_from_options, with_con
 from router.progressive.runner import Clock, ProgressiveRunner, Sleep
 from router.routes import RouteService, resolve_route
 
-__all__ = ["Prepared", "RunOptions", "Services", "held", "lease_name", "prepare", "run"]
+__all__ = [
+    "Prepared",
+    "RunOptions",
+    "Services",
+    "held",
+    "lease_name",
+    "prepare",
+    "run",
+    "validate",
+]
 
 
 @dataclass(frozen=True)
@@ -78,24 +90,32 @@ def lease_name(route_id: str) -> str:
     return f"progressive-{route_id}"
 
 
-def held(options: RunOptions, services: Services) -> AbstractContextManager[object]:
+def held(options: RunOptions, services: Services) -> AbstractContextManager[Guard]:
     """The route's progressive lease, for the whole run (``LeaseHeld`` while another
-    live run holds it)."""
+    live run holds it); ``run`` checks the guard it gives between the run's steps."""
     route_id = _route_id(options, services)
     return services.store.held(lease_name(route_id), f"progressive promotion of {route_id}")
 
 
+def validate(options: RunOptions) -> ProgressivePlan | None:
+    """The plan ``--steps`` and its tuning give (None for ``--resume``); ``UsageError``
+    (exit 2) on a bad value. Called before ``held``, so bad input takes no lease."""
+    if options.resume:
+        return None
+    return plan_from_options(
+        options.route,
+        options.steps or "",
+        options.interval,
+        options.max_failed_checks,
+        options.max_holds,
+        apply=options.apply,
+    )
+
+
 def prepare(options: RunOptions, services: Services) -> Prepared:
     """The plan to run; UsageError (exit 2) on bad options or nothing to resume."""
-    if not options.resume:
-        plan = plan_from_options(
-            options.route,
-            options.steps or "",
-            options.interval,
-            options.max_failed_checks,
-            options.max_holds,
-            apply=options.apply,
-        )
+    plan = validate(options)
+    if plan is not None:
         manifest = services.store.read()
         route = resolve_route(manifest, options.route)
         share = manifest.thresholds_for(route).progressive_control_share
@@ -115,7 +135,10 @@ def run(
     options: RunOptions,
     services: Services,
     observer: Observer | None,
+    guard: Guard = UNGUARDED,
 ) -> RunReport:
+    """The run; ``LeaseLost`` (exit 1) at the first step after ``guard``'s lease was
+    broken or taken over."""
     runner = ProgressiveRunner(
         _mover(prepared.plan, options, services),
         services.checker(),
@@ -123,6 +146,7 @@ def run(
         clock=services.clock,
         sleep=services.sleep,
         observer=observer,
+        guard=guard,
     )
     if prepared.point is not None:
         return runner.resume(prepared.point)

@@ -1,6 +1,6 @@
 """The promote refusal: no cutover to a function whose last shadow run found mismatches.
 
-``ShadowGate(manifest_path)(route, function)`` reads the route's ``last.json`` and
+``ShadowGate(reports)(route, function)`` reads the route's last report and
 raises ``ShadowMismatch`` (exit 1, a safety refusal like a drifted API: the input is
 valid, ``--force`` overrides it) when the latest shadow run OF THAT FUNCTION had real
 mismatches. A route never shadowed, or last shadowed with parity or too little
@@ -9,11 +9,9 @@ traffic, or with another function, passes. This module must not change the manif
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from router.errors import ShadowMismatch
 from router.manifest.model import Route
-from router.shadow.files import load_last, shadow_root
+from router.shadow.files import ShadowReports
 
 __all__ = ["ShadowGate", "ShadowMismatch"]
 
@@ -23,11 +21,11 @@ _SHOWN_FIELDS = 5
 class ShadowGate:
     """The check ``RouteService.promote`` runs unless forced."""
 
-    def __init__(self, manifest_path: Path) -> None:
-        self.root = shadow_root(manifest_path)
+    def __init__(self, reports: ShadowReports) -> None:
+        self.reports = reports
 
     def __call__(self, route: Route, function: str) -> None:
-        last = load_last(self.root, route.id)
+        last = self.reports.load_last(route.id)
         summary = (last or {}).get("by_function", {}).get(function)
         if not summary or summary.get("outcome") != "mismatch":
             return

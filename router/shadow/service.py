@@ -4,6 +4,9 @@
 
 1. validates (exit 2 on failure): the route exists and is served by the monolith
    (target legacy), the handler (``--function`` or the route's) imports and is callable;
+   then holds the lease ``shadow-<route id>`` (an S3 state backend) until step 5 ends,
+   checking it at every tick of the wait and before judging: once it was broken or
+   taken over (``LeaseLost``, exit 1) the run clears its shadow and stops, unjudged;
 2. sets ``route.shadow = Shadow(run_id, function, until, allow_side_effects)`` in one
    locked manifest edit with a ``shadow-start`` history entry; a running
    ``migrate serve`` picks it up by hot reload;
@@ -12,8 +15,9 @@
 4. ALWAYS clears the shadow again (``shadow-stop`` entry), on Ctrl-C and on errors too;
    should even that fail, the gateway stops by itself at ``until``;
 5. lets the gateway's writer settle, reads the results, compares (``diff``), stores
-   ``last.json`` and returns the outcome: parity (exit 0), real mismatches (1), or
-   fewer than ``min_requests`` samples (3).
+   the report (``ShadowReports``: ``last.json``, or the backend's objects) and
+   returns the outcome: parity (exit 0), real mismatches (1), or fewer than
+   ``min_requests`` samples (3).
 
 This module must not print or parse command-line options.
 """
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from router.errors import HandlerError, UsageError
+from router.guard import Guard
 from router.history import HistoryEntry, HistoryLog, current_user, now_iso
 from router.manifest.model import Route, Shadow
 from router.manifest.store import ManifestStore
@@ -42,11 +47,12 @@ from router.shadow.diff import (
     compare_samples,
 )
 from router.shadow.files import (
+    FileShadowReports,
     LineCounter,
     Results,
+    ShadowReports,
     read_results,
     results_path,
-    save_last,
     shadow_root,
 )
 
@@ -59,6 +65,7 @@ __all__ = [
     "ShadowOutcome",
     "ShadowRun",
     "ShadowService",
+    "lease_name",
     "outcome_json",
     "path_json",
 ]
@@ -101,7 +108,7 @@ class ShadowOutcome:
     outcome: str  # parity | mismatch | no-traffic
     exit_code: int
     min_requests: int
-    stored: Path | None = None  # the last.json written
+    stored: str | None = None  # where the report was stored
 
 
 class Observer(Protocol):
@@ -128,9 +135,11 @@ class ShadowService:
         code_root: Path,
         clock: Callable[[], datetime] = _utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        reports: ShadowReports | None = None,
     ) -> None:
         self.store, self.history, self.code_root = store, history, code_root
-        self.root = shadow_root(store.path)
+        self.root = shadow_root(store.path)  # where the gateway writes the results
+        self.reports = reports or FileShadowReports(self.root)
         self._clock, self._sleep = clock, sleep
 
     def prepare(self, options: ShadowOptions) -> ShadowRun:
@@ -151,14 +160,18 @@ class ShadowService:
         )  # fmt: skip
 
     def run(self, options: ShadowOptions, observer: Observer | None = None) -> ShadowOutcome:
+        """Validate, then the whole run under the lease ``shadow-<route id>`` (on an S3
+        state backend; ``LeaseHeld`` naming the holder while another run lives)."""
         run = self.prepare(options)
-        self.start(run)
-        try:
-            interrupted = self._wait(run, observer)
-        finally:
-            self.stop(run)
-        results = self._settle(run)
-        return self._judge(run, options, results, interrupted)
+        with self.store.held(lease_name(run.route_id), f"shadow run of {run.route_id}") as guard:
+            self.start(run)
+            try:
+                interrupted = self._wait(run, observer, guard)
+            finally:
+                self.stop(run)
+            results = self._settle(run)
+            guard.check()
+            return self._judge(run, options, results, interrupted)
 
     def start(self, run: ShadowRun) -> None:
         shadow = Shadow(
@@ -206,12 +219,14 @@ class ShadowService:
         )
         self.store.record([entry])
 
-    def _wait(self, run: ShadowRun, observer: Observer | None) -> bool:
-        """Sleep until ``until``; True when interrupted (Ctrl-C)."""
+    def _wait(self, run: ShadowRun, observer: Observer | None, guard: Guard) -> bool:
+        """Sleep until ``until``; True when interrupted (Ctrl-C). ``LeaseLost`` at the
+        first tick after the run's lease was broken or taken over."""
         counter = LineCounter(run.results)
         total = (run.until - run.started).total_seconds()
         try:
             while (left := (run.until - self._clock()).total_seconds()) > 0:
+                guard.check()
                 self._sleep(min(PROGRESS_EVERY_S, left))
                 if observer is not None:
                     elapsed = min(total, (self._clock() - run.started).total_seconds())
@@ -241,8 +256,12 @@ class ShadowService:
             run, report, results, self._clock(), interrupted, outcome, code,
             options.min_requests,
         )  # fmt: skip
-        stored = save_last(self.root, run.route_id, outcome_json(done))
+        stored = self.reports.save_last(run.route_id, outcome_json(done), run.results)
         return dataclasses.replace(done, stored=stored)
+
+
+def lease_name(route_id: str) -> str:
+    return f"shadow-{route_id}"
 
 
 def _details(run: ShadowRun, shadow: Shadow) -> dict[str, Any]:

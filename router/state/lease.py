@@ -7,7 +7,9 @@ holder is ``LeaseHeld``. ``hold`` renews it (``IfMatch`` on the ETag it wrote) e
 third of its time to live from a thread while the operation lives (a failed renewal
 is retried at the next third; a lease broken or taken over meanwhile is left to its
 new holder), and releases it (expiry now) when it ends; a killed holder stops
-renewing, so the lease expires.
+renewing, so the lease expires. The block gets a ``Holding`` whose ``check`` it calls
+between its steps: ``LeaseLost`` once the lease was broken, taken over or lapsed
+(not renewed within its time to live, e.g. a stalled process), so it stops there.
 ``break_`` ends a lease whatever its state (recorded in the history by the caller).
 ``MIGRATE_LEASE_TTL`` (seconds) sets the time to live (``lease_ttl``; 60 s without it).
 Clocks and waits are injected. This module must not decide which operations need one.
@@ -21,13 +23,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from router.aws.state_s3 import StateBucket
 from router.errors import (
     LeaseHeld,
+    LeaseLost,
     StateBackendError,
     StateConflict,
     StateError,
@@ -36,7 +39,7 @@ from router.errors import (
 from router.history import current_user
 from router.state.location import StateLocation
 
-__all__ = ["DEFAULT_TTL", "LEASE_TTL_ENV", "Lease", "LeaseKeeper", "lease_ttl"]
+__all__ = ["DEFAULT_TTL", "LEASE_TTL_ENV", "Holding", "Lease", "LeaseKeeper", "lease_ttl"]
 
 DEFAULT_TTL = 60.0  # seconds a lease lives without renewal
 LEASE_TTL_ENV = "MIGRATE_LEASE_TTL"
@@ -98,6 +101,9 @@ class LeaseKeeper:
     ) -> None:
         self.bucket, self.location, self.ttl, self._clock = bucket, location, ttl, clock
 
+    def now(self) -> float:
+        return self._clock()
+
     def acquire(self, name: str, operation: str) -> _Held:
         now = self._clock()
         current = self._read(name)
@@ -129,18 +135,19 @@ class LeaseKeeper:
         return [f[0] for f in found if f is not None]
 
     @contextmanager
-    def hold(self, name: str, operation: str, *, wait: Wait | None = None) -> Iterator[Lease]:
-        """The lease for the block's duration, renewed from a thread every ttl / 3."""
-        held = [self.acquire(name, operation)]
-        stop, lost = threading.Event(), threading.Event()
+    def hold(self, name: str, operation: str, *, wait: Wait | None = None) -> Iterator[Holding]:
+        """The lease for the block's duration, renewed from a thread every ttl / 3; the
+        block checks it between its steps (``Holding.check``)."""
+        holding = Holding(self, self.acquire(name, operation))
+        stop = threading.Event()
         pause = wait or (lambda event, seconds: event.wait(seconds))
 
         def renew() -> None:
             while not pause(stop, self.ttl / 3):
                 try:
-                    held[0] = self.renew(held[0])
+                    holding.held = self.renew(holding.held)
                 except (StateConflict, LeaseHeld):
-                    lost.set()  # broken or taken over: it is no longer ours to renew
+                    holding.lost = self.loss(holding.held.lease)  # no longer ours to renew
                     return
                 except StranglerError:
                     continue  # unreachable for a moment: retried at the next third
@@ -148,12 +155,25 @@ class LeaseKeeper:
         thread = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
         thread.start()
         try:
-            yield held[0].lease
+            yield holding
         finally:
             stop.set()
             thread.join()
-            if not lost.is_set():  # never overwrite the lease of whoever took it over
-                self.release(held[0])
+            with suppress(StateConflict, LeaseHeld):  # IfMatch: never overwrites
+                self.release(holding.held)  # whoever broke or took it over meanwhile
+
+    def loss(self, ours: Lease) -> str:
+        """How ``ours`` was lost: broken, or taken over (by whom)."""
+        try:
+            current = self._read(ours.name)
+        except StranglerError:
+            return "was broken or taken over"
+        if current is None:
+            return "was removed"
+        lease = current[0]
+        if lease.alive(self._clock()) and (lease.pid, lease.start) != (ours.pid, ours.start):
+            return f"was taken over by {lease.holder} on {lease.host} (pid {lease.pid})"
+        return "was broken (`migrate lock break`)"
 
     def _key(self, name: str) -> str:
         return self.location.key(f"{LEASES}{name}.json")
@@ -174,6 +194,31 @@ class LeaseKeeper:
             if current is not None and current[0].alive(now):
                 raise _held(current[0], self.location.url) from exc
             raise StateConflict(f"lease {lease.name!r} changed while taking it: retry") from exc
+
+
+class Holding:
+    """A lease held by this process for a block (a ``router.guard.Guard``): ``check``
+    raises ``LeaseLost`` once it was broken, taken over or lapsed unrenewed."""
+
+    def __init__(self, keeper: LeaseKeeper, held: _Held) -> None:
+        self._keeper, self.held = keeper, held
+        self.lost: str | None = None  # set by the renewal thread
+
+    @property
+    def lease(self) -> Lease:
+        return self.held.lease
+
+    def check(self) -> None:
+        lease, keeper = self.held.lease, self._keeper
+        if self.lost is None and not lease.alive(keeper.now()):
+            self.lost = f"lapsed: not renewed within its time to live ({keeper.ttl:g} s)"
+        if self.lost is not None:
+            raise LeaseLost(
+                f"{keeper.location.url}: lease {lease.name!r} {self.lost}: this "
+                f"{lease.operation} stops here; it changes nothing more",
+                hint="`migrate lock status` shows who holds it now, `migrate history` what "
+                "the run did; once it is free, `--resume` continues a progressive run",
+            )
 
 
 def _held(lease: Lease, url: str) -> LeaseHeld:

@@ -1,6 +1,9 @@
-"""Open the manifest store a project's state setting names: local files or S3.
+"""Open the stores a project's state setting names: local files or S3.
 
-This module must not decide what changes; it only picks and builds the store.
+``open_store`` picks the manifest store; ``open_deploy_state``, ``open_baselines``
+and ``open_shadow_reports`` the stores that go with it (the one place that chooses
+between the files beside the manifest and the backend's objects). This module must
+not decide what changes; it only picks and builds the stores.
 """
 
 from __future__ import annotations
@@ -10,15 +13,30 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from router.analysis.baseline import Baselines, BaselineStore
 from router.aws.session import AwsContext
 from router.aws.state_s3 import Encryption, StateBucket
+from router.deploy.state import DeployStateStore, FileDeployState
 from router.manifest.store import LoadedManifest, ManifestStore, load_manifest
+from router.shadow.files import FileShadowReports, ShadowReports, shadow_root
+from router.sidecars import state_path
 from router.state.backend import S3Backend
+from router.state.deploy_state import S3DeployState
 from router.state.lease import lease_ttl
 from router.state.location import StateLocation, state_setting
+from router.state.records import S3Baselines, S3ShadowReports
 from router.state.store import BackendStore
 
-__all__ = ["DEFAULT_REGION", "forget_clients", "location_for", "open_backend", "open_store"]
+__all__ = [
+    "DEFAULT_REGION",
+    "forget_clients",
+    "location_for",
+    "open_backend",
+    "open_baselines",
+    "open_deploy_state",
+    "open_shadow_reports",
+    "open_store",
+]
 
 DEFAULT_REGION = "us-east-1"
 
@@ -76,3 +94,25 @@ def open_store(
         return ManifestStore(manifest_path, lock_timeout=lock_timeout, loaded=loaded)
     backend = open_backend(location, aws)
     return BackendStore(manifest_path, backend, lock_timeout=lock_timeout, lease_ttl=lease_ttl(env))
+
+
+def open_deploy_state(store: ManifestStore) -> DeployStateStore:
+    """The deploy state beside ``store``: the backend's object when ``store`` is on a
+    state backend, else ``migration.state.json`` beside the manifest."""
+    if isinstance(store, BackendStore):
+        return S3DeployState(store.backend.bucket, store.backend.location)
+    return FileDeployState(state_path(store.path))
+
+
+def open_baselines(store: ManifestStore) -> Baselines:
+    """The baselines beside ``store``: the backend's objects, or the files."""
+    if isinstance(store, BackendStore):
+        return S3Baselines(store.backend.bucket, store.backend.location)
+    return BaselineStore(store.path)
+
+
+def open_shadow_reports(store: ManifestStore) -> ShadowReports:
+    """The shadow reports beside ``store``: the backend's objects, or the files."""
+    if isinstance(store, BackendStore):
+        return S3ShadowReports(store.backend.bucket, store.backend.location)
+    return FileShadowReports(shadow_root(store.path))

@@ -27,7 +27,7 @@ from router.history import HistoryEntry, HistoryLog
 from router.manifest.model import Manifest
 from router.manifest.store import LoadedManifest, ManifestStore, dump_manifest, parse_manifest
 from router.state.backend import Head, S3Backend
-from router.state.lease import DEFAULT_TTL, Lease, LeaseKeeper
+from router.state.lease import DEFAULT_TTL, Holding, LeaseKeeper
 
 __all__ = ["BackendHistory", "BackendStore"]
 
@@ -143,9 +143,10 @@ class BackendStore(ManifestStore):
             finally:
                 self._depth = 0
 
-    def held(self, name: str, operation: str) -> AbstractContextManager[Lease]:
-        """The lease ``name`` for a long operation (a progressive run): renewed while the
-        block runs, released when it ends; ``LeaseHeld`` while another live holder has it."""
+    def held(self, name: str, operation: str) -> AbstractContextManager[Holding]:
+        """The lease ``name`` for a long operation (a progressive or shadow run): renewed
+        while the block runs, released when it ends; ``LeaseHeld`` while another live
+        holder has it. The block calls ``check`` between its steps (``LeaseLost``)."""
         return self.leases.hold(name, operation)
 
     def create(self, model: Manifest) -> None:

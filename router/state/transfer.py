@@ -3,10 +3,13 @@
 The git-tracked manifest stays the source of truth for intent: ``compare`` says
 whether the local manifest and the backend's head differ and which side is newer
 (by revision; equal revisions with other content have diverged). ``push`` onto an
-empty backend copies the manifest and its history (each revision's entries as that
-revision's history object); onto a newer or diverged head it is refused unless
-forced, and a forced push lands as the next revision by a conditional write. ``pull``
-writes the head's manifest and the backend's history to the local files, atomically.
+empty backend copies the manifest, its history (each revision's entries as that
+revision's history object), the deploy state (``migration.state.json``, if any) and
+the baselines and shadow reports (``transfer_records``);
+onto a newer or diverged head it is refused unless forced, and a forced push lands as
+the next revision by a conditional write. ``pull`` writes the head's manifest, the
+backend's history, its deploy state (if any), baselines and shadow reports to the
+local files, atomically.
 This module must not print.
 """
 
@@ -18,6 +21,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
+from router.deploy.state import FileDeployState
 from router.errors import StateConflict
 from router.fsio import atomic_write
 from router.history import HistoryEntry, current_user, now_iso
@@ -28,7 +32,10 @@ from router.manifest.store import (
     load_manifest,
     parse_manifest,
 )
+from router.sidecars import state_path
+from router.state import transfer_records
 from router.state.backend import Head, S3Backend
+from router.state.deploy_state import S3DeployState
 
 __all__ = ["Comparison", "Side", "compare", "pull", "push"]
 
@@ -71,13 +78,16 @@ def compare(manifest_path: Path, backend: S3Backend) -> Comparison:
 
 
 def push(manifest_path: Path, backend: S3Backend, *, force: bool = False) -> Head:
-    """The local manifest (and, onto an empty backend, its history) as the backend's head."""
+    """The local manifest as the backend's head (and, onto an empty backend, its
+    history, deploy state, baselines and shadow reports)."""
     local = ManifestStore(manifest_path)
     with local.locked():
         loaded = load_manifest(local.path)
         head = backend.head()
         if head is None:
             _upload_history(backend, local.history.entries())
+            _upload_deploy_state(backend, local.path)
+            transfer_records.upload(backend, local.path)
             return backend.commit(None, loaded.text, loaded.model.revision, [])
         comparison = compare(local.path, backend)
         if comparison.newer == "same":
@@ -107,12 +117,27 @@ def _upload_history(backend: S3Backend, entries: list[HistoryEntry]) -> None:
         backend.append([e for e in batch if e.txn is None])
 
 
+def _upload_deploy_state(backend: S3Backend, manifest_path: Path) -> None:
+    """The local deploy state, when there is one and the backend holds none (created
+    once: one the backend holds already is never replaced by a push)."""
+    local = FileDeployState(state_path(manifest_path))
+    shared = S3DeployState(backend.bucket, backend.location)
+    if local.path.exists() and shared.stored() is None:
+        shared.save(local.load())
+
+
 def pull(manifest_path: Path, backend: S3Backend) -> Head:
-    """The backend's head and history written over the local manifest and history."""
+    """The backend's head, history, deploy state, baselines and shadow reports written
+    over the local files."""
     local = ManifestStore(manifest_path)
     head = backend.require_head()
     entries = backend.entries()
+    deploy_state = S3DeployState(backend.bucket, backend.location).stored()
+    records = transfer_records.download(backend)
     with local.locked():
+        if deploy_state is not None:
+            FileDeployState(state_path(local.path)).save(deploy_state)
+        transfer_records.write_local(records, local.path)
         lines = "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in entries)
         atomic_write(local.history.path, lines)
         atomic_write(local.path, head.text)

@@ -7,7 +7,7 @@ Alice's run (``--steps 50,100``) is SIGKILLed while it waits at 50%. Its lease
 ``progressive-<route>`` outlives it until it expires (``MIGRATE_LEASE_TTL``): ``migrate
 lock status`` names her process, and Bob's ``--resume`` is refused naming her. Once it
 expired, Bob's ``--resume`` takes the run over and completes it; the history holds the
-run's entries by both.
+run's entries by both. A live run whose lease Bob breaks stops at its next tick.
 """
 
 from __future__ import annotations
@@ -183,3 +183,37 @@ def _assert_history(history: list[dict[str, Any]]) -> None:
     assert run[-1]["details"]["outcome"] == "completed"
     moves = [(e["user"], e["after"]["weight"]) for e in history if e["action"] == "promote"]
     assert moves == [("alice", 50), ("bob", 100)]  # 50% again changed nothing
+
+
+@pytest.mark.usefixtures("traffic")
+def test_a_run_whose_lease_is_broken_stops_at_its_next_step(
+    copies: tuple[Path, Path, dict[str, str]], serial_moto: str
+) -> None:
+    """Bob breaks the lease of alice's live run while it waits at 50%: her renewal
+    finds it broken, and the run stops at its next tick (exit 1, saying so), journals
+    nothing more and leaves the route at 50%."""
+    alice, bob, env = copies
+    backend = _backend(serial_moto)
+    args = _promote("-f", HANDLER, "--steps", "50,100", "--interval", "60s")
+    proc = subprocess.Popen(args, cwd=alice, env=_as("alice", env), stdout=PIPE, stderr=PIPE,
+                            text=True)  # fmt: skip
+    try:
+        _wait(lambda: proc.poll() is None and _waiting_at_50(backend), "the run at 50%")
+        broken = run_migrate("lock", "break", LEASE, "--reason", "stuck?", cwd=bob,
+                             env=_as("bob", env))  # fmt: skip
+        assert broken.returncode == 0, broken.stderr
+        _, err = proc.communicate(timeout=TTL_S)  # renewal every TTL_S / 3
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 1, err
+    said = " ".join(err.split())
+    assert f"lease '{LEASE}' was broken (`migrate lock break`)" in said, err
+    assert f"this progressive promotion of {ROUTE['id']} stops here" in said, err
+    history = _json(run_migrate("history", "--json", cwd=bob, env=_as("bob", env)))
+    run = [e["details"]["event"] for e in history if e["action"] == "progressive"]
+    assert run and "end" not in run  # nothing journaled after the loss: resumable
+    assert [e["user"] for e in history if e["action"] == "lock-break"] == ["bob"]
+    moves = [e["after"]["weight"] for e in history if e["action"] == "promote"]
+    assert moves == [50]

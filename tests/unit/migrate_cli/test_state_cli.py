@@ -103,6 +103,18 @@ def test_a_bad_state_setting_is_exit_2(project: Project, monkeypatch: pytest.Mon
     assert "MIGRATE_STATE: 's3:/team-state' is not a state backend" in result.output
 
 
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_bad_lock_timeout_is_exit_2_and_changes_nothing(
+    project: Project, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("MIGRATE_LOCK_TIMEOUT", value)
+    before = project.manifest.read_text()
+    result = project.run("route", "promote", "get-api-users-id", "-f", project.handler)
+    assert result.exit_code == 2
+    assert f"MIGRATE_LOCK_TIMEOUT: '{value}' is not a number of seconds" in result.output
+    assert project.manifest.read_text() == before
+
+
 def test_policy_prints_the_minimal_iam_and_tls_only_bucket_policies(
     project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -194,3 +206,28 @@ def test_a_locked_change_is_refused_while_another_operator_holds_the_lease(
     store = BackendStore(project.manifest, backend)
     with pytest.raises(LeaseHeld, match="apply is running"), store.locked():
         pass
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--steps", "5,abc"), "--steps"),
+        (("--steps", "5,5,100"), "--steps"),
+        (("--steps", "5,150"), "--steps"),
+        (("--steps", "5,100", "--interval", "soon"), "--interval"),
+    ],
+)
+def test_bad_steps_are_exit_2_before_any_lease_is_taken(
+    project: Project, s3_env: None, args: tuple[str, ...], named: str
+) -> None:
+    from router.aws.session import AwsContext
+    from router.state import StateLocation, open_backend
+
+    _ok(project.run("state", "push"))
+    backend = open_backend(StateLocation("team-state", "shop"), AwsContext(region="us-east-1"))
+    before = backend.require_head()
+    refused = project.run("route", "promote", "get-api-users-id", "-f", project.handler, *args)
+    assert refused.exit_code == 2, refused.output
+    assert named in refused.output
+    assert backend.bucket.keys("shop/leases/") == []  # no lease was taken
+    assert backend.require_head().etag == before.etag  # nothing changed

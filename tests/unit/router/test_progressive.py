@@ -15,6 +15,7 @@ import pytest
 
 from router.analysis.model import SampleSet, Verdict
 from router.errors import AWSError, StranglerError, UsageError
+from router.guard import UNGUARDED, Guard
 from router.history import HistoryLog
 from router.progressive.journal import Journal, resume_point
 from router.progressive.model import (
@@ -120,7 +121,7 @@ class Rig:
     def journal(self) -> Journal:
         return Journal(self.history, revision=lambda: 7, locked=nullcontext)
 
-    def runner(self) -> ProgressiveRunner:
+    def runner(self, guard: Guard = UNGUARDED) -> ProgressiveRunner:
         return ProgressiveRunner(
             self.mover,
             self.checker,
@@ -130,6 +131,7 @@ class Rig:
             observer=self,
             tick_s=1.0,
             new_run_id=lambda: "run1",
+            guard=guard,
         )
 
     def update(self, status: Status) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from router.deploy.rollback import RouteRollback
-from router.deploy.state import DeployState, save_state
+from router.deploy.state import DeployState, FileDeployState, save_state
 
 
 class Recorder:
@@ -21,7 +21,7 @@ class Recorder:
 
 def rollback_in(tmp_path: Path, calls: list[tuple[str, dict[str, Any]]]) -> RouteRollback:
     routes, deploy = Recorder(calls, "routes"), Recorder(calls, "deploy")
-    return RouteRollback(tmp_path / "state.json", lambda: routes, lambda: deploy)  # type: ignore[arg-type,return-value]
+    return RouteRollback(FileDeployState(tmp_path / "state.json"), lambda: routes, lambda: deploy)  # type: ignore[arg-type,return-value]
 
 
 def test_not_applied_rolls_back_the_manifest_only(tmp_path: Path) -> None:

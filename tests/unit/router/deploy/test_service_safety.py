@@ -9,7 +9,7 @@ import pytest
 
 from router.deploy.model import Plan, RemoveCanary
 from router.deploy.service import DeployService
-from router.deploy.state import state_path_for
+from router.deploy.state import FileDeployState, state_path_for
 from router.errors import Declined, ShadowMismatch, UnsafePlan
 from router.history import HistoryLog, history_path_for
 from router.manifest.model import Route
@@ -44,7 +44,7 @@ def service(
         RouteService(store, history, code_root=tmp_path, promote_check=check),
         FixedPlanner(DRIFTED),
         no_executor,
-        state_path_for(manifest),
+        FileDeployState(state_path_for(manifest)),
     )
 
 

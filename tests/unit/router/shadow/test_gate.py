@@ -11,6 +11,7 @@ from migrate_cli.factory import Factory
 from router.manifest.model import Route
 from router.progressive.adapters import ManifestMover
 from router.routes import RouteService
+from router.shadow.files import FileShadowReports, shadow_root
 from router.shadow.gate import ShadowGate, ShadowMismatch
 from tests.helpers.shadow import Project, store_run
 
@@ -41,7 +42,7 @@ def test_force_promotes_anyway(project: Project) -> None:
 
 
 def test_other_functions_parity_and_unshadowed_routes_pass(project: Project) -> None:
-    gate = ShadowGate(project.manifest)
+    gate = ShadowGate(FileShadowReports(shadow_root(project.manifest)))
     route = Route(id=ROUTE, method="GET", path="/api/users/{id}")
     gate(route, project.handler)  # never shadowed
     store_run(project, project.handler, "mismatch", "email")
@@ -56,7 +57,8 @@ def test_a_later_run_of_another_function_keeps_the_refusal(project: Project) -> 
     store_run(project, project.handler, "mismatch", "email")
     store_run(project, f"{project.package}.users.other", "parity")
     with pytest.raises(ShadowMismatch):
-        ShadowGate(project.manifest)(Route(id=ROUTE, method="GET", path="/x"), project.handler)
+        gate = ShadowGate(FileShadowReports(shadow_root(project.manifest)))
+        gate(Route(id=ROUTE, method="GET", path="/x"), project.handler)
 
 
 def test_injected_check_replaces_the_default(project: Project) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
-from router.errors import LeaseHeld, StateBackendError
+from router.errors import LeaseHeld, LeaseLost, StateBackendError
 from router.state import S3Backend
-from router.state.lease import DEFAULT_TTL, LeaseKeeper, lease_ttl
+from router.state.lease import DEFAULT_TTL, LeaseKeeper, Wait, lease_ttl
 
 
 class Clock:
@@ -100,3 +102,68 @@ def test_a_lease_taken_over_meanwhile_is_left_to_its_new_holder(backend: S3Backe
         tick.set()
     [lease] = keeper.leases()
     assert (lease.operation, lease.alive(clock.now)) == ("other", True)
+
+
+def _one_renewal_after(done: threading.Event) -> Wait:
+    """A renewal wait: one renewal once ``done`` is set, then none until stopped."""
+    ticked = threading.Event()
+
+    def wait(stop: threading.Event, seconds: float) -> bool:
+        if ticked.is_set():
+            return stop.wait(10)
+        done.wait(10)
+        ticked.set()
+        return False
+
+    return wait
+
+
+def _lost_on_renewal(backend: S3Backend, change: Callable[[Clock], None]) -> str:
+    """The ``LeaseLost`` message a holder gets once ``change`` happened to its lease and
+    its renewal thread tried once."""
+    clock, changed = Clock(), threading.Event()
+    keeper = _keeper(backend, clock)
+    with keeper.hold("progressive-r", "progressive promotion of r",
+                     wait=_one_renewal_after(changed)) as holding:  # fmt: skip
+        holding.check()  # ours
+        change(clock)
+        changed.set()
+        for _ in range(100):
+            if holding.lost is not None:
+                break
+            time.sleep(0.05)
+        with pytest.raises(LeaseLost) as lost:
+            holding.check()
+    assert "this progressive promotion of r stops here" in lost.value.message
+    return lost.value.message
+
+
+def test_a_held_lease_broken_meanwhile_stops_its_run(backend: S3Backend) -> None:
+    def broken(clock: Clock) -> None:
+        _keeper(backend, clock).break_("progressive-r")
+
+    assert "lease 'progressive-r' was broken (`migrate lock break`)" in _lost_on_renewal(
+        backend, broken
+    )
+
+
+def test_a_held_lease_taken_over_meanwhile_names_the_new_holder(
+    backend: S3Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def taken(clock: Clock) -> None:
+        clock.now += 61  # a stall longer than its time to live
+        monkeypatch.setenv("MIGRATE_USER", "bob")
+        _keeper(backend, clock).acquire("progressive-r", "progressive promotion of r")
+
+    assert "was taken over by bob on " in _lost_on_renewal(backend, taken)
+
+
+def test_a_lease_not_renewed_within_its_time_to_live_has_lapsed(backend: S3Backend) -> None:
+    clock = Clock()
+    keeper = _keeper(backend, clock)
+    with keeper.hold("shadow-r", "shadow run of r", wait=lambda stop, _: stop.wait(10)) as held:
+        clock.now += 60  # the renewal thread never ran (a stalled process)
+        lapsed = r"lapsed: not renewed within its time to live \(60 s\)"
+        with pytest.raises(LeaseLost, match=lapsed):
+            held.check()
+    assert keeper.leases()[0].holder == held.lease.holder  # released, nobody else's
