@@ -27,7 +27,7 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/migrate render --check
-	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist worksteal
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist worksteal --durations=25
 
 bench: install
 	$(BIN)/python bench/bench_table.py
