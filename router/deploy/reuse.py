@@ -11,7 +11,9 @@ returns it as a ``Layer`` without a zip: pip does not run. A deleted version or
 different inputs return None, and the layer is built as before. Lambda's size limits
 are still checked, on the recorded sizes (``router.build.service``).
 
-This module must not build, and must not change AWS or the state.
+``record_builds`` adds to a state the builds a plan with nothing to change found in
+place (a state migrated from format 1 records none): the service saves them, so the
+next empty cache reuses them. This module must not build, and must not change AWS.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from router.arns import layer_name
 from router.aws.layers import LambdaLayers
 from router.build import Layer, LayerInputs
 from router.deploy.artifacts import DesiredLayer, layer_sha256
+from router.deploy.model import Plan
 from router.deploy.state import DeployState, LayerBuild
 from router.manifest.model import Manifest
 from router.render.sam import layer_logical_id
 
-__all__ = ["PublishedLayers", "layer_build"]
+__all__ = ["PublishedLayers", "layer_build", "record_builds"]
 
 
 class PublishedLayers:
@@ -59,3 +62,15 @@ def layer_build(layer: DesiredLayer, arn: str) -> LayerBuild | None:
     return LayerBuild(
         inputs=layer.inputs, arn=arn, sha256=layer.sha256, size=size, unzipped=unzipped
     )
+
+
+def record_builds(plan: Plan, state: DeployState) -> bool:
+    """Record in ``state`` the build of each layer ``plan`` found in place; whether any
+    record is new."""
+    known, new = dict(plan.layer_versions), {}
+    for layer in plan.desired.layers:
+        build = layer_build(layer, known[layer.name]) if layer.name in known else None
+        if build is not None and state.layer_builds.get(layer.name) != build:
+            new[layer.name] = build
+    state.layer_builds.update(new)
+    return bool(new)

@@ -164,6 +164,20 @@ def test_other_builder_options_are_other_inputs(rig: Rig) -> None:
     assert runner.runs == 1
 
 
+def test_a_format_1_state_builds_once_and_a_no_change_apply_records_the_build(rig: Rig) -> None:
+    data = json.loads(rig.state_file.read_text())
+    del data["layer_builds"]
+    rig.state_file.write_text(json.dumps({**data, "version": 1}))
+    service, runs = rig.machine("upgraded")
+    assert not service.plan().has_changes and runs.runs == 1  # no inputs recorded yet
+    assert service.apply(force=False, confirm=yes).result is None
+    recorded = load_state(rig.state_file)
+    assert recorded.version == FORMAT and recorded.layer_builds[LAYER].arn.endswith(":1")
+    fresh, fresh_runs = rig.machine("fresh")
+    assert not fresh.plan().has_changes and fresh_runs.runs == 0
+    assert rig.versions() == [1]
+
+
 def test_a_state_of_a_newer_format_is_refused_and_nothing_is_written(rig: Rig) -> None:
     text = rig.state_file.read_text().replace(f'"version": {FORMAT}', f'"version": {FORMAT + 1}')
     rig.state_file.write_text(text)
