@@ -1,9 +1,10 @@
-"""Typed wrapper over Lambda layer versions: list them (read-only) and publish one.
+"""Typed wrapper over Lambda layer versions: list them, read one (read-only), publish one.
 
 A layer version is immutable; strangler finds the version holding given content by
 the hash it wrote into the version's description when publishing it
-(``ListLayerVersions`` returns descriptions but not ``CodeSha256``). botocore errors
-become ``AWSError`` here. This module must not decide when to publish (see
+(``ListLayerVersions`` returns descriptions but not ``CodeSha256``); ``get`` reads one
+version's ``CodeSha256`` and size (``GetLayerVersion``), or None once it was deleted.
+botocore errors become ``AWSError`` here. This module must not decide when to publish (see
 ``router.deploy``).
 """
 
@@ -21,7 +22,7 @@ from router.aws.session import AwsContext, aws_errors, error_code
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import LayerVersionsListItemTypeDef
 
-__all__ = ["LambdaLayers", "LayerContent", "LayerVersionInfo"]
+__all__ = ["LambdaLayers", "LayerContent", "LayerVersionContent", "LayerVersionInfo"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,16 @@ class LayerVersionInfo:
     arn: str  # the layer version's ARN (ends with ``:<version>``)
     version: int
     description: str
+
+
+@dataclass(frozen=True)
+class LayerVersionContent:
+    """One version as ``GetLayerVersion`` returns it."""
+
+    arn: str
+    description: str
+    sha256: str  # ``Content.CodeSha256``: base64 SHA-256 of the zip
+    size: int  # ``Content.CodeSize``: zipped bytes
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,21 @@ class LambdaLayers:
             with aws_errors(f"list the versions of Lambda layer {name!r}"):
                 raise
         return tuple(sorted(found, key=lambda v: v.version))
+
+    def get(self, name: str, version: int) -> LayerVersionContent | None:
+        """Version ``version`` of layer ``name``; None when it (or the layer) is gone."""
+        lam = self._ctx.client("lambda")
+        with aws_errors(f"read version {version} of Lambda layer {name!r}"):
+            try:
+                data = lam.get_layer_version(LayerName=name, VersionNumber=version)
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return None
+                raise
+        content = data.get("Content", {})
+        arn, description = data.get("LayerVersionArn", ""), data.get("Description", "")
+        sha, size = content.get("CodeSha256", ""), int(content.get("CodeSize", 0))
+        return LayerVersionContent(arn, description, sha, size)
 
     def publish(self, content: LayerContent) -> LayerVersionInfo:
         with aws_errors(f"publish a version of Lambda layer {content.name!r}"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from router.build._fs import reclaim_scratch
 from router.build.code import Package, build_package
-from router.build.layer import Layer, LayerBuilder
+from router.build.layer import Layer, LayerBuilder, LayerInputs
 from router.build.local import (
     CACHE_ENV,
     LocalArtifact,
@@ -22,7 +22,7 @@ from router.build.local import (
     local_layer,
 )
 from router.build.requirements import Requirements
-from router.build.service import BuildService, FunctionBuild, cache_dir
+from router.build.service import BuildService, FunctionBuild, Reuse, cache_dir
 
 __all__ = [
     "CACHE_ENV",
@@ -30,9 +30,11 @@ __all__ = [
     "FunctionBuild",
     "Layer",
     "LayerBuilder",
+    "LayerInputs",
     "LocalArtifact",
     "Package",
     "Requirements",
+    "Reuse",
     "build_package",
     "cache_dir",
     "local_artifact",

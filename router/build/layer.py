@@ -22,10 +22,14 @@ layers were sealed is sealed when next used.
 
 Both are cached under ``<cache>/`` by a key of the lock's bytes, the runtime and the
 architecture (the host's tags for the local one): an unchanged lock is never
-reinstalled or rezipped. A build happens in a scratch directory of its own (sealed
-there, for the local layer) renamed into place, so a crash leaves no half layer and
-concurrent builders never share one: the first rename wins, the others keep it and
-remove their own. This module must not call AWS.
+reinstalled or rezipped. ``LayerInputs`` names what determines a Lambda layer (the
+lock's SHA-256, runtime, architecture, this builder's format and pip options); the
+deploy state records them with each published version, so a plan on a machine whose
+cache is empty can reuse that version instead of building (``router.deploy.reuse``).
+A build happens in a scratch directory of its own (sealed there, for the local layer)
+renamed into place, so a crash leaves no half layer and concurrent builders never
+share one: the first rename wins, the others keep it and remove their own. This module
+must not call AWS.
 """
 
 from __future__ import annotations
@@ -42,13 +46,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from router.build._fs import scratch_dir
 from router.build._run import Runner, run_tool
 from router.build._zip import b64_sha256, tree_entries, zip_entries
 from router.fsio import write_error
 from router.fsmodes import is_read_only, make_read_only, remove_tree
 
-__all__ = ["Layer", "LayerBuilder"]
+__all__ = ["Layer", "LayerBuilder", "LayerInputs"]
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +72,26 @@ def _platforms(runtime: str, architecture: str) -> list[str]:
     return [flag for tag in tags for flag in ("--platform", tag)]
 
 
+class LayerInputs(BaseModel):
+    """What determines a Lambda layer's zip: equal inputs build the same layer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lock_sha256: str  # hex SHA-256 of the lock file's bytes
+    runtime: str
+    architecture: str
+    builder: str  # this builder's format and a digest of its pip options
+
+
 @dataclass(frozen=True)
 class Layer:
     key: str  # hex digest of lock + runtime + architecture
-    zip_path: Path
+    zip_path: Path | None  # None: not built here, a published version is reused
     size: int  # zipped bytes
     unzipped_size: int
     sha256: str  # base64 SHA-256 of the zip, as Lambda reports it
     cached: bool
+    inputs: LayerInputs | None = None
 
 
 class LayerBuilder:
@@ -91,6 +109,15 @@ class LayerBuilder:
         self._pip = [python, "-m", "pip", "install", "--no-deps", "--require-hashes"]
         self._pip += ["--no-compile", "--disable-pip-version-check", "--quiet", *pip_args]
         self._runner = runner
+        self._options = hashlib.sha256("\0".join(pip_args).encode()).hexdigest()[:16]
+
+    def inputs(self, lock: Path, runtime: str, architecture: str) -> LayerInputs:
+        """What the layer of ``lock`` for ``runtime`` and ``architecture`` is built from."""
+        digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+        builder = f"format {_FORMAT}, pip options {self._options}"
+        return LayerInputs(
+            lock_sha256=digest, runtime=runtime, architecture=architecture, builder=builder
+        )
 
     def is_built(self, lock: Path, runtime: str, architecture: str) -> bool:
         return (self.cache / "layers" / _key(lock, runtime, architecture) / "layer.json").is_file()
@@ -111,7 +138,8 @@ class LayerBuilder:
             self._place(home, lambda tmp: self._zip_layer(tmp, lock, flags))
         meta = json.loads((home / "layer.json").read_text(encoding="utf-8"))
         zipped, unzipped, sha = meta["size"], meta["unzipped"], meta["sha256"]
-        return Layer(key, home / "layer.zip", zipped, unzipped, sha, cached)
+        inputs = self.inputs(lock, runtime, architecture)
+        return Layer(key, home / "layer.zip", zipped, unzipped, sha, cached, inputs)
 
     def local(self, lock: Path) -> Path:
         """The directory to put on ``sys.path`` for this interpreter (``.../python``),

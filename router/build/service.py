@@ -5,8 +5,11 @@ For each active route on Lambda: the function zip (``router.build.code``), writt
 against the requirements file and the runtime; the layer for the manifest's runtime and
 architecture (``router.build.layer``); the limits (``router.build.limits``); the
 directories ``template.yaml`` names for ``sam build`` (``router.build.sam``). Routes
-sharing a lock share one layer, built once. ``lock_all`` writes the locks. This module
-must not call AWS nor print (``progress`` receives a line before each slow step).
+sharing a lock share one layer, built once. ``lock_all`` writes the locks. A layer not
+in the cache is first offered to ``reuse`` (the deploy's recorded published versions,
+``router.deploy.reuse``): when it returns one, nothing is built and the limits are
+checked on its recorded size. This module must not call AWS nor print (``progress``
+receives a line before each slow step).
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from pathlib import Path
 
 from router.build._zip import b64_sha256
 from router.build.code import Package, build_package
-from router.build.layer import Layer, LayerBuilder
+from router.build.layer import Layer, LayerBuilder, LayerInputs
 from router.build.limits import check_limits, needs_s3
 from router.build.requirements import Requirements, check_lock, lock, requirements_for
 from router.build.sam import SamDirs
 from router.fsio import write_error
 from router.manifest.model import Manifest, Route
 
-__all__ = ["BuildService", "FunctionBuild", "cache_dir"]
+__all__ = ["BuildService", "FunctionBuild", "Reuse", "cache_dir"]
 
 Progress = Callable[[str], None]
+# (the requirements file relative to the project, the layer's inputs) -> a published
+# layer built from exactly those inputs, or None (then it is built here)
+Reuse = Callable[[str, LayerInputs], Layer | None]
 
 
 @dataclass(frozen=True)
@@ -71,24 +77,32 @@ class BuildService:
                 done[found.lock] = found
         return list(done)
 
-    def function(self, manifest: Manifest, route: Route) -> FunctionBuild:
-        """One route's code zip and layer (each cached), within Lambda's limits."""
+    def function(
+        self, manifest: Manifest, route: Route, reuse: Reuse | None = None
+    ) -> FunctionBuild:
+        """One route's code zip and layer (each cached, or the layer ``reuse``d), within
+        Lambda's limits."""
         assert route.function is not None
         package = build_package(self.root, route.function)
         path, cached = self._store_code(package)
         found = requirements_for(manifest, route, self.root)
-        layer = self._layer(manifest, found) if found else None
+        layer = self._layer(manifest, found, reuse) if found else None
         self._sam.code(route, package.zip_bytes)
         sizes = [layer.unzipped_size] if layer else []
         total = check_limits(route.function, package.unzipped_size, sizes)
         source = found.source.relative_to(self.root).as_posix() if found else None
         return FunctionBuild(route.id, route.function, package, path, cached, layer, total, source)
 
-    def _layer(self, manifest: Manifest, found: Requirements) -> Layer:
+    def _layer(self, manifest: Manifest, found: Requirements, reuse: Reuse | None) -> Layer:
         runtime, arch = manifest.defaults.runtime, manifest.defaults.architecture
         check_lock(found, runtime)
-        self._sam.layer(found.source.relative_to(self.root).as_posix(), found.lock)
+        relative = found.source.relative_to(self.root).as_posix()
+        self._sam.layer(relative, found.lock)
         if not self.layers.is_built(found.lock, runtime, arch):
+            inputs = self.layers.inputs(found.lock, runtime, arch)
+            published = reuse(relative, inputs) if reuse else None
+            if published is not None:
+                return published
             self._progress(f"building the layer of {found.lock} for {runtime} {arch} (pip)")
         return self.layers.layer(found.lock, runtime, arch)
 

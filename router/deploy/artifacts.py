@@ -5,7 +5,9 @@ code zip and layer, built or taken from the cache. Here they become the desired
 ``FunctionSpec`` and ``DesiredLayer``: names from ``router.arns``, and an S3 location
 (in the artifact bucket, keyed by the zip's SHA-256) for a zip over Lambda's 50 MB
 direct upload limit. A layer version carries its zip's hash in its description
-(``LAYER_TAG``), which is how a later plan finds it. Must not call AWS.
+(``LAYER_TAG``), which is how a later plan finds it. A layer reused from the deploy
+state (``router.deploy.reuse``) has no zip here: it is never published again.
+Must not call AWS.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from router.arns import function_name, lambda_role_name, layer_name, partition_for
 from router.aws.artifacts import S3Location
 from router.aws.lambda_ import Architecture, FunctionSpec
-from router.build import FunctionBuild
+from router.build import FunctionBuild, LayerInputs, Reuse
 from router.build.limits import needs_s3
 from router.iam import access_of
 from router.manifest.model import Manifest, Route, reserved_concurrency
@@ -35,7 +37,7 @@ __all__ = [
     "s3_key",
 ]
 
-Build = Callable[[Manifest, Route], FunctionBuild]
+Build = Callable[[Manifest, Route, Reuse | None], FunctionBuild]
 LAYER_TAG = "strangler sha256:"  # then the zip's base64 SHA-256, in a version's description
 _DESCRIPTION_MAX = 256
 
@@ -47,10 +49,11 @@ class DesiredLayer:
     sha256: str  # base64 SHA-256 of the zip: Lambda's ``Content.CodeSha256``
     size: int
     unzipped: int
-    zip_path: Path
+    zip_path: Path | None  # None: reused from the deploy state, not built here
     runtime: str
     architecture: Architecture
     s3: S3Location | None  # set when the zip is over the direct upload limit
+    inputs: LayerInputs | None = None  # what it was built from (recorded in the state)
 
     @property
     def description(self) -> str:
@@ -124,4 +127,5 @@ def layer_of_build(manifest: Manifest, built: FunctionBuild, bucket: str) -> Des
         runtime=manifest.defaults.runtime,
         architecture=manifest.defaults.architecture,
         s3=where,
+        inputs=layer.inputs,
     )

@@ -1,7 +1,8 @@
 """What the manifest asks API Gateway and Lambda to be: documents, views, functions, layers.
 
 Pure apart from building (or taking from the cache) each route's code zip and layer
-through the injected ``Build``. Must not call AWS.
+through the injected ``Build``, which may ``reuse`` a published layer instead. Must
+not call AWS.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from router.arns import artifact_bucket_name, function_arn, lambda_invocation_uri
 from router.aws.lambda_ import FunctionSpec
+from router.build import Reuse
 from router.deploy.artifacts import Build, DesiredLayer, Where, function_spec, layer_of_build
 from router.deploy.view import ApiView, view_of_resources
 from router.errors import InputError
@@ -39,7 +41,9 @@ class Desired:
         return next(layer for layer in self.layers if layer.name == name)
 
 
-def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
+def desired_state(
+    manifest: Manifest, account: str, build: Build, reuse: Reuse | None = None
+) -> Desired:
     def uri(route: Route) -> str:
         return lambda_invocation_uri(manifest.api.region, function_arn(manifest, account, route))
 
@@ -47,7 +51,7 @@ def desired_state(manifest: Manifest, account: str, build: Build) -> Desired:
     percent = canary_percent(manifest)
     canary = api_resources(manifest, lambda_uri=uri, view="canary") if percent else None
     bucket = artifact_bucket_name(manifest, account)
-    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket, account)
+    functions, layers, layer_of, unzipped = _artifacts(manifest, build, bucket, account, reuse)
     return Desired(
         stable_document=openapi_document(manifest, stable, "stable"),
         stable_view=view_of_resources(stable),
@@ -79,7 +83,7 @@ def _lambda_routes(manifest: Manifest) -> list[Route]:
 
 
 def _artifacts(
-    manifest: Manifest, build: Build, bucket: str, account: str
+    manifest: Manifest, build: Build, bucket: str, account: str, reuse: Reuse | None
 ) -> tuple[
     tuple[tuple[FunctionSpec, Route], ...], tuple[DesiredLayer, ...], dict[str, str], dict[str, int]
 ]:
@@ -88,7 +92,7 @@ def _artifacts(
     layer_of: dict[str, str] = {}
     unzipped: dict[str, int] = {}
     for route in _lambda_routes(manifest):
-        built = build(manifest, route)
+        built = build(manifest, route, reuse)
         spec = function_spec(manifest, route, built, Where(bucket, account))
         functions.append((spec, route))
         unzipped[spec.name] = built.code.unzipped_size

@@ -5,6 +5,8 @@ into one ``update_stage`` at the end. A layer version published here gives its A
 to the functions of the same plan that wait for it (``SyncFunction.pending_layer``).
 Progress is written to the state as it happens (a finished import or a published
 layer is recorded even when a later step fails), so re-running ``apply`` converges.
+Each applied layer's build inputs are recorded with its version (``layer_builds``), so
+a later plan can reuse the version without building (``router.deploy.reuse``).
 Raises ``UnsafePlan`` (before any call) when the deployed API drifted and ``force``
 is not given (``Plan.raise_if_unsafe``, the one safety check).
 Steps are dispatched by ``match`` with ``assert_never``, so mypy flags a step type
@@ -29,6 +31,7 @@ from router.aws.artifacts import ArtifactBucket
 from router.aws.lambda_ import FunctionSpec, LambdaFunctions, config_differences
 from router.aws.layers import LambdaLayers, LayerContent
 from router.aws.logs import CloudWatchLogs
+from router.deploy.artifacts import DesiredLayer
 from router.deploy.model import (
     CreateApi,
     CreateArtifactBucket,
@@ -44,8 +47,9 @@ from router.deploy.model import (
     UploadArtifact,
     human_size,
 )
+from router.deploy.reuse import layer_build
 from router.deploy.state import DeploymentRecord, DeployState
-from router.errors import UnsafePlan
+from router.errors import BuildError, UnsafePlan
 from router.history import now_iso
 from router.manifest.model import Manifest
 
@@ -171,12 +175,12 @@ class Executor:
     def _publish(self, run: _Run, step: PublishLayer) -> None:
         layer = step.layer
         self.artifacts.progress(f"publishing layer {layer.name} ({human_size(layer.size)})")
-        data = None if layer.s3 else layer.zip_path.read_bytes()
+        data = None if layer.s3 else _zip_of(layer)
         content = LayerContent(
             layer.name, layer.description, layer.runtime, layer.architecture, data, layer.s3
         )
         run.layer_arns[layer.name] = self.artifacts.layers.publish(content).arn
-        run.state.layers[layer.name] = run.layer_arns[layer.name]
+        _record_layer(run, layer)
         run.result.artifact_calls.append("publish_layer_version")
         self.save_state(run.state)
 
@@ -282,11 +286,26 @@ def _record_layers(run: _Run) -> None:
     """Every desired function and layer as it now stands: the base of layer drift."""
     desired = run.plan.desired
     for layer in desired.layers:
-        run.state.layers[layer.name] = run.layer_arns[layer.name]
+        _record_layer(run, layer)
     for spec, _ in desired.functions:
         layer_name = desired.layer_of.get(spec.name)
         arns = [run.layer_arns[layer_name]] if layer_name else []
         run.state.function_layers[spec.name] = arns
+
+
+def _record_layer(run: _Run, layer: DesiredLayer) -> None:
+    arn = run.layer_arns[layer.name]
+    run.state.layers[layer.name] = arn
+    build = layer_build(layer, arn)
+    if build is not None:
+        run.state.layer_builds[layer.name] = build
+
+
+def _zip_of(layer: DesiredLayer) -> bytes:
+    """The zip to publish; a reused layer has none (the plan never publishes it)."""
+    if layer.zip_path is None:
+        raise BuildError(f"layer {layer.name}: no zip was built to publish (a reused version)")
+    return layer.zip_path.read_bytes()
 
 
 def _quarters(progress: Progress, label: str, total: int) -> Callable[[int], None]:

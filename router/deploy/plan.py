@@ -1,9 +1,11 @@
 """The plan: what ``migrate apply`` would change, computed with read-only calls.
 
 ``Planner.plan`` builds (or takes from the cache) each Lambda route's code zip and
-layer, reads the REST API, its stage, the Lambda functions, the versions of the
-desired layers (``ListLayerVersions``) and, only when a zip is over the direct upload
-limit, the artifact bucket (``HeadBucket``, ``HeadObject``); compares them with the
+layer (or reuses the published layer version the state records for the same inputs,
+``router.deploy.reuse``: one ``GetLayerVersion``, no build), reads the REST API, its
+stage, the Lambda functions, the versions of the desired layers
+(``ListLayerVersions``) and, only when a zip is over the direct upload limit, the
+artifact bucket (``HeadBucket``, ``HeadObject``); compares them with the
 manifest's rendering and the recorded state, and returns a frozen ``Plan`` of steps,
 once the manifest passed the safety checks of ``router.deploy.guardrail``
 (octodns-style: ``UnreachableLegacy`` is an ``UnsafePlan`` that no ``--force``
@@ -27,6 +29,7 @@ from router.deploy.desired import Desired, desired_state
 from router.deploy.drift import compute_drift
 from router.deploy.guardrail import raise_if_unreachable
 from router.deploy.model import Observed, Plan
+from router.deploy.reuse import PublishedLayers
 from router.deploy.state import DeployState
 from router.deploy.steps import compute_steps, served_views
 from router.deploy.view import diff_views, view_of_methods
@@ -78,7 +81,8 @@ class Planner:
         fails a safety check no ``--force`` overrides (``router.deploy.guardrail``)."""
         raise_if_unreachable(manifest, is_local=self.is_local)
         account = state.account_id or self.functions.account_id()
-        desired = desired_state(manifest, account, self.build)
+        reuse = PublishedLayers(manifest, state, self.layers)
+        desired = desired_state(manifest, account, self.build, reuse)
         observed = self.observe(manifest, state, desired)
         log_arn = log_group_arn(manifest, account)
         steps = compute_steps(manifest, state, observed, desired, log_arn)

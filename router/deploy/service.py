@@ -7,7 +7,8 @@ lease held plans first, then plans again on what it finds once the lease is its 
 and says what another operator landed meanwhile and what the plan is now. A refusal
 (drift without ``--force``, a declined confirmation) or a failure leaves the manifest
 and history as they were; the state keeps what AWS really holds, so re-running
-converges.
+converges. An apply with nothing to change writes the state only to record layer
+builds it lacked (``router.deploy.reuse.record_builds``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from router.deploy.executor import ApplyResult, Artifacts, Executor, Progress
 from router.deploy.model import Plan
 from router.deploy.plan import Planner
 from router.deploy.replan import LockWait, Notify, Planned, meanwhile, quiet, waiting_lock
+from router.deploy.reuse import record_builds
 from router.deploy.state import (
     AppliedBy,
     DeployState,
@@ -171,6 +173,8 @@ class DeployService:
         if seen is not None:
             seen(plan, state)
         if not plan.has_changes:
+            if record_builds(plan, state):  # e.g. a state read from format 1
+                self.deploy_state.save(state)
             return plan, None
         plan.raise_if_unsafe(force)
         if not confirm(plan):

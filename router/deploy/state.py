@@ -4,7 +4,15 @@ Remembers the REST API id, the deployment the stage serves (and its canary), the
 view each recorded deployment serves and the route states at that revision, the
 view of the last ``put_rest_api``, and the layer versions applied (each layer's, and
 each function's list), so a deleted version or a function's layers changed by hand
-show as drift, and who wrote it last (``applied_by``).
+show as drift, and who wrote it last (``applied_by``). For each applied layer,
+``layer_builds`` keeps what it was built from (``LayerInputs``) with its version ARN,
+zip hash and sizes: a plan whose layer has the same inputs reuses that version
+without building (``router.deploy.reuse``).
+
+**Format.** ``version`` is the format of the state (``FORMAT``). An older state (no
+``layer_builds``) is migrated on read; a state of a newer format is refused (exit 2,
+naming the file or object and its version) before anything is written; unknown fields
+are refused within a format.
 
 ``DeployStateStore`` is where it lives: ``FileDeployState`` is ``migration.state.json``
 beside the manifest (written atomically under the manifest lock, the default); an S3
@@ -21,25 +29,30 @@ import socket
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from router.errors import StateError
+from router.build import LayerInputs
+from router.errors import InputError, StateError
 from router.history import current_user, now_iso
 from router.manifest.store import atomic_write
 from router.sidecars import state_path
 
 __all__ = [
+    "FORMAT",
     "AppliedBy",
     "DeployState",
     "DeployStateStore",
     "DeploymentRecord",
     "FileDeployState",
+    "LayerBuild",
     "load_state",
+    "parse_state",
     "save_state",
     "state_path_for",
 ]
 
 MAX_RECORDS = 100
+FORMAT = 2  # 1: no layer_builds; 2: layer_builds
 
 
 class _Model(BaseModel):
@@ -72,8 +85,18 @@ class AppliedBy(_Model):
         return f"{self.user} on {self.host} (pid {self.pid}) at {self.time}"
 
 
+class LayerBuild(_Model):
+    """A published layer version and what its zip was built from."""
+
+    inputs: LayerInputs
+    arn: str  # the version's ARN
+    sha256: str  # base64 SHA-256 of the zip (Lambda's ``CodeSha256``)
+    size: int  # zipped bytes
+    unzipped: int
+
+
 class DeployState(_Model):
-    version: int = 1
+    version: int = FORMAT  # the format of this state (see the module docstring)
     api_id: str | None = None
     api_name: str | None = None
     stage: str | None = None
@@ -84,6 +107,7 @@ class DeployState(_Model):
     deployments: list[DeploymentRecord] = Field(default_factory=list)
     layers: dict[str, str] = Field(default_factory=dict)  # layer name -> applied version ARN
     function_layers: dict[str, list[str]] = Field(default_factory=dict)  # function -> ARNs
+    layer_builds: dict[str, LayerBuild] = Field(default_factory=dict)  # layer name -> build
     applied_by: AppliedBy | None = None
 
     def remember(self, record: DeploymentRecord) -> None:
@@ -134,13 +158,38 @@ def state_path_for(manifest_path: Path) -> Path:
 def load_state(path: Path) -> DeployState:
     if not path.exists():
         return DeployState()
+    hint = "restore it from version control; `migrate plan` shows what AWS holds"
     try:
-        return DeployState.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, OSError) as exc:
-        raise StateError(
-            f"{path}: unreadable deployment state: {exc}",
-            hint="restore it from version control; `migrate plan` shows what AWS holds",
-        ) from exc
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StateError(f"{path}: unreadable deployment state: {exc}", hint=hint) from exc
+    return parse_state(text, str(path), hint)
+
+
+def parse_state(text: str | bytes, label: str, hint: str) -> DeployState:
+    """The state in ``text`` (read from ``label``), migrated from an older format;
+    ``InputError`` for a newer format, ``StateError`` (with ``hint``) when unreadable."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return DeployState.model_validate(_migrated(data, label))
+    except ValueError as exc:  # ValidationError is a ValueError
+        raise StateError(f"{label}: unreadable deployment state: {exc}", hint=hint) from exc
+
+
+def _migrated(data: dict[str, object], label: str) -> dict[str, object]:
+    """``data`` in the current format: older formats only lack fields that default."""
+    version = data.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return data  # validation names the field
+    if version > FORMAT:
+        raise InputError(
+            f"{label}: deploy state format version {version} is newer than this strangler "
+            f"reads (up to {FORMAT}); nothing was changed",
+            hint="run the strangler release that wrote it, or a newer one",
+        )
+    return {**data, "version": FORMAT}
 
 
 def save_state(path: Path, state: DeployState) -> None:

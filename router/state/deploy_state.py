@@ -12,11 +12,9 @@ This module must not decide when the state changes (``router.deploy``).
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from router.aws.state_s3 import StateBucket
-from router.deploy.state import DeployState
-from router.errors import StateConflict, StateError
+from router.deploy.state import DeployState, parse_state
+from router.errors import StateConflict
 from router.state.location import StateLocation
 
 __all__ = ["DEPLOY_STATE", "S3DeployState"]
@@ -61,10 +59,6 @@ class S3DeployState:
         )
 
     def _parse(self, body: bytes) -> DeployState:
-        try:
-            return DeployState.model_validate_json(body)
-        except ValidationError as exc:
-            raise StateError(
-                f"{self.label}: unreadable deployment state: {exc}",
-                hint="restore an earlier version of the object (the bucket keeps them)",
-            ) from exc
+        """Migrated from an older format; a newer format is refused (``parse_state``)."""
+        hint = "restore an earlier version of the object (the bucket keeps them)"
+        return parse_state(body, self.label, hint)

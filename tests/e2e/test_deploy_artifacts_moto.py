@@ -24,6 +24,8 @@ test, never skips it), a real ``migrate`` process and a real moto server.
   packages and versions of the published layer.
 * A second ``apply`` with nothing changed publishes no layer version and uploads no
   code; a changed lock publishes exactly one new version and re-uploads no code.
+* On an empty build cache (a fresh machine or CI runner), ``plan`` and ``apply`` reuse
+  the layer version the deploy state records for the same lock: pip does not run.
 """
 
 from __future__ import annotations
@@ -237,6 +239,23 @@ def test_a_second_apply_changes_nothing_and_a_new_lock_publishes_one_version(
         run_migrate("plan", "--detailed-exitcode", cwd=project.root, env=project.env).returncode
         == 0
     )
+
+
+def test_an_empty_build_cache_reuses_the_recorded_layer_without_pip(
+    tmp_path: Path, moto_server: str
+) -> None:
+    project = Project(tmp_path, moto_server, "python3.12")
+    project.ok("route", "promote", USERS, "--function", HANDLER)
+    project.apply()
+    shutil.rmtree(project.root / ".migrate" / "build")  # as on a fresh runner
+    planned = run_migrate("plan", "--json", cwd=project.root, env=project.env, timeout=600)
+    assert planned.returncode == 0, planned.stderr
+    assert "building the layer" not in planned.stderr
+    (layer,) = [a for a in json.loads(planned.stdout)["artifacts"] if a["kind"] == "layer"]
+    assert layer["action"] == f"unchanged ({project.layer}:1)"
+    assert project.apply()["result"] is None
+    assert not (project.root / ".migrate" / "build" / "layers").exists()
+    assert project.versions() == [1]
 
 
 def _host_layer(project: Project) -> Path:

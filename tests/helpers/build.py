@@ -42,6 +42,13 @@ class Project:
         pip_args = ["--no-index", "--find-links", str(self.wheelhouse)]
         return LayerBuilder(self.root / ".migrate" / "build", pip_args=pip_args)
 
+    def relock(self, version: str) -> None:
+        """Require (and lock) ``tinydep==version`` instead, from a new wheel."""
+        wheel = make_wheel(self.wheelhouse, "tinydep", version, "VALUE = 41\n")
+        source = self.root / "fns" / "requirements.txt"
+        source.write_text(f"tinydep=={version}\n")
+        write_lock(source, wheel)
+
     def manifest(self, **route: object) -> Manifest:
         fields = {"id": "get-x", "method": "GET", "path": "/x", "target": "lambda"}
         fields.update({"function": "fns.app.handler", **route})

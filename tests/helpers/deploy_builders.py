@@ -13,7 +13,7 @@ from router.accesslog import access_log_format
 from router.arns import log_group_arn
 from router.aws.apigateway import CanaryInfo, RestApiRef, StageInfo
 from router.aws.lambda_ import FunctionInfo, FunctionSpec
-from router.build import FunctionBuild, build_package
+from router.build import FunctionBuild, Reuse, build_package
 from router.deploy.artifacts import Build
 from router.deploy.desired import Desired
 from router.deploy.model import Observed, Plan, StageSettings, Step
@@ -200,7 +200,7 @@ def plan(
 def code_only(root: Path) -> Build:
     """Each route's code zip and no layer: unit tests never run pip (layers have theirs)."""
 
-    def build(_: Manifest, route: Route) -> FunctionBuild:
+    def build(_: Manifest, route: Route, _reuse: Reuse | None = None) -> FunctionBuild:
         assert route.function is not None
         package = build_package(root, route.function)
         path = root / "unused.zip"

@@ -8,12 +8,14 @@ import zipfile
 from typing import Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
 from router.aws.artifacts import ArtifactBucket, S3Location
 from router.aws.layers import LambdaLayers, LayerContent
 from router.aws.session import AwsContext
+from router.errors import AWSError
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:layer:shop-DepsLayer"
 
@@ -72,3 +74,36 @@ def test_publish_from_the_artifact_bucket() -> None:
         assert got["CompatibleArchitectures"] == ["arm64"]
         (listed,) = LambdaLayers(ctx).versions("shop-DepsLayer")
         assert listed.description == "strangler sha256:c2hh x"
+
+
+def test_get_reads_a_version_and_none_once_it_is_deleted() -> None:
+    with mock_aws():
+        ctx = AwsContext(
+            region="us-east-1", client_factory=lambda s: boto3.client(s, region_name="us-east-1")
+        )
+        layers = LambdaLayers(ctx)
+        content = LayerContent(
+            "deps", "strangler sha256:x", "python3.12", "x86_64", b"PK\5\6" + bytes(18)
+        )
+        published = layers.publish(content)
+        found = layers.get("deps", published.version)
+        assert found is not None and (found.arn, found.description) == (
+            published.arn,
+            "strangler sha256:x",
+        )
+        assert found.size == 22 and found.sha256
+        ctx.client("lambda").delete_layer_version(LayerName="deps", VersionNumber=published.version)
+        assert layers.get("deps", published.version) is None
+        assert layers.get("never", 1) is None
+
+
+def test_get_maps_a_refusal_to_an_aws_error() -> None:
+    """Stubber: moto does not refuse ``GetLayerVersion`` (no IAM checks by default)."""
+    client = boto3.client(
+        "lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    layers = LambdaLayers(AwsContext(region="us-east-1", client_factory=lambda _: client))
+    with Stubber(client) as stub:
+        stub.add_client_error("get_layer_version", "AccessDeniedException", "not allowed", 403)
+        with pytest.raises(AWSError, match=r"read version 3 of Lambda layer 'deps'.*AccessDenied"):
+            layers.get("deps", 3)

@@ -28,7 +28,7 @@ from router.errors import UnsafePlan
 from router.history import HistoryLog, history_path_for
 from router.manifest.store import ManifestStore, dump_manifest
 from router.routes import RouteService
-from tests.helpers.build import Project, make_project, make_wheel, write_lock
+from tests.helpers.build import Project, make_project
 
 FUNCTION = "legacy-api-get-x"
 LAYER = "legacy-api-FnsRequirementsLayer"
@@ -56,12 +56,6 @@ class Rig:
     def function_layers(self) -> list[str]:
         config = self.lam.get_function_configuration(FunctionName=FUNCTION)
         return [layer["Arn"] for layer in config.get("Layers", [])]
-
-    def relock(self, version: str) -> None:
-        wheel = make_wheel(self.project.wheelhouse, "tinydep", version, "VALUE = 41\n")
-        source = self.project.root / "fns" / "requirements.txt"
-        source.write_text(f"tinydep=={version}\n")
-        write_lock(source, wheel)
 
 
 @pytest.fixture
@@ -111,7 +105,7 @@ def test_a_layer_is_published_once_and_attached(rig: Rig) -> None:
 
 def test_a_new_lock_publishes_one_version_and_reuses_the_code(rig: Rig) -> None:
     rig.apply()
-    rig.relock("2.0")
+    rig.project.relock("2.0")
     plan = rig.service.plan()
     assert [type(s).__name__ for s in plan.steps] == ["PublishLayer", "SyncFunction"]
     assert "code unchanged" in plan.steps[1].describe()
@@ -120,7 +114,7 @@ def test_a_new_lock_publishes_one_version_and_reuses_the_code(rig: Rig) -> None:
     assert rig.function_layers()[0].endswith(":2")
     state = load_state(state_path_for(rig.project.root / "migration.yaml"))
     assert state.layers[LAYER].endswith(":2")
-    rig.relock("1.0")  # back to the first lock: its version still holds that zip
+    rig.project.relock("1.0")  # back to the first lock: its version still holds that zip
     assert rig.apply() == ["update_function_configuration"]
     assert rig.versions() == [1, 2] and rig.function_layers()[0].endswith(":1")
 

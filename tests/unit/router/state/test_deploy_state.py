@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from router.deploy.state import AppliedBy, DeployState, FileDeployState, save_state
-from router.errors import StateConflict, StateError
+from router.deploy.state import FORMAT, AppliedBy, DeployState, FileDeployState, save_state
+from router.errors import InputError, StateConflict, StateError
 from router.manifest.store import ManifestStore
 from router.state import S3Backend, open_deploy_state
 from router.state.deploy_state import DEPLOY_STATE, S3DeployState
@@ -72,6 +72,25 @@ def test_an_unreadable_object_names_it(backend: S3Backend) -> None:
     s3_client("s3").put_object(Bucket=BUCKET, Key=KEY, Body=b'{"api_id": 5, "bogus": 1}')
     with pytest.raises(StateError, match=f"s3://{BUCKET}/{PREFIX}/{DEPLOY_STATE}"):
         S3DeployState(backend.bucket, backend.location).load()
+
+
+def test_a_format_1_object_is_migrated_on_read(backend: S3Backend) -> None:
+    body = {"version": 1, "api_id": "api1", "layers": {"l": "arn:aws:lambda:r:1:layer:l:1"}}
+    s3_client("s3").put_object(Bucket=BUCKET, Key=KEY, Body=json.dumps(body).encode())
+    state = S3DeployState(backend.bucket, backend.location).load()
+    assert (state.version, state.api_id, state.layer_builds) == (FORMAT, "api1", {})
+
+
+def test_an_object_of_a_newer_format_is_refused_naming_it(backend: S3Backend) -> None:
+    body = json.dumps({"version": FORMAT + 1, "api_id": "api1"}).encode()
+    s3_client("s3").put_object(Bucket=BUCKET, Key=KEY, Body=body)
+    store = S3DeployState(backend.bucket, backend.location)
+    with pytest.raises(InputError) as refused:
+        store.load()
+    label = f"s3://{BUCKET}/{PREFIX}/{DEPLOY_STATE}"
+    assert str(refused.value).startswith(f"{label}: deploy state format version {FORMAT + 1} ")
+    assert refused.value.exit_code == 2
+    assert s3_client("s3").get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == body
 
 
 def _applied_locally(tmp_path: Path) -> Path:
