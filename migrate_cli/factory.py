@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from router.progressive.session import Services
     from router.shadow.service import ShadowService
     from router.state import S3Backend, StateLocation
+    from router.state.follow import HeadFollower
     from router.state.lease import Lease, LeaseKeeper
     from router.state.transfer import Comparison
 
@@ -131,6 +132,17 @@ class Factory:
         from router.state import open_backend
 
         return open_backend(self.state_location(url))
+
+    def head_follower(self) -> HeadFollower | None:
+        """On an S3 backend: what keeps the local manifest at the backend's current
+        revision while ``migrate serve`` runs (None: the state is the local files)."""
+        from router.state import location_for, open_backend
+        from router.state.follow import HeadFollower
+
+        location = location_for(self.manifest_path, os.environ)
+        if location is None:
+            return None
+        return HeadFollower(open_backend(location), self.manifest_path)
 
     def history(self) -> HistoryLog:
         return self.store().history
