@@ -21,7 +21,7 @@ from router.analysis.service import CompareResult
 from router.aws.session import AwsContext
 from router.demo.scenario import DemoConfig, DemoResult, ServiceFactory, run_demo
 from router.progressive.model import RunReport
-from router.state.location import STATE_ENV, parse_state_url
+from router.state.location import KMS_ENV, STATE_ENV, parse_state_url
 
 if TYPE_CHECKING:
     from router.shadow.service import ShadowOutcome
@@ -84,8 +84,10 @@ def demo(
 
 
 def _services(manifest: Path, endpoint: str, *, state: str | None) -> ServiceFactory:
-    """The commands' collaborators on the demo's moto (and its state backend, if any)."""
-    env = {**os.environ, STATE_ENV: state} if state else None
+    """The commands' collaborators on the demo's moto: the state on its S3 backend, or
+    on the demo project's files (never a backend this shell's MIGRATE_STATE names)."""
+    env = {k: v for k, v in os.environ.items() if k != KMS_ENV}  # moto holds no KMS key
+    env[STATE_ENV] = state or "local"
     return Factory(manifest, aws=AwsContext.local(endpoint, "us-east-1"), env=env)
 
 
