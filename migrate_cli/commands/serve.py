@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from migrate_cli.context import factory_for
+from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
 from router.gateway.records import Sink
@@ -142,10 +143,12 @@ def serve(
 def _following(ctx: typer.Context, manifest: Path) -> Iterator[None]:
     """On an S3 backend: the manifest file brought to the backend's revision now, then
     kept there from a thread while the gateway serves."""
-    follower = factory_for(ctx, manifest).head_follower()
+    factory = factory_for(ctx, manifest)
+    follower = factory.head_follower()
     if follower is None:
         yield
         return
+    _refuse_unpushed(factory)
     follower.sync()
     follower.start()
     try:
@@ -160,3 +163,16 @@ def _sink(manifest: Manifest) -> Sink:
     from router.gateway.telemetry import build_sink
 
     return build_sink(manifest)
+
+
+def _refuse_unpushed(factory: Factory) -> None:
+    """Exit 2 rather than replace a local manifest the backend does not have yet."""
+    from router.errors import UsageError
+
+    found = factory.state_comparison()
+    if found is not None and found[1].newer in ("local", "diverged"):
+        url, comparison = found
+        raise UsageError(
+            f"{factory.manifest_path}: not served: {comparison.sentence(url)}",
+            hint="the gateway serves the backend's revision and would replace this file",
+        )

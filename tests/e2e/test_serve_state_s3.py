@@ -81,3 +81,18 @@ def test_a_promote_from_another_copy_reaches_the_gateway(stack: Served, tmp_path
     assert "revision: 2" in stack.manifest.read_text()
     log = (stack.manifest.parent / "gateway.log").read_text()
     assert f"{STATE}: revision 2 written to" in log
+
+
+def test_a_copy_newer_than_the_backend_is_not_served(stack: Served, tmp_path: Path) -> None:
+    """Serving would replace bob's unpushed manifest with the backend's: exit 2, the
+    file untouched."""
+    bob = tmp_path / "bob"
+    bob.mkdir()
+    manifest = checkout(bob, stack.legacy, ROUTES)
+    ahead = manifest.read_text().replace("revision: 0", "revision: 3", 1)
+    manifest.write_text(ahead)
+    done = run_migrate("serve", "--port", "0", cwd=bob, env=stack.env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "not served: the local manifest (revision 3) is newer than" in done.stderr
+    assert "`migrate state push` uploads it" in done.stderr
+    assert manifest.read_text() == ahead
