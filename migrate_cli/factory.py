@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,8 @@ from router.aws.session import AwsContext
 from router.build import BuildService, LayerBuilder, cache_dir
 from router.deploy.service import DeployService, build_deploy_service
 from router.history import HistoryLog
-from router.manifest.store import ManifestStore, real_path
+from router.manifest.model import Manifest
+from router.manifest.store import ManifestStore, load_manifest, real_path
 from router.routes import RouteService
 from router.shadow.gate import ShadowGate
 from router.state import open_shadow_reports, open_store
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from router.progressive.session import Services
     from router.shadow.service import ShadowService
     from router.state import S3Backend, StateLocation
+    from router.state.follow import HeadFollower
     from router.state.lease import Lease, LeaseKeeper
     from router.state.transfer import Comparison
 
@@ -50,7 +52,8 @@ class Factory:
 
     ``clock`` and ``sleep`` time shadow runs, comparisons and progressive steps;
     ``checker`` judges progressive steps (default: ``AnalysisChecker`` over the
-    analysis service, so over CloudWatch).
+    analysis service, so over CloudWatch). ``env`` (default: this process's) names the
+    state backend; an injected ``aws`` serves it too (the demo's moto server).
     """
 
     def __init__(
@@ -61,8 +64,10 @@ class Factory:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         checker: Checker | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.manifest_path = real_path(manifest)  # sidecar files sit beside the real file
+        self._env = os.environ if env is None else env
         self._store: ManifestStore | None = None
         self._aws, self._checker = aws, checker
         self.clock, self.sleep = clock, sleep
@@ -76,7 +81,9 @@ class Factory:
         """One store per command, so every collaborator shares its lock and edit."""
         if self._store is None:
             timeout = _lock_timeout()
-            self._store = open_store(self.manifest_path, os.environ, lock_timeout=timeout)
+            self._store = open_store(
+                self.manifest_path, self._env, lock_timeout=timeout, aws=self._aws
+            )
         return self._store
 
     def state_location(self, url: str | None = None) -> StateLocation:
@@ -131,6 +138,17 @@ class Factory:
         from router.state import open_backend
 
         return open_backend(self.state_location(url))
+
+    def head_follower(self) -> HeadFollower | None:
+        """On an S3 backend: what keeps the local manifest at the backend's current
+        revision while ``migrate serve`` runs (None: the state is the local files)."""
+        from router.state import location_for, open_backend
+        from router.state.follow import HeadFollower
+
+        location = location_for(self.manifest_path, self._env)
+        if location is None:
+            return None
+        return HeadFollower(open_backend(location), self.manifest_path)
 
     def history(self) -> HistoryLog:
         return self.store().history
@@ -228,13 +246,33 @@ class Factory:
         )
 
     def local_stack(self, config: StackConfig) -> LocalStack:
-        """``migrate up``'s stack in the manifest's region, once its ports are known free."""
+        """``migrate up``'s stack in the manifest's region, once its ports are known free;
+        with ``config.state``, the backend on its moto server is prepared as it starts."""
         from router.local.stack import LocalStack
         from router.local.supervise import check_ports, prepared
 
-        region = self.store().read().api.region
+        region = self.local_manifest(config).api.region
         check_ports(config)
-        return LocalStack(prepared(config, region=region))
+        return LocalStack(prepared(config, region=region), on_aws=self._seeder(config, region))
+
+    def local_manifest(self, config: StackConfig) -> Manifest:
+        """The manifest ``migrate up`` starts from: the local file when the stack holds
+        the state backend (``--state``), else the project's current revision."""
+        if config.state:
+            return load_manifest(self.manifest_path).model
+        return self.store().read()
+
+    def _seeder(self, config: StackConfig, region: str) -> Callable[[str], object] | None:
+        """With ``config.state``: the bucket on moto, and the manifest pushed to it."""
+        from functools import partial
+
+        from router.state import parse_state_url
+        from router.state.local import seed_local_backend
+
+        location = parse_state_url(config.state or "", "--state")
+        if location is None:
+            return None
+        return partial(seed_local_backend, location, self.manifest_path, region=region)
 
     def build_service(self, progress: Callable[[str], None] | None = None) -> BuildService:
         """Builds artifacts into ``.migrate/build/`` beside the manifest."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from migrate_cli.context import factory_for
+from migrate_cli.factory import Factory
 from migrate_cli.options import DEFAULT_MANIFEST, ManifestOpt
 from migrate_cli.output import handle_errors
 from router.gateway.records import Sink
@@ -22,6 +26,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", help="Port to bind.")] = 8080,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
@@ -107,7 +112,10 @@ def serve(
     (from its lock, built once) and the manifest's environment. --in-process runs them
     in this interpreter instead (debugging; not isolated).
 
-    Route promotions and rollbacks apply within a second, without a restart.
+    Route promotions and rollbacks apply within a second, without a restart. Under an
+    S3 state backend (the manifest's state: or MIGRATE_STATE) the gateway follows the
+    backend's current revision: each new one is written to the manifest file (one
+    conditional read a second), so another working copy's promote reaches it too.
 
     Example: [bold]migrate serve --port 8080 --manifest migration.yaml[/]
 
@@ -127,7 +135,26 @@ def serve(
         in_process=in_process and not isolated, layers=tuple(layer or ()),
         pass_env=None if pass_env is None else tuple(pass_env),
     )  # fmt: skip
-    run(options, sink_factory=_sink)
+    with _following(ctx, manifest):
+        run(options, sink_factory=_sink)
+
+
+@contextmanager
+def _following(ctx: typer.Context, manifest: Path) -> Iterator[None]:
+    """On an S3 backend: the manifest file brought to the backend's revision now, then
+    kept there from a thread while the gateway serves."""
+    factory = factory_for(ctx, manifest)
+    follower = factory.head_follower()
+    if follower is None:
+        yield
+        return
+    _refuse_unpushed(factory)
+    follower.sync()
+    follower.start()
+    try:
+        yield
+    finally:
+        follower.stop()
 
 
 def _sink(manifest: Manifest) -> Sink:
@@ -136,3 +163,16 @@ def _sink(manifest: Manifest) -> Sink:
     from router.gateway.telemetry import build_sink
 
     return build_sink(manifest)
+
+
+def _refuse_unpushed(factory: Factory) -> None:
+    """Exit 2 rather than replace a local manifest the backend does not have yet."""
+    from router.errors import UsageError
+
+    found = factory.state_comparison()
+    if found is not None and found[1].newer in ("local", "diverged"):
+        url, comparison = found
+        raise UsageError(
+            f"{factory.manifest_path}: not served: {comparison.sentence(url)}",
+            hint="the gateway serves the backend's revision and would replace this file",
+        )

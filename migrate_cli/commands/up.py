@@ -24,6 +24,7 @@ from migrate_cli.output import handle_errors
 from router.local import LEGACY_URL_ENV, LocalStack, StackConfig, StackUrls
 from router.local.stack import DUMMY_CREDENTIALS
 from router.local.supervise import watch
+from router.state.location import parse_state_url
 
 __all__ = ["register"]
 
@@ -61,6 +62,14 @@ def up(
     log_dir: Annotated[
         Path | None, typer.Option("--log-dir", help="Where the servers' logs go (default: temp).")
     ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            help="Keep the state in an S3 backend on the moto server, s3://BUCKET/PREFIX: "
+            "its bucket is created (versioning on) and the manifest pushed to it.",
+        ),
+    ] = None,
     manifest: ManifestOpt = DEFAULT_MANIFEST,
 ) -> None:
     """Start the local stack on 127.0.0.1: moto (AWS), the monolith and the gateway.
@@ -69,7 +78,12 @@ def up(
     and publishes metrics, access logs and the functions' logs to moto. Stops
     everything on Ctrl-C or SIGTERM.
 
+    With --state s3://BUCKET/PREFIX the state lives on moto's S3 (export the
+    printed MIGRATE_STATE in another shell) and the gateway follows its revision.
+
     Example: [bold]migrate up --port 8080 --legacy-port 5000 --moto-port 5001[/]
+
+    Example: [bold]migrate up --state s3://demo-state/shop[/]
     """
     _up(
         ctx,
@@ -82,14 +96,21 @@ def up(
             delay_ms=delay_ms,
             with_gateway=not no_gateway,
             log_dir=log_dir,
+            state=_state_url(state),
         ),
     )
+
+
+def _state_url(value: str | None) -> str | None:
+    """``--state`` checked before anything starts (exit 2); None for ``local``."""
+    location = parse_state_url(value, "--state") if value else None
+    return location.url if location else None
 
 
 def _up(ctx: typer.Context, config: StackConfig) -> None:
     factory = factory_for(ctx, config.manifest)
     stack = factory.local_stack(config)
-    legacy_url = factory.store().read().legacy.url
+    legacy_url = factory.local_manifest(config).legacy.url
     with _interrupts_raise():
         try:
             urls = stack.start()
@@ -112,9 +133,12 @@ def _announce(urls: StackUrls, stack: LocalStack, config: StackConfig) -> None:
         _echo(f"gateway       {urls.gateway}   (pid {pids['gateway']})")
     _echo(f"monolith      {urls.legacy}   (pid {pids['monolith']})")
     _echo(f"aws endpoint  {urls.aws_endpoint}   (pid {pids['moto']})")
+    if config.state:
+        _echo(f"state         {config.state}   (on the aws endpoint, versioning on)")
     _echo(f"logs          {config.log_dir}")
     creds = " ".join(f"{k}={v}" for k, v in DUMMY_CREDENTIALS.items())
-    _echo(f"export AWS_ENDPOINT_URL={urls.aws_endpoint} AWS_REGION={config.region} {creds}")
+    state = f" MIGRATE_STATE={config.state}" if config.state else ""
+    _echo(f"export AWS_ENDPOINT_URL={urls.aws_endpoint} AWS_REGION={config.region}{state} {creds}")
     _echo("ready; press Ctrl-C to stop")
 
 

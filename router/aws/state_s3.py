@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
@@ -27,10 +28,12 @@ from router.errors import AWSError, StateBackendError, StateConflict
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["Encryption", "StateBucket", "StoredObject"]
+__all__ = ["Encryption", "StateBucket", "StoredObject", "Unchanged"]
 
 _CONFLICTS = {"PreconditionFailed", "ConditionalRequestConflict"}
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+_NOT_MODIFIED = {"304", "NotModified"}
+_OWNED = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 _DENIED = {"AccessDenied", "AllAccessDisabled", "403", "InvalidAccessKeyId"}
 _ENABLE_VERSIONING = (
     "aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled"
@@ -43,6 +46,12 @@ class StoredObject:
 
     body: bytes
     etag: str
+
+
+class Unchanged(Enum):
+    """``get_changed``'s answer when the object still has the ETag given."""
+
+    UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,21 @@ class StateBucket:
             try:
                 answer = self._client.get_object(Bucket=self.bucket, Key=key, **version)
             except botocore.exceptions.ClientError as exc:
+                if error_code(exc) in _MISSING:
+                    return None
+                raise
+            return StoredObject(answer["Body"].read(), answer["ETag"])
+
+    def get_changed(self, key: str, etag: str | None) -> StoredObject | Unchanged | None:
+        """The object at ``key`` unless it still has ``etag`` (a conditional ``GetObject``,
+        ``IfNoneMatch``: S3 answers 304 and no body), or None when there is none."""
+        condition: dict[str, Any] = {"IfNoneMatch": etag} if etag else {}
+        with self._errors(f"read s3://{self.bucket}/{key}"):
+            try:
+                answer = self._client.get_object(Bucket=self.bucket, Key=key, **condition)
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) in _NOT_MODIFIED:
+                    return Unchanged.UNCHANGED
                 if error_code(exc) in _MISSING:
                     return None
                 raise
@@ -138,6 +162,24 @@ class StateBucket:
                 f"s3://{self.bucket}: bucket versioning is {status or 'off'}; the state "
                 "backend needs it on (every revision of the state stays recoverable)",
                 hint="enable it: " + _ENABLE_VERSIONING.format(bucket=self.bucket),
+            )
+
+    def create_versioned(self, region: str) -> None:
+        """Create the bucket (if this identity has none of the name) with versioning on.
+
+        For a local endpoint (``migrate up --state``): an operator creates a real bucket
+        with their own policies."""
+        where: dict[str, Any] = {}
+        if region != "us-east-1":  # S3 refuses us-east-1 as a location constraint
+            where = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        with self._errors(f"create bucket {self.bucket}"):
+            try:
+                self._client.create_bucket(Bucket=self.bucket, **where)
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) not in _OWNED:
+                    raise
+            self._client.put_bucket_versioning(
+                Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
             )
 
     @contextmanager

@@ -12,7 +12,12 @@
    and the route is rolled back on its own;
 7. write the HTML reports; stop everything that was started.
 
-Every outcome goes to an injected ``Narrator``; nothing here prints.
+With ``DemoConfig.state`` (``migrate demo --state s3://BUCKET/PREFIX``) the project's
+state is an S3 backend on the stack's moto server: its bucket is created and the
+manifest pushed as moto starts (``router.state.local``), the gateway follows the
+backend, the injected services work on it, and the result names the backend with its
+final revision and history. Every outcome goes to an injected ``Narrator``; nothing
+here prints.
 """
 
 from __future__ import annotations
@@ -36,8 +41,19 @@ from router.local.traffic import RequestSpec, Traffic, TrafficStats
 from router.progressive.model import RunReport
 from router.progressive.session import RunOptions, Services, prepare, run
 from router.shadow.service import ShadowOptions, ShadowOutcome, ShadowService
+from router.state.backend import S3Backend
+from router.state.local import seed_local_backend
+from router.state.location import parse_state_url
 
-__all__ = ["DemoConfig", "DemoResult", "Narrator", "ServiceFactory", "run_demo", "user_cache"]
+__all__ = [
+    "DemoConfig",
+    "DemoResult",
+    "Narrator",
+    "ServiceFactory",
+    "StateSummary",
+    "run_demo",
+    "user_cache",
+]
 
 USERS = "GET /api/users/{user_id}"
 PRODUCTS = "GET /api/products"
@@ -68,6 +84,16 @@ class DemoConfig:
     shadow_s: float = 4.0
     seed: int = 0
     database_url: str | None = None  # None: a SQLite file in the workdir
+    state: str | None = None  # an S3 backend on the stack's moto (s3://...); None: files
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """The backend the demo ran on, as it left it."""
+
+    url: str
+    revision: int
+    history_entries: int
 
 
 @dataclass
@@ -76,6 +102,7 @@ class DemoResult:
     outcomes: dict[str, str] = field(default_factory=dict)
     reports: list[Path] = field(default_factory=list)
     traffic: TrafficStats | None = None
+    state: StateSummary | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,19 +129,51 @@ def run_demo(
     cache = _build_layer(project, narrator)
     narrator.stage("Start the local stack: moto (AWS), the monolith on gunicorn, the gateway")
     env = {**_env(project, config), CACHE_ENV: str(cache)}
-    with LocalStack(_stack_config(project, ports), env=env) as stack:
+    backends: list[S3Backend] = []
+    stack_config = _stack_config(project, ports, config.state)
+    with LocalStack(stack_config, env=env, on_aws=_seeder(project, config, backends)) as stack:
         services = services_for(project.manifest, stack.urls.aws_endpoint)
-        narrator.note(
-            f"gateway {stack.urls.gateway}, monolith {stack.urls.legacy}, "
-            f"AWS endpoint {stack.urls.aws_endpoint}"
-        )
+        _where(stack, config, narrator)
         traffic = Traffic(
             stack.urls.gateway or "", _mix(), rate_per_s=config.rate_per_s, seed=config.seed
         )
         with traffic:
             _stages(config, project, services, narrator, result)
         result.traffic = traffic.stats
+        result.state = _state_summary(backends)
     return result
+
+
+def _seeder(
+    project: DemoProject, config: DemoConfig, backends: list[S3Backend]
+) -> Callable[[str], None] | None:
+    """With ``config.state``: the backend on moto, seeded as moto starts (kept in
+    ``backends`` for the summary)."""
+    location = parse_state_url(config.state or "", "--state")
+    if location is None:
+        return None
+
+    def seed(endpoint: str) -> None:
+        backends.append(seed_local_backend(location, project.manifest, endpoint, "us-east-1"))
+
+    return seed
+
+
+def _where(stack: LocalStack, config: DemoConfig, narrator: Narrator) -> None:
+    urls = stack.urls
+    narrator.note(
+        f"gateway {urls.gateway}, monolith {urls.legacy}, AWS endpoint {urls.aws_endpoint}"
+    )
+    if config.state:
+        narrator.note(f"state on S3: {config.state} (moto, versioning on); the gateway follows it")
+
+
+def _state_summary(backends: list[S3Backend]) -> StateSummary | None:
+    if not backends:
+        return None
+    backend = backends[0]
+    head = backend.require_head()
+    return StateSummary(backend.url, head.revision, len(backend.entries()))
 
 
 def user_cache() -> Path:
@@ -140,8 +199,9 @@ def _build_layer(project: DemoProject, narrator: Narrator) -> Path:
     return cache
 
 
-def _stack_config(project: DemoProject, ports: dict[str, int]) -> StackConfig:
+def _stack_config(project: DemoProject, ports: dict[str, int], state: str | None) -> StackConfig:
     return StackConfig(
+        state=state,
         manifest=project.manifest,
         gateway_port=ports["gateway"],
         legacy_port=ports["legacy"],

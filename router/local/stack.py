@@ -6,7 +6,10 @@ and read it from the server's own output (``proc.port``, ``proc.ready_url``).
 ``LocalStack`` starts the three in that
 order, points the gateway at moto (``AWS_ENDPOINT_URL`` plus dummy credentials, in the
 gateway's environment only) and at the monolith (``MIGRATE_LEGACY_URL``), and stops
-them in reverse order, also on errors and Ctrl-C.
+them in reverse order, also on errors and Ctrl-C. With ``StackConfig.state`` (an S3
+state backend on moto: ``migrate up --state``) moto serves one request at a time (as
+the backend needs), the injected ``on_aws`` prepares the backend once moto answers
+(``router.state.local``: bucket, first push), and the gateway gets ``MIGRATE_STATE``.
 
 This module must not read the manifest, print, or change this process's environment
 or signal handlers: ``migrate up`` (``migrate_cli.commands.up``) does the talking.
@@ -39,6 +42,7 @@ __all__ = [
 ]
 
 LEGACY_URL_ENV = "MIGRATE_LEGACY_URL"  # the gateway forwards legacy routes here when set
+STATE_ENV = "MIGRATE_STATE"  # the gateway follows this state backend when set
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # holds router/, legacy_app/, migrate_cli/
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -188,6 +192,7 @@ class StackConfig:
     delay_ms: int = 0
     with_gateway: bool = True
     log_dir: Path | None = None  # None: temporary logs, deleted when stopped
+    state: str | None = None  # an S3 state backend on moto (s3://BUCKET/PREFIX); None: files
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +209,16 @@ class LocalStack:
     re-raises) and stops them on leaving, whatever happened.
     """
 
-    def __init__(self, config: StackConfig, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: StackConfig,
+        *,
+        env: Mapping[str, str] | None = None,
+        on_aws: Callable[[str], object] | None = None,
+    ) -> None:
         self.config = config
         self._env = dict(os.environ if env is None else env)
+        self._on_aws = on_aws  # called with moto's URL before the monolith starts
         self.processes: dict[str, ManagedProcess] = {}
 
     @property
@@ -227,6 +239,9 @@ class LocalStack:
         working directory is their code directory, not the project)."""
         env = local_aws_env(self.urls.aws_endpoint, self.config.region, self._env)
         env[LEGACY_URL_ENV] = self.urls.legacy
+        # Without a backend on moto the gateway serves the file: its AWS is moto, where
+        # a backend named by the manifest's `state:` does not exist.
+        env[STATE_ENV] = self.config.state or "local"
         env["DATABASE_URL"] = (
             self.config.database_url
             or env.get("DATABASE_URL")
@@ -237,7 +252,9 @@ class LocalStack:
     def start(self) -> StackUrls:
         c = self.config
         try:
-            self._launch("moto", lambda log: start_moto(c.moto_port, env=self._env, log_path=log))
+            self._launch("moto", self._start_moto)
+            if self._on_aws is not None:
+                self._on_aws(self.urls.aws_endpoint)
             self._launch("monolith", self._start_legacy)
             if c.with_gateway:
                 self._launch("gateway", self._start_gateway)
@@ -265,6 +282,10 @@ class LocalStack:
     def _launch(self, name: str, starter: Callable[[Path | None], ManagedProcess]) -> None:
         log = None if self.config.log_dir is None else self.config.log_dir / f"{name}.log"
         self.processes[name] = starter(log)
+
+    def _start_moto(self, log: Path | None) -> ManagedProcess:
+        serial = self.config.state is not None  # conditional writes atomic, as on S3
+        return start_moto(self.config.moto_port, env=self._env, log_path=log, serial=serial)
 
     def _start_legacy(self, log: Path | None) -> ManagedProcess:
         c = self.config

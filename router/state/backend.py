@@ -29,7 +29,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from router.aws.state_s3 import StateBucket
+from router.aws.state_s3 import StateBucket, Unchanged
 from router.errors import StateBackendError, StateConflict, StateError, StranglerError
 from router.history import HistoryEntry, now_iso
 from router.state.location import StateLocation
@@ -76,6 +76,15 @@ class S3Backend:
         found = self.bucket.get(self.location.key(HEAD), version_id)
         if found is None:
             return None
+        return _head(json.loads(found.body), found.etag, self.url)
+
+    def head_if_changed(self, etag: str | None) -> Head | Unchanged | None:
+        """The head unless it still has ``etag`` (one conditional read: no body when
+        unchanged), or None when the backend holds none."""
+        self.check()
+        found = self.bucket.get_changed(self.location.key(HEAD), etag)
+        if found is None or isinstance(found, Unchanged):
+            return found
         return _head(json.loads(found.body), found.etag, self.url)
 
     def require_head(self) -> Head:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from router.errors import StateBackendError
 
-__all__ = ["STATE_ENV", "StateLocation", "parse_state_url", "state_setting"]
+__all__ = ["KMS_ENV", "STATE_ENV", "StateLocation", "parse_state_url", "state_setting"]
 
 STATE_ENV = "MIGRATE_STATE"
 KMS_ENV = "MIGRATE_STATE_KMS_KEY"

@@ -65,7 +65,7 @@ _READY_S = 60.0
 SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"http://127\.0\.0\.1:5000", "{legacy}"),
     (
-        r"^migrate up$",
+        r"^migrate up(?= |$)",
         "migrate up --port {port} --legacy-port {legacy_port} --moto-port {moto_port}",
     ),
     (r"^(migrate serve .*)--port 8080", r"\1--port {port}"),
@@ -131,6 +131,9 @@ def test_readme_lines_are_extracted() -> None:
         "migrate x 'GET /a/{id}' --duration 2s"
     )
     assert substitute("migrate up", values) == "migrate up --port 2 --legacy-port 3 --moto-port 4"
+    assert substitute("migrate up --state s3://b/p", values) == (
+        "migrate up --port 2 --legacy-port 3 --moto-port 4 --state s3://b/p"
+    )
 
 
 @pytest.mark.slow

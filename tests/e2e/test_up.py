@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import re
@@ -25,7 +26,7 @@ from router.aws.logs import CloudWatchLogs
 from router.aws.session import AwsContext
 from router.errors import AWSError
 from router.local import LOCALHOST, LocalStack, child_env, group_pids, pid_alive
-from tests.helpers.e2e import API, REGION, moto_client, write_manifest
+from tests.helpers.e2e import API, REGION, moto_client, run_migrate, wait_for_target, write_manifest
 from tests.helpers.polling import DEADLINE_S
 
 pytestmark = pytest.mark.e2e
@@ -69,24 +70,31 @@ def _pump(up: Up) -> None:
     up.lines.put(None)
 
 
-@pytest.fixture
-def migrate_up(tmp_path: Path) -> Iterator[Up]:
+@contextlib.contextmanager
+def _running_up(workdir: Path, *extra: str) -> Iterator[Up]:
     ports = {name: 0 for name in ("--port", "--legacy-port", "--moto-port")}  # each its own
-    manifest = write_manifest(tmp_path, f"http://{LOCALHOST}:5000")  # the gateway is told
+    manifest = write_manifest(workdir, f"http://{LOCALHOST}:5000")  # the gateway is told
     argv = [sys.executable, "-m", "migrate_cli", "up", "--manifest", str(manifest),
-            "--database-url", f"sqlite:///{(tmp_path / 'legacy.db').as_posix()}",
-            "--log-dir", str(tmp_path / "logs")]  # fmt: skip
+            "--database-url", f"sqlite:///{(workdir / 'legacy.db').as_posix()}",
+            "--log-dir", str(workdir / "logs"), *extra]  # fmt: skip
     argv += [str(v) for kv in ports.items() for v in kv]
+    env = {k: v for k, v in child_env().items() if k != "MIGRATE_STATE"}
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=child_env(), cwd=tmp_path, start_new_session=True,
+        env=env, cwd=workdir, start_new_session=True,
     )  # fmt: skip
-    up = Up(process, tmp_path)
+    up = Up(process, workdir)
     threading.Thread(target=_pump, args=(up,), daemon=True).start()
     try:
         yield up
     finally:
         _stop(up)
+
+
+@pytest.fixture
+def migrate_up(tmp_path: Path) -> Iterator[Up]:
+    with _running_up(tmp_path) as up:
+        yield up
 
 
 def _stop(up: Up) -> None:
@@ -131,6 +139,49 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(migrate_up: Up) -> None:
     for name, pid in pids.items():
         assert not pid_alive(pid), f"{name} (pid {pid}) still running"
         assert group_pids(pid) == [], f"{name}'s process group still has members"
+
+
+def test_up_with_state_keeps_the_state_on_moto_s3_and_serves_its_revision(
+    tmp_path: Path,
+) -> None:
+    """`--state`: the bucket is created on moto with versioning on and the manifest
+    pushed; another working copy, with the exported variables, promotes on the backend
+    and the gateway serves the promotion; its history reads from the backend."""
+    stack_copy, other = tmp_path / "up", tmp_path / "other"
+    stack_copy.mkdir()
+    other.mkdir()
+    with _running_up(stack_copy, "--state", "s3://up-state/shop") as up:
+        text = up.read_until("press Ctrl-C")
+        assert re.search(r"^state\s+s3://up-state/shop ", text, re.M), text
+        exported = re.search(r"^export (.*)$", text, re.M)
+        assert exported is not None and "MIGRATE_STATE=s3://up-state/shop" in exported[1]
+        env = {**child_env(), **dict(kv.split("=", 1) for kv in exported[1].split())}
+        s3 = moto_client(env["AWS_ENDPOINT_URL"], "s3")
+        assert s3.get_bucket_versioning(Bucket="up-state")["Status"] == "Enabled"
+        write_manifest(other, f"http://{LOCALHOST}:5000")  # the other working copy
+        promoted = run_migrate("route", "promote", "GET /api/users/{id}", "--function",
+                               "migrated_functions.users.get_user", cwd=other, env=env)  # fmt: skip
+        assert promoted.returncode == 0, promoted.stderr
+        gateway = re.search(r"^gateway\s+(http://\S+)", text, re.M)
+        assert gateway is not None
+        wait_for_target(gateway[1], "/api/users/1", "lambda")
+        fresh = tmp_path / "fresh"  # no manifest at all: everything from the backend
+        fresh.mkdir()
+        history = run_migrate("history", "--json", cwd=fresh, env=env)
+        assert history.returncode == 0, history.stderr
+        assert [e["action"] for e in json.loads(history.stdout)][-1] == "promote"
+        up.process.send_signal(signal.SIGINT)
+        assert up.process.wait(30) == 0, "".join(up.output)
+
+
+def test_up_refuses_a_bad_state_with_exit_2_before_starting(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, "http://127.0.0.1:5000")
+    result = CliRunner().invoke(
+        app, ["up", "--manifest", str(manifest), "--state", "s3://A_B/x", "--port", "0",
+              "--legacy-port", "0", "--moto-port", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--state: 's3://A_B/x' is not a state backend" in result.output
 
 
 def _access_logged(endpoint: str, resource: str, deadline_s: float = DEADLINE_S) -> bool:

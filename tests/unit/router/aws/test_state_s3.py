@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from router.aws.session import AwsContext
-from router.aws.state_s3 import Encryption, StateBucket
+from router.aws.state_s3 import Encryption, StateBucket, Unchanged
 from router.errors import StateBackendError, StateConflict
 
 BUCKET = "team-state"
@@ -102,3 +102,39 @@ def test_an_unreachable_endpoint_is_bad_input() -> None:
     with pytest.raises(StateBackendError, match="cannot read the versioning") as caught:
         StateBucket(ctx, BUCKET).check_versioning()
     assert caught.value.exit_code == 2
+
+
+def test_an_unchanged_object_is_one_conditional_get_answered_304(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    expected = {"Bucket": BUCKET, "Key": "p/manifest.json", "IfNoneMatch": '"e1"'}
+    stubber.add_client_error(
+        "get_object", "304", "Not Modified", http_status_code=304, expected_params=expected
+    )
+    assert _bucket(client).get_changed("p/manifest.json", '"e1"') is Unchanged.UNCHANGED
+
+
+def test_a_first_poll_is_unconditional_and_a_missing_head_is_none(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    expected = {"Bucket": BUCKET, "Key": "p/manifest.json"}
+    stubber.add_client_error(
+        "get_object", "NoSuchKey", http_status_code=404, expected_params=expected
+    )
+    assert _bucket(client).get_changed("p/manifest.json", None) is None
+
+
+def test_a_local_bucket_is_created_in_its_region_with_versioning_on(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    where = {"LocationConstraint": "eu-west-1"}
+    stubber.add_client_error(
+        "create_bucket", "BucketAlreadyOwnedByYou", http_status_code=409,
+        expected_params={"Bucket": BUCKET, "CreateBucketConfiguration": where},
+    )  # fmt: skip
+    versioning = {"Bucket": BUCKET, "VersioningConfiguration": {"Status": "Enabled"}}
+    stubber.add_response("put_bucket_versioning", {}, versioning)
+    _bucket(client).create_versioned("eu-west-1")

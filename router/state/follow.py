@@ -1,0 +1,138 @@
+"""Follow a state backend's head into the local manifest file (``migrate serve`` on S3).
+
+``HeadFollower.sync`` polls the head object with one conditional ``GetObject``
+(``IfNoneMatch`` on the last ETag: S3 answers 304 without a body while nothing
+changed) and, when a new revision's manifest text differs from the local file, writes
+it there atomically; the gateway's file watcher (``router.gateway.reload``) then
+reloads it as after any edit. So a promote from another working copy, or a shadow run
+started anywhere, reaches this gateway without ``migrate state pull``. ``run`` polls
+about once a second from a daemon thread (``start``/``stop``). Errors reaching S3
+(or writing the file) are logged, once and then every ``REMIND_S`` while they last,
+and retried: the gateway keeps serving the last manifest it loaded.
+
+The backend, the clock and the wait are injectable. This module must not change the
+backend, build routes or serve requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from router.aws.state_s3 import Unchanged
+from router.errors import StranglerError
+from router.fsio import atomic_write
+from router.state.backend import Head, S3Backend
+
+__all__ = ["POLL_S", "REMIND_S", "HeadFollower"]
+
+log = logging.getLogger(__name__)
+
+POLL_S = 1.0  # one conditional GET a second: a change reaches the file within ~1 s
+REMIND_S = 60.0  # while S3 stays unreachable, one log line a minute
+
+
+class HeadFollower:
+    """Keeps ``path`` at the text of ``backend``'s current revision."""
+
+    def __init__(
+        self,
+        backend: S3Backend,
+        path: Path,
+        *,
+        interval: float = POLL_S,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
+        self.backend, self.path, self.interval = backend, path, interval
+        self.revision: int | None = None  # the revision the file holds, once known
+        self._clock = clock
+        self._stopped = threading.Event()
+        self._wait = wait or self._stopped.wait  # True: stop
+        self._etag: str | None = None
+        self._failing: tuple[float, float] | None = None  # (since, last logged)
+        self._empty_logged = False
+        self._thread: threading.Thread | None = None
+
+    def sync(self) -> int | None:
+        """One poll; the revision written to the file (None: nothing written)."""
+        try:
+            written = self._poll()
+        except (StranglerError, ValueError) as exc:  # ValueError: a head that is not JSON
+            self._failed(exc)
+            return None
+        self._reached()
+        return written
+
+    def run(self) -> None:
+        """Poll every ``interval`` until ``stop`` (the wait returns True)."""
+        while not self._wait(self.interval):
+            try:
+                self.sync()
+            except Exception:  # never let the thread die: the gateway would stop following
+                log.exception("following %s failed; retrying", self.backend.url)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="state-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _poll(self) -> int | None:
+        head = self.backend.head_if_changed(self._etag)
+        if isinstance(head, Unchanged):
+            return None
+        if head is None:
+            self._empty()
+            return None
+        return self._follow(head)
+
+    def _follow(self, head: Head) -> int | None:
+        """Write ``head`` unless the file holds it (a failed write is retried: the ETag
+        is kept only once the file holds the text)."""
+        written = None
+        if _text(self.path) != head.text:
+            atomic_write(self.path, head.text)
+            log.info("%s: revision %d written to %s", self.backend.url, head.revision, self.path)
+            written = head.revision
+        self._etag, self.revision = head.etag, head.revision
+        return written
+
+    def _empty(self) -> None:
+        if not self._empty_logged:
+            log.warning(
+                "%s holds no manifest yet: serving %s (`migrate state push` uploads it)",
+                self.backend.url,
+                self.path,
+            )
+        self._empty_logged = True
+
+    def _failed(self, exc: Exception) -> None:
+        now = self._clock()
+        since, logged = self._failing or (now, now - REMIND_S)
+        if now - logged >= REMIND_S:
+            log.warning(
+                "cannot follow %s (for %.0f s; retrying, still serving %s): %s",
+                self.backend.url, now - since, self.path, exc,
+            )  # fmt: skip
+            logged = now
+        self._failing = (since, logged)
+
+    def _reached(self) -> None:
+        if self._failing is not None:
+            down = self._clock() - self._failing[0]
+            log.info("following %s again after %.0f s", self.backend.url, down)
+        self._failing = None
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
