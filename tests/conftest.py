@@ -7,6 +7,10 @@ early and none of them starts last and holds the run while the other workers idl
 SIGTERM (a cancelled CI job, a ``kill``) ends the run like Ctrl-C, so fixtures still
 stop every server they started; by default it killed pytest at once and left them.
 
+Tests marked ``exclusive`` (the demos: their verdicts compare the monolith's latency
+with the Lambda route's, through extra processes) hold a file lock shared by every
+pytest-xdist worker while they run, so two of them never load the two cores at once.
+
 PostgreSQL: with ``STRANGLER_REQUIRE_POSTGRES=1`` (``.ci/run``) the run stops at once,
 exit 1, when the server of ``STRANGLER_TEST_POSTGRES_URL`` is unreachable, instead
 of skipping every test that needs it (``tests.helpers.pg``).
@@ -17,8 +21,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
 
+import filelock
 import pytest
 from hypothesis import settings
 
@@ -27,6 +33,18 @@ from tests.helpers import pg
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _exclusive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    if request.node.get_closest_marker("exclusive") is None:
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker
+    with filelock.FileLock(shared / "exclusive-tests.lock"):
+        yield
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

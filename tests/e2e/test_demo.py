@@ -12,7 +12,7 @@ import pytest
 
 from router.build import CACHE_ENV
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.exclusive]
 
 
 def _processes_mentioning(text: str) -> list[int]:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from legacy_app.db import make_engine
 from tests.helpers.pg import render, scratch_database
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.exclusive]
 
 
 def test_demo_passes_on_postgresql(tmp_path: Path) -> None:
