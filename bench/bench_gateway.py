@@ -4,10 +4,13 @@ Run: ``python bench/bench_gateway.py [--duration 4] [--rounds 5]``. Needs ``wrk`
 (``apt-get install -y wrk``). Starts, on free loopback ports: the monolith under gunicorn
 (its default 2 sync workers, a fresh SQLite database), one gateway whose
 ``GET /api/users/{user_id}`` is a legacy route, one where it runs the migrated Lambda
-handler in isolated worker processes (the default; ``reserved_concurrency: 16``) and one
-where it runs it ``--in-process``. Then rounds alternating direct / gateway-legacy /
-gateway-lambda / lambda-in-process on ``GET /api/users/5``, all latency rounds first,
-then all load rounds:
+handler in isolated worker processes (the default; ``reserved_concurrency: 16``), the
+same with the function's per-request JSON log line on (``LOG_LEVEL=INFO``: the other
+targets log nothing per request, monolith and gateway at warning, so the function gets
+``LOG_LEVEL=WARNING`` elsewhere) and one where it runs ``--in-process``. Then rounds
+alternating direct / gateway-legacy / gateway-lambda / lambda-info-log /
+lambda-in-process on ``GET /api/users/5``, all latency rounds first, then all load
+rounds:
 
 * 1 connection: wrk's median latency (``--latency``) -> the gateway's added ms
   (target <= +1 ms; the isolated Lambda route at most +0.3 ms);
@@ -115,12 +118,17 @@ def wait_ready(
     sys.exit(f"{url} not ready after 30 s:\n{log.read_text()[-2000:]}")
 
 
-def write_manifest(path: Path, legacy_url: str, *, on_lambda: bool) -> Path:
+def write_manifest(
+    path: Path, legacy_url: str, *, on_lambda: bool, log_level: str = "WARNING"
+) -> Path:
+    """``log_level``: the function's ``LOG_LEVEL`` (WARNING, like the monolith and the
+    gateway here: none of them logs a line per request; INFO: its JSON line per call)."""
     route: dict[str, object] = {
         "id": "get-api-users-user-id", "method": "GET", "path": "/api/users/{user_id}"
     }  # fmt: skip
     if on_lambda:  # 16 environments: 16 connections are never throttled
-        route |= {"target": "lambda", "function": HANDLER, "reserved_concurrency": 16}
+        route |= {"target": "lambda", "function": HANDLER, "reserved_concurrency": 16,
+                  "environment": {"LOG_LEVEL": log_level}}  # fmt: skip
     model = Manifest.model_validate({"legacy": {"url": legacy_url}, "routes": [route]})
     path.write_text(dump_manifest(model), encoding="utf-8")
     return path
@@ -243,7 +251,7 @@ def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
         env["DATABASE_URL"] = f"sqlite:///{(work / 'db.sqlite').as_posix()}"
         env.setdefault("STRANGLER_LOCAL_CACHE", str(ROOT / ".migrate" / "local-cache"))
         legacy_port, legacy_gw, lambda_gw = free_port(), free_port(), free_port()
-        in_process_gw = free_port()
+        in_process_gw, info_gw = free_port(), free_port()
         legacy = f"http://127.0.0.1:{legacy_port}"
         pids: dict[str, int | None] = {"direct": None}
         stack.enter_context(started(
@@ -253,9 +261,13 @@ def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
             env, work / "legacy.log", f"{legacy}/health",
         ))  # fmt: skip
         gateways = (("gateway-legacy", legacy_gw, False), ("gateway-lambda", lambda_gw, False),
+                    ("lambda-info-log", info_gw, False),
                     ("lambda-in-process", in_process_gw, True))  # fmt: skip
         for name, port, in_process in gateways:
-            manifest = write_manifest(work / f"m{port}.yaml", legacy, on_lambda="lambda" in name)
+            level = "INFO" if name == "lambda-info-log" else "WARNING"
+            manifest = write_manifest(
+                work / f"m{port}.yaml", legacy, on_lambda="lambda" in name, log_level=level
+            )
             mode = ["--in-process"] if in_process else []
             pids[name] = stack.enter_context(started(
                 [sys.executable, "-m", "migrate_cli", "serve", "--port", str(port),
@@ -266,6 +278,7 @@ def run_bench(seconds: float, rounds: int, legacy_threads: int = 1) -> None:
             "direct": legacy + PATH,
             "gateway-legacy": f"http://127.0.0.1:{legacy_gw}{PATH}",
             "gateway-lambda": f"http://127.0.0.1:{lambda_gw}{PATH}",
+            "lambda-info-log": f"http://127.0.0.1:{info_gw}{PATH}",
             "lambda-in-process": f"http://127.0.0.1:{in_process_gw}{PATH}",
         }
         load_before = os.getloadavg()

@@ -8,10 +8,11 @@ Run: ``python bench/bench_lambda_runtime.py [--calls 3000] [--rounds 3]``. On uv
   result mapping), p50/p99 over ``--calls`` sequential calls per round, median of rounds;
   against the in-process ``LambdaInvoker`` (today's default: a thread-pool hop) and a
   bare call of the handler;
-* the same hop (through a ``ProcessInvoker`` too) with a 20-line Python runtime client
-  instead of ``awslambdaric`` (one socket, ``sendall``, no libcurl): what the Runtime
-  API, the invoker and the processes cost alone;
-* for both, where the time goes, per invoke, from the kernel's scheduler counters
+* the same hop with awslambdaric's native libcurl transport instead of its Python one
+  (``_runtime_client``, the default; ``migrate serve --runtime-client native``), and
+  with a 20-line Python runtime client instead of ``awslambdaric`` (one socket,
+  ``sendall``): what the Runtime API, the invoker and the processes cost alone;
+* for all three, where the time goes, per invoke, from the kernel's scheduler counters
   (``/proc/PID/schedstat``, Linux): CPU time and run-queue wait (runnable, no core
   free) of the gateway (this process) and of the worker, and how many times each was
   scheduled in (each a wake-up);
@@ -36,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ from router.gateway.events import LambdaContext  # noqa: E402
 from router.gateway.lambda_ import HandlerRegistry, LambdaInvoker  # noqa: E402
 from router.lambda_runtime import FunctionSpec, ProcessInvoker, runtime_dir  # noqa: E402
 from router.lambda_runtime.artifacts import ManifestSpecs  # noqa: E402
+from router.lambda_runtime.sandbox import worker_command  # noqa: E402
 from router.manifest.model import Manifest  # noqa: E402
 from router.manifest.store import dump_manifest  # noqa: E402
 
@@ -153,31 +156,34 @@ async def warm(
     runtime: Path, calls: int, rounds: int, sched: dict[str, list[Sched]]
 ) -> dict[str, list[tuple[float, float]]]:
     spec = FunctionSpec(name="bench", handler="fn.trivial", code_dir=HANDLERS)
-    workers = ProcessInvoker(lambda dotted, ctx: spec, runtime)
-    in_process = LambdaInvoker(HandlerRegistry(HANDLERS), ThreadPoolExecutor(8))
-    out: dict[str, list[tuple[float, float]]] = {
-        "worker": [], "minimal": [], "in-process": [], "bare": []
-    }  # fmt: skip
     client = runtime / ".." / "minimal_client.py"
     client.write_text(MINIMAL_CLIENT)
-    minimal = ProcessInvoker(  # the same gateway path, another runtime client in the worker
-        lambda dotted, ctx: spec, runtime,
-        command=lambda s, r: [sys.executable, "-I", "-S", str(client)],
-    )  # fmt: skip
+    commands = {  # the same gateway path, three runtime clients in the worker
+        "worker": worker_command,
+        "native": partial(worker_command, native=True),
+        "minimal": lambda s, r: [sys.executable, "-I", "-S", str(client)],
+    }
+    invokers = {
+        name: ProcessInvoker(lambda dotted, ctx: spec, runtime, command=command)
+        for name, command in commands.items()
+    }
+    in_process = LambdaInvoker(HandlerRegistry(HANDLERS), ThreadPoolExecutor(8))
+    out: dict[str, list[tuple[float, float]]] = {
+        name: [] for name in (*invokers, "in-process", "bare")
+    }
     try:
-        await workers.invoke("fn.trivial", EVENT, _context(0), 10.0)  # cold starts first
-        await minimal.invoke("fn.trivial", EVENT, _context(0), 10.0)
-        worker, raw = (next(iter(i.pools.values())).idle[0].pid for i in (workers, minimal))
+        for invoker in invokers.values():  # cold starts first
+            await invoker.invoke("fn.trivial", EVENT, _context(0), 10.0)
+        pids = {name: next(iter(i.pools.values())).idle[0].pid for name, i in invokers.items()}
         for _ in range(rounds):
-            hop = _hop(workers.invoke, calls)
-            out["worker"].append(await _counted(hop, worker, calls, sched["worker"]))
-            hop = _hop(minimal.invoke, calls)
-            out["minimal"].append(await _counted(hop, raw, calls, sched["minimal"]))
+            for name, invoker in invokers.items():
+                hop = _hop(invoker.invoke, calls)
+                out[name].append(await _counted(hop, pids[name], calls, sched[name]))
             out["in-process"].append(await _hop(in_process.invoke, calls))
             out["bare"].append(_bare(calls))
     finally:
-        await workers.aclose()
-        await minimal.aclose()
+        for invoker in invokers.values():
+            await invoker.aclose()
     return out
 
 
@@ -247,7 +253,7 @@ def main() -> None:
     import uvloop
 
     load_before = os.getloadavg()
-    sched: dict[str, list[Sched]] = {"worker": [], "minimal": []}
+    sched: dict[str, list[Sched]] = {"worker": [], "native": [], "minimal": []}
     with tempfile.TemporaryDirectory() as tmp:
         runtime = runtime_dir(Path(tmp) / "runtime")
         hops = uvloop.run(warm(runtime, args.calls, args.rounds, sched))
@@ -260,6 +266,7 @@ def main() -> None:
     print(f"{'path':<34}{'p50 ms':>10}{'p99 ms':>10}")
     for name, label in (
         ("worker", "worker process (Runtime API)"),
+        ("native", "same, awslambdaric's libcurl client"),
         ("minimal", "same, 20-line runtime client"),
         ("in-process", "in-process thread pool"),
         ("bare", "bare handler call"),
@@ -282,7 +289,11 @@ def _print_sched(sched: dict[str, list[Sched]]) -> None:
     head = ("CPU us", "wait us", "slices")
     print(f"{'path':<34}" + "".join(f"{'gateway ' + h:>16}" for h in head)
           + "".join(f"{'worker ' + h:>16}" for h in head))  # fmt: skip
-    for name, label in (("worker", "awslambdaric"), ("minimal", "20-line runtime client")):
+    for name, label in (
+        ("worker", "awslambdaric, Python transport"),
+        ("native", "awslambdaric, libcurl transport"),
+        ("minimal", "20-line runtime client"),
+    ):
         values = [statistics.median(row[i] for row in sched[name]) for i in range(6)]
         print(f"{label:<34}" + "".join(f"{v:>16.2f}" for v in values))
 

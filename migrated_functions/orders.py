@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, insert, select, update
 
 from migrated_functions._shared import idempotency
 from migrated_functions._shared.db import get_engine, retry_transient, write_transaction
@@ -235,14 +235,23 @@ def _stock_error(engine: Engine, exc: InsufficientStock) -> ApiError:
     )
 
 
+# Built once (see ``users``): executing a statement object again skips building and keying it.
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("order_id"))
+_ITEMS_OF_ORDER = (
+    select(order_items)
+    .where(order_items.c.order_id == bindparam("order_id"))
+    .order_by(order_items.c.id)
+)
+
+
 def _get_order(event: Event) -> Response:
     order_id = int_path_param(event, "order_id")
+    params = {"order_id": order_id}
     with get_engine().connect() as conn:
-        order = conn.execute(select(orders).where(orders.c.id == order_id)).mappings().first()
+        order = conn.execute(_ORDER_BY_ID, params).mappings().first()
         if order is None:
             raise not_found("order", order_id)
-        stmt = select(order_items).where(order_items.c.order_id == order_id)
-        items = conn.execute(stmt.order_by(order_items.c.id)).mappings().all()
+        items = conn.execute(_ITEMS_OF_ORDER, params).mappings().all()
     return json_response(order_to_json(order, items))
 
 

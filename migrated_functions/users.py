@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, bindparam, select
 
 from migrated_functions._shared.db import get_engine
 from migrated_functions._shared.event import Event, int_path_param
@@ -21,6 +21,9 @@ from migrated_functions._shared.tables import users
 __all__ = ["GET_USER_ROUTE", "get_user"]
 
 GET_USER_ROUTE = "GET /api/users/{user_id}"
+# Built once: a statement object SQLAlchemy has seen keeps its cache key, so executing it
+# skips building the query and keying the compiled cache (~60 us of 165 us per call).
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
 def get_user(event: Event, context: Any) -> Response:
@@ -31,7 +34,7 @@ def get_user(event: Event, context: Any) -> Response:
 def _get_user(event: Event) -> Response:
     user_id = int_path_param(event, "user_id")
     with get_engine().connect() as conn:
-        row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+        row = conn.execute(_USER_BY_ID, {"user_id": user_id}).mappings().first()
     if row is None:
         raise not_found("user", user_id)
     return json_response(user_to_json(row))

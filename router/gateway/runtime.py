@@ -81,6 +81,7 @@ class ServeOptions:
     in_process: bool = False  # debug mode: handlers in this interpreter, NOT isolated
     layers: tuple[Path, ...] = ()  # extra layer directories of the isolated workers
     pass_env: tuple[str, ...] | None = None  # variables copied to workers (None: default)
+    native_client: bool = False  # workers use awslambdaric's libcurl transport
 
 
 def build_gateway(
@@ -153,7 +154,9 @@ def _invoker(
     log.info("Lambda routes run isolated: one worker process per environment (AWS's runtime "
              "client), each with only its function's package and layer")  # fmt: skip
     env = pass_through(DEFAULT_PASS_ENV if options.pass_env is None else options.pass_env)
-    invoker, specs = isolated_invoker(options.manifest, options.layers, env)
+    invoker, specs = isolated_invoker(
+        options.manifest, options.layers, env, native_client=options.native_client
+    )
     return invoker, specs.prepare
 
 

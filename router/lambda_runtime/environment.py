@@ -10,7 +10,9 @@ exit or the timeout. Memory: ``RLIMIT_AS`` would fail interpreters and native li
 that reserve large virtual ranges (glibc arenas, numpy), so the limit is on resident
 memory, as Lambda's cgroup does it: the peak RSS (``VmHWM``) is read after every invoke,
 and during a long one every ``poll_s``; over ``memory_mb`` the environment is killed.
-An init phase over ``init_timeout_s`` (Lambda: 10 s) fails the start.
+An init phase over ``init_timeout_s`` (Lambda: 10 s) fails the start. The worker's
+stdout and stderr go to an ``output.OutputPipe`` that wakes nobody: ``flush_output``
+logs its lines (after init, when the invoker asks, and when the worker is killed).
 A timeout, an exit, an out-of-memory or an init error leave the environment dead
 (``alive`` false): its owner replaces it. This module must not map results or log
 START/END/REPORT lines: ``invoker`` does.
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from router.fsmodes import remove_tree
 from router.lambda_runtime.api import RuntimeApiProtocol, next_answer
+from router.lambda_runtime.output import OutputPipe
 from router.lambda_runtime.sandbox import (
     FunctionSpec,
     log_stream_name,
@@ -107,7 +110,10 @@ class Environment:
         self._wake: asyncio.Future[None] | None = None  # what invoke awaits: next, result, exit
         self._request_id = ""
         self._exited: asyncio.Task[int] | None = None
-        self._output: asyncio.Task[None] | None = None
+        self._output: OutputPipe | None = None
+        self._fn_log = logging.getLogger(f"router.lambda_runtime.function.{spec.name}")
+        self._log_extra = {"lambda_log_group": spec.log_group, "lambda_log_stream": self.log_stream}
+        self.before_output: Callable[[], None] | None = None  # once, before an invoke's lines
         self._status_fd = -1
 
     @property
@@ -137,6 +143,7 @@ class Environment:
         self._server = await loop.create_server(lambda: RuntimeApiProtocol(self), "127.0.0.1", 0)
         port = self._server.sockets[0].getsockname()[1]
         self._tmp = private_tmp(self.spec.name, self._tmp_parent)
+        self._output = OutputPipe()
         self._process = await asyncio.create_subprocess_exec(
             *self._command(self.spec, self._runtime),
             env=worker_env(
@@ -144,16 +151,16 @@ class Environment:
             ),
             cwd=self.spec.code_dir,
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
+            stdout=self._output.write_fd,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
-            limit=1 << 20,
         )
-        self._output = loop.create_task(self._relay_output(self._process))
+        self._output.close_writer()
         self._exited = loop.create_task(self._process.wait())
         self._exited.add_done_callback(lambda _: self._signal())
         self._status_fd = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
         await self._await_ready()
+        self.flush_output()
         self.init_ms = (self._clock() - start) * 1000
         self.alive = True
 
@@ -248,7 +255,8 @@ class Environment:
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
         if self._output is not None:
-            await self._output
+            self._emit(self._output.close())
+            self._output = None
         if self._server is not None:
             self._server.close()
         if self._waiting is not None:
@@ -277,14 +285,19 @@ class Environment:
         if self._ready is not None and not self._ready.done():
             self._ready.set_exception(InitFailed(error_type or "Runtime.Unknown", message))
 
-    async def _relay_output(self, process: asyncio.subprocess.Process) -> None:
-        """The worker's stdout/stderr, line by line, into the function's log."""
-        assert process.stdout is not None
-        fn_log = logging.getLogger(f"router.lambda_runtime.function.{self.spec.name}")
-        extra = {"lambda_log_group": self.spec.log_group, "lambda_log_stream": self.log_stream}
-        with contextlib.suppress(ValueError, OSError):  # a line over the limit ends the relay
-            while line := await process.stdout.readline():
-                fn_log.info("%s", line.decode("utf-8", "replace").rstrip("\n"), extra=extra)
+    def flush_output(self) -> None:
+        """Log what the worker printed since the last flush (``before_output`` first)."""
+        if self._output is not None:
+            self._emit(self._output.drain())
+
+    def _emit(self, lines: list[str]) -> None:
+        if not lines or not self._fn_log.isEnabledFor(logging.INFO):
+            return
+        if self.before_output is not None:
+            self.before_output()
+            self.before_output = None
+        for line in lines:
+            self._fn_log.info("%s", line, extra=self._log_extra)
 
 
 def _wake_up(wake: asyncio.Future[None] | None) -> None:

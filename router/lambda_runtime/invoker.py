@@ -10,9 +10,10 @@ demand); a throttled function (every allowed environment busy) -> 500 ``Internal
 error``, which is what API Gateway REST answers when Lambda throttles (AWS knowledge
 center, "troubleshoot the internal server error with status code 500 for API Gateway
 endpoints that integrate with Lambda": throttling issues). Each invocation is logged as
-START/END/REPORT (``reports``). At its first invocation it removes, in a thread, the
-temp directories of environments whose gateway was killed (``leftovers``). This module
-must not build events.
+START/END/REPORT (``reports``), with the lines the function printed between START and
+END (its output pipe is drained then and every ``output.DRAIN_S``). At its first
+invocation it removes, in a thread, the temp directories of environments whose gateway
+was killed (``leftovers``). This module must not build events.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from router.gateway.messages import ENDPOINT_TIMED_OUT, INTERNAL_ERROR, GatewayR
 from router.gateway.results import MalformedResult, map_result
 from router.lambda_runtime.environment import INIT_TIMEOUT_S, Environment, InitFailed, Outcome
 from router.lambda_runtime.leftovers import reclaim_leftovers
+from router.lambda_runtime.output import DRAIN_S
 from router.lambda_runtime.pool import FunctionPool, Throttled
-from router.lambda_runtime.reports import InvocationRecord, log_invocation
+from router.lambda_runtime.reports import InvocationRecord, StartLine, log_invocation
 from router.lambda_runtime.sandbox import FunctionSpec, worker_command
 
 __all__ = ["ProcessInvoker"]
@@ -67,6 +69,7 @@ class ProcessInvoker:
         self.pools: dict[tuple[str, str], FunctionPool] = {}
         self._retired: list[FunctionPool] = []
         self._reaper: asyncio.Task[None] | None = None
+        self._drainer: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -113,11 +116,15 @@ class ProcessInvoker:
         except InitFailed as exc:
             log.error("%s: %s", spec.name, exc)
             return self._record(spec, rid, Outcome("init", error_type=exc.error_type), None)
+        start = env.before_output = StartLine(spec.name, rid, env.log_stream)
         try:
             outcome = await env.invoke(rid, event, timeout, _trace_id(rid))
+            env.flush_output()  # the lines it printed go between START and END
         finally:
+            env.before_output = None
             await pool.release(env)
-        return self._record(spec, rid, outcome, env.init_ms if cold else None, env.log_stream)
+        init_ms = env.init_ms if cold else None
+        return self._record(spec, rid, outcome, init_ms, env.log_stream, start)
 
     def _record(
         self,
@@ -126,6 +133,7 @@ class ProcessInvoker:
         outcome: Outcome,
         init_ms: float | None,
         log_stream: str = "",
+        start: StartLine | None = None,
     ) -> tuple[InvocationRecord, Outcome]:
         record = InvocationRecord(
             spec.name, rid, outcome.kind, outcome.duration_ms, spec.memory_mb,
@@ -133,7 +141,7 @@ class ProcessInvoker:
             log_stream,
         )  # fmt: skip
         if outcome.kind != "throttled":
-            log_invocation(record)
+            log_invocation(record, start)
         if self._on_record is not None:
             self._on_record(record)
         self.last = record
@@ -142,6 +150,7 @@ class ProcessInvoker:
     def _start_background(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._reaper = self._loop.create_task(self._reap_forever())
+        self._drainer = self._loop.create_task(self._drain_forever())
         reclaiming = self._loop.create_task(self._reclaim())  # a killed gateway's leftovers
         self._tasks.add(reclaiming)
         reclaiming.add_done_callback(self._tasks.discard)
@@ -196,6 +205,16 @@ class ProcessInvoker:
             await asyncio.sleep(max(1.0, self._max_idle_s / 4))
             await self.reap()
 
+    async def _drain_forever(self) -> None:
+        """Every ``DRAIN_S``: what workers printed between invocations or during a long
+        one (``output``: their pipes wake nobody). Retired pools are dropped once empty."""
+        while True:
+            await asyncio.sleep(DRAIN_S)
+            self._retired = [pool for pool in self._retired if pool.live]
+            for pool in [*self.pools.values(), *self._retired]:
+                for env in list(pool.live):
+                    env.flush_output()
+
     async def _refresh_forever(self, refresh: Callable[[], None]) -> None:
         """Pack the functions again every ``refresh_s`` (in a thread): code changes."""
         while True:
@@ -207,7 +226,7 @@ class ProcessInvoker:
 
     async def aclose(self, grace_s: float = 5.0) -> None:
         """Let in-flight invocations finish until ``grace_s``, then kill every worker."""
-        for task in (self._reaper, self._watcher):
+        for task in (self._reaper, self._drainer, self._watcher):
             if task is not None:
                 task.cancel()
         pools = [*self.pools.values(), *self._retired]

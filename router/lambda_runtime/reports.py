@@ -6,7 +6,7 @@ Duration`` on a cold start). Billing is per 1 ms, rounded up. Each line goes to 
 ``router.lambda_runtime.report`` logger with ``extra`` fields a sink can ship to
 ``/aws/lambda/<function>`` (``lambda_log_group``, ``lambda_log_stream``: the
 environment's stream; see ``cloudwatch``) and with the structured
-``InvocationRecord`` (``lambda_record``), which also carries ``cold`` and
+``InvocationRecord`` (``lambda_record``, on END and REPORT), which also carries ``cold`` and
 ``init_duration_ms`` for ``compare``. This module must not run or map invocations.
 """
 
@@ -16,7 +16,7 @@ import logging
 import math
 from dataclasses import dataclass
 
-__all__ = ["InvocationRecord", "log_invocation", "report_line"]
+__all__ = ["InvocationRecord", "StartLine", "log_invocation", "report_line"]
 
 log = logging.getLogger("router.lambda_runtime.report")
 
@@ -58,16 +58,38 @@ def report_line(record: InvocationRecord) -> str:
     return "\t".join(fields)
 
 
-def log_invocation(record: InvocationRecord) -> None:
-    """START, END and REPORT for ``record``, as one burst in the gateway log (nothing
-    built when the log does not take INFO)."""
+class StartLine:
+    """An invocation's START line, logged at most once: before the first line the
+    function prints (``environment`` calls it) or else with END and REPORT."""
+
+    __slots__ = ("done", "function", "log_stream", "request_id")
+
+    def __init__(self, function: str, request_id: str, log_stream: str) -> None:
+        self.function, self.request_id, self.log_stream = function, request_id, log_stream
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if log.isEnabledFor(logging.INFO):
+            extra = {
+                "lambda_log_group": f"/aws/lambda/{self.function}",
+                "lambda_log_stream": self.log_stream,
+            }
+            log.info("START RequestId: %s Version: $LATEST", self.request_id, extra=extra)
+
+
+def log_invocation(record: InvocationRecord, start: StartLine | None = None) -> None:
+    """START (unless ``start`` already logged it), END and REPORT for ``record`` in the
+    gateway log (nothing built when the log does not take INFO)."""
     if not log.isEnabledFor(logging.INFO):
         return
+    (start or StartLine(record.function, record.request_id, record.log_stream))()
     extra = {
         "lambda_log_group": f"/aws/lambda/{record.function}",
         "lambda_log_stream": record.log_stream,
         "lambda_record": record,
     }
-    log.info("START RequestId: %s Version: $LATEST", record.request_id, extra=extra)
     log.info("END RequestId: %s", record.request_id, extra=extra)
     log.info("%s", report_line(record), extra=extra)

@@ -127,10 +127,12 @@ def runtime_dir(cache: Path, names: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> Pa
     return target
 
 
-def worker_command(spec: FunctionSpec, runtime: Path) -> list[str]:
-    """The worker's argv: this interpreter, isolated, with only the function's paths."""
+def worker_command(spec: FunctionSpec, runtime: Path, *, native: bool = False) -> list[str]:
+    """The worker's argv: this interpreter, isolated, with only the function's paths;
+    ``native``: awslambdaric's own libcurl transport instead of ``_runtime_client``."""
     paths = [str(spec.code_dir), *(str(p) for p in spec.layer_dirs), str(runtime)]
-    return [sys.executable, "-I", "-S", str(_WORKER_MAIN), os.pathsep.join(paths), spec.handler]
+    argv = [sys.executable, "-I", "-S", str(_WORKER_MAIN), os.pathsep.join(paths), spec.handler]
+    return [*argv, "native"] if native else argv
 
 
 def log_stream_name(now: float | None = None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 from router.build import local_cache
@@ -23,7 +24,7 @@ from router.lambda_runtime.artifacts import ManifestSpecs
 from router.lambda_runtime.invoker import ProcessInvoker
 from router.lambda_runtime.leftovers import reclaim_leftovers
 from router.lambda_runtime.reports import InvocationRecord
-from router.lambda_runtime.sandbox import runtime_dir
+from router.lambda_runtime.sandbox import runtime_dir, worker_command
 
 __all__ = ["isolated_invoker"]
 
@@ -35,8 +36,11 @@ def isolated_invoker(
     layers: tuple[Path, ...] = (),
     pass_env: Mapping[str, str] | None = None,
     on_record: Callable[[InvocationRecord], None] | None = None,
+    *,
+    native_client: bool = False,
 ) -> tuple[ProcessInvoker, ManifestSpecs]:
-    """Workers for the routes of ``manifest``, and the specs to ``prepare`` per manifest."""
+    """Workers for the routes of ``manifest``, and the specs to ``prepare`` per manifest
+    (``native_client``: awslambdaric's libcurl transport, not ``_runtime_client``)."""
     specs = ManifestSpecs(manifest, layers=tuple(p.resolve() for p in layers), pass_env=pass_env)
     cache = local_cache(specs.root)
     reclaim_leftovers(cache=cache)  # what a killed gateway (or build) left, before building
@@ -47,5 +51,8 @@ def isolated_invoker(
             " mode only, which does not stop root's writes (on Lambda, /var/task and /opt"
             " refuse them)"
         )
-    invoker = ProcessInvoker(specs, runtime, refresh=specs.refresh, on_record=on_record)
+    command = partial(worker_command, native=native_client)
+    invoker = ProcessInvoker(
+        specs, runtime, refresh=specs.refresh, on_record=on_record, command=command
+    )
     return invoker, specs

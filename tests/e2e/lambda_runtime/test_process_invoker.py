@@ -290,3 +290,52 @@ def test_each_environment_has_its_own_tmp_kept_while_warm_removed_after(runtime:
     warm = a if c["pid"] == a["pid"] else b
     assert c["tmp"] == warm["tmp"] and c["files"] == sorted([*warm["files"], "c"])
     assert not Path(a["tmp"]).exists() and not Path(b["tmp"]).exists()  # gone at shutdown
+
+
+def _log_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    prefixes = ("router.lambda_runtime.report", "router.lambda_runtime.function.fn")
+    return [r.getMessage() for r in caplog.records if r.name.startswith(prefixes)]
+
+
+def test_printed_lines_sit_between_start_and_end_even_past_the_pipe_size(
+    runtime: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """3 MiB printed in one invocation (three times the pipe): back-pressure, no loss."""
+
+    async def body(h: Harness) -> GatewayResponse:
+        return await h.call("fn.chatty", {"lines": 3072, "width": 1000}, timeout=20)
+
+    with caplog.at_level(logging.INFO, logger="router.lambda_runtime"):
+        response, h = run(runtime, body)
+    assert response.status == 200
+    lines = _log_lines(caplog)
+    start = lines.index(f"START RequestId: {h.records[0].request_id} Version: $LATEST")
+    end = lines.index(f"END RequestId: {h.records[0].request_id}")
+    printed = [line for line in lines[start + 1 : end] if line.startswith("line ")]
+    assert [int(line.split()[1]) for line in printed] == list(range(3072))
+    assert h.records[0].duration_ms < 10_000
+
+
+def test_lines_printed_between_invocations_and_before_a_timeout_are_logged(
+    runtime: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body(h: Harness) -> list[int]:
+        first = await h.call("fn.print_later", {"text": "printed by a thread, later"})
+        await asyncio.sleep(1.0)  # no invocation runs now: the periodic drain logs it
+        later = "printed by a thread, later" in _log_lines(caplog)
+        timed_out = await h.call("fn.chatty", {"lines": 2, "seconds": 30}, timeout=0.5)
+        return [first.status, int(later), timed_out.status]
+
+    with caplog.at_level(logging.INFO, logger="router.lambda_runtime"):
+        statuses, h = run(runtime, body)
+    assert statuses == [200, 1, 504]
+    lines = _log_lines(caplog)
+    rid = h.records[-1].request_id
+    start, end = (
+        lines.index(f"START RequestId: {rid} Version: $LATEST"),
+        lines.index(f"END RequestId: {rid}"),
+    )
+    assert [line.split()[:2] for line in lines[start + 1 : end]][:2] == [
+        ["line", "0000000"],
+        ["line", "0000001"],
+    ]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from router.lambda_runtime import runtime_dir
 from router.local import free_port
@@ -37,10 +38,10 @@ def _project(tmp: Path) -> Path:
     return write_manifest(tmp, f"http://127.0.0.1:{free_port()}", ROUTES)
 
 
-def _serve(manifest: Path, *layers: Path) -> ManagedProcess:
+def _serve(manifest: Path, *layers: Path, client: str = "python") -> ManagedProcess:
     port = free_port()
     argv = [sys.executable, "-m", "migrate_cli", "serve", "--isolated", "--port", str(port),
-            "--manifest", str(manifest), "--grace", "2"]  # fmt: skip
+            "--manifest", str(manifest), "--grace", "2", "--runtime-client", client]  # fmt: skip
     for layer in layers:
         argv += ["--layer", str(layer)]
     log = manifest.parent / f"gateway-{port}.log"
@@ -61,9 +62,11 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_isolated_serve_import_error_exit_and_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["python", "native"])
+def test_isolated_serve_import_error_exit_and_sigterm(tmp_path: Path, transport: str) -> None:
+    """With either transport of awslambdaric (``--runtime-client``)."""
     manifest = _project(tmp_path)
-    gateway = _serve(manifest)
+    gateway = _serve(manifest, client=transport)
     try:
         base = gateway.ready_url.removesuffix("/health")
         with httpx.Client(base_url=base, timeout=30) as client:
@@ -78,6 +81,10 @@ def test_isolated_serve_import_error_exit_and_sigterm(tmp_path: Path) -> None:
         assert gateway.pid is not None
         workers = _children(gateway.pid)
         assert len(workers) >= 1  # the echo environment, idle
+        argv = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in workers]
+        assert [a[-2] == b"native" for a in argv if b"lambdas.fn.echo" in a] == [
+            transport == "native"
+        ]
     finally:
         gateway.stop()
     assert "Runtime.ImportModuleError" in gateway.log_path.read_text()

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -68,3 +69,17 @@ def tmp_files(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(float(event.get("seconds", 0)))
     files = sorted(name[: len(event["write"])] for name in os.listdir(tmp))
     return {"statusCode": 200, "body": json.dumps({"tmp": tmp, "files": files, "pid": os.getpid()})}
+
+
+def chatty(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Print ``lines`` numbered lines of ``width`` bytes, then sleep ``seconds``."""
+    for number in range(int(event.get("lines", 1))):
+        print(f"line {number:07d} " + "x" * int(event.get("width", 0)))
+    time.sleep(float(event.get("seconds", 0)))
+    return {"statusCode": 200, "body": "printed"}
+
+
+def print_later(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer at once; a thread prints ``text`` a little later (between invocations)."""
+    threading.Timer(0.2, print, args=(event["text"],), kwargs={"flush": True}).start()
+    return {"statusCode": 200, "body": "later"}
