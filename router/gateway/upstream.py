@@ -272,12 +272,13 @@ class UpstreamPool:
     ) -> UpstreamResponse:
         task = asyncio.current_task()
         assert task is not None
-        deadline = self.loop.time() + timeout
-        expiry = self.loop.call_at(deadline, task.cancel)  # cheaper than asyncio.timeout()
+        expired: list[bool] = []  # set by the timer itself: uvloop may fire it a fraction
+        # of a millisecond before loop.time() reaches the deadline (ms clock, rounding)
+        expiry = self.loop.call_later(timeout, _expire, task, expired)  # < asyncio.timeout()
         try:
             return await self._send(base, request)
         except asyncio.CancelledError:
-            if self.loop.time() < deadline:
+            if not expired:
                 raise  # cancelled by someone else (shutdown)
             task.uncancel()
             raise TimeoutError(f"no response within {timeout:g} s") from None
@@ -373,3 +374,8 @@ class UpstreamPool:
         except OSError as exc:
             raise UpstreamError(f"cannot connect to {base.host}:{base.port}: {exc}") from exc
         return conn
+
+
+def _expire(task: asyncio.Task[object], expired: list[bool]) -> None:
+    expired.append(True)
+    task.cancel()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -344,4 +345,33 @@ def test_a_body_that_stalls_after_the_head_times_out_at_the_deadline(
         server.close()
 
     with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())
+
+
+class _EarlyTimers(asyncio.SelectorEventLoop):
+    """Timers that fire 2 ms before ``time()`` reaches their deadline, as a loop with a
+    millisecond clock can (uvloop rounds a delay to whole milliseconds)."""
+
+    def call_later(self, delay: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        return super().call_later(max(0.0, delay - 0.002), callback, *args, context=context)
+
+    def call_at(self, when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        return super().call_at(when - 0.002, callback, *args, context=context)
+
+
+def test_the_deadline_is_known_by_its_timer_not_by_comparing_clocks() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(5)  # never answers in time
+
+    async def main() -> None:
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        base = LegacyBase("http", "127.0.0.1", server.sockets[0].getsockname()[1], "")
+        pool = UpstreamPool()
+        with pytest.raises(TimeoutError):  # not CancelledError: nobody else cancelled it
+            await pool.send(base, UpstreamRequest("GET", "/x", [], b""), 0.2)
+        await pool.close()
+        server.close()
+
+    with asyncio.Runner(loop_factory=_EarlyTimers) as runner:
         runner.run(main())
