@@ -47,6 +47,7 @@ class _Connection:
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
         self._address = (host.strip("[]"), int(port))
+        self.host_header = f"Host: {address}\r\nAccept: */*\r\n"  # as libcurl sends them
         self._sock: socket.socket | None = None
         self._buffer = b""
         self.user_agent = "aws-lambda-python"
@@ -109,7 +110,7 @@ def initialize_client(user_agent: str) -> None:
 
 def next() -> tuple[bytes, dict[str, object]]:  # the extension's name, shadowing a builtin
     """The next event and its headers; blocks until the Runtime API has one."""
-    head = f"GET {_PREFIX}next HTTP/1.1\r\n{_common()}{_agent()}\r\n"
+    head = f"GET {_PREFIX}next HTTP/1.1\r\n{_CONNECTION.host_header}{_agent()}\r\n"
     try:
         status, headers, body = _CONNECTION.exchange(head)
     except (OSError, ValueError, IndexError) as exc:
@@ -147,7 +148,8 @@ def post_error(
 def _post(path: str, body: bytes, content_type: str, xray: str, what: str) -> None:
     cause = f"lambda-runtime-function-xray-error-cause: {xray}\r\n" if xray else ""
     head = (
-        f"POST {path} HTTP/1.1\r\n{_common()}content-type: {content_type or 'text/html'}\r\n"
+        f"POST {path} HTTP/1.1\r\n{_CONNECTION.host_header}"
+        f"content-type: {content_type or 'text/html'}\r\n"
         f"{cause}{_agent()}content-length: {len(body)}\r\n\r\n"
     )
     try:
@@ -156,11 +158,6 @@ def _post(path: str, body: bytes, content_type: str, xray: str, what: str) -> No
         raise RuntimeError(f"Failed to post invocation {what}") from exc
     if not 200 <= status < 300:
         raise RuntimeError(f"Failed to post invocation {what}")
-
-
-def _common() -> str:
-    address = os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
-    return f"Host: {address}\r\nAccept: */*\r\n"
 
 
 def _agent() -> str:

@@ -80,7 +80,6 @@ class OutputPipe:
 
 
 def _cut(line: bytes) -> list[str]:
-    text = line.decode("utf-8", "replace")
-    if len(line) <= MAX_LINE:
-        return [text]
-    return [text[start : start + MAX_LINE] for start in range(0, len(text), MAX_LINE)]
+    """``line`` in pieces of at most ``MAX_LINE`` bytes (the limit is CloudWatch's, in bytes)."""
+    pieces = range(0, max(len(line), 1), MAX_LINE)
+    return [line[start : start + MAX_LINE].decode("utf-8", "replace") for start in pieces]

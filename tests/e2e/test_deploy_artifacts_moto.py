@@ -208,12 +208,19 @@ def test_the_deployed_code_and_layer_answer_the_sample_event(
     assert json.loads(result["body"])["id"] == 1
 
 
-def test_a_second_apply_changes_nothing_and_a_new_lock_publishes_one_version(
-    tmp_path: Path, moto_server: str
-) -> None:
+@pytest.fixture
+def applied(tmp_path: Path, moto_server: str) -> Project:
+    """A python3.12 project whose users route was promoted and applied."""
     project = Project(tmp_path, moto_server, "python3.12")
     project.ok("route", "promote", USERS, "--function", HANDLER)
     project.apply()
+    return project
+
+
+def test_a_second_apply_changes_nothing_and_a_new_lock_publishes_one_version(
+    applied: Project,
+) -> None:
+    project = applied
     before = project.lam.get_function_configuration(FunctionName=project.function)
     again = project.apply()
     assert again["result"] is None and again["steps"] == []  # nothing to do
@@ -241,12 +248,8 @@ def test_a_second_apply_changes_nothing_and_a_new_lock_publishes_one_version(
     )
 
 
-def test_an_empty_build_cache_reuses_the_recorded_layer_without_pip(
-    tmp_path: Path, moto_server: str
-) -> None:
-    project = Project(tmp_path, moto_server, "python3.12")
-    project.ok("route", "promote", USERS, "--function", HANDLER)
-    project.apply()
+def test_an_empty_build_cache_reuses_the_recorded_layer_without_pip(applied: Project) -> None:
+    project = applied
     shutil.rmtree(project.root / ".migrate" / "build")  # as on a fresh runner
     planned = run_migrate("plan", "--json", cwd=project.root, env=project.env, timeout=600)
     assert planned.returncode == 0, planned.stderr
