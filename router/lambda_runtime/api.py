@@ -14,7 +14,12 @@ environment, so one worker can never answer another's invocation and no path nee
 parsing beyond the fixed prefix. ``awslambdaric``'s native client crashes on a ``next``
 answer without ``Content-Type``, so every answer carries one; each is a single write
 (delayed ACKs otherwise cost tens of ms per invoke) on a TCP_NODELAY socket (the loop's
-default). This module must not start processes or map results: ``environment`` does.
+default). Answers go out in request order (HTTP/1.1 pipelining): the project's runtime
+transport (``_runtime_client``) sends a result and the following ``next`` back to back;
+when both arrive in one read, the result's 202 waits for the ``next`` answer and goes
+out in the same write (one write and one worker wake-up fewer per invocation). A result
+read alone is answered at once: the native client waits for it before asking for more.
+This module must not start processes or map results: ``environment`` does.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ _ERROR_TYPE = b"lambda-runtime-function-error-type"
 class Channel(Protocol):
     """What the Runtime API tells its environment."""
 
-    def on_next(self, transport: asyncio.Transport) -> None: ...
+    def on_next(self, waiting: RuntimeApiProtocol) -> None: ...
     def on_result(self, request_id: str, body: bytes, error_type: str | None) -> None: ...
     def on_init_error(self, body: bytes, error_type: str | None) -> None: ...
 
@@ -72,6 +77,7 @@ class RuntimeApiProtocol(asyncio.Protocol):
         self._url = b""
         self._body: list[bytes] = []
         self._error_type: str | None = None
+        self._answers: list[bytes | None] = []  # in request order; None: a next not answered
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
@@ -81,8 +87,27 @@ class RuntimeApiProtocol(asyncio.Protocol):
             self._parser.feed_data(data)
         except httptools.HttpParserError:
             log.warning("runtime API: unparsable request from a worker; closing")
-            if self._transport is not None:
-                self._transport.close()
+            self.close()
+            return
+        if self._answers and self._answers[-1] is not None:  # nothing asked after them
+            self._flush()
+
+    def answer(self, data: bytes) -> None:
+        """Answer the oldest waiting ``next`` (with the answers held before it)."""
+        self._answers[self._answers.index(None)] = data
+        self._flush()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _flush(self) -> None:
+        """Write the answers ready in order, up to the first unanswered ``next``."""
+        ready = self._answers.index(None) if None in self._answers else len(self._answers)
+        out = cast(list[bytes], self._answers[:ready])
+        del self._answers[:ready]
+        if out and self._transport is not None:
+            self._transport.write(b"".join(out))
 
     # httptools callbacks
     def on_message_begin(self) -> None:
@@ -99,23 +124,22 @@ class RuntimeApiProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        transport = self._transport
-        assert transport is not None
         if not self._url.startswith(_PREFIX):
-            transport.write(_NOT_FOUND)
+            self._answers.append(_NOT_FOUND)
             return
-        self._dispatch(transport, self._url[len(_PREFIX) :].split(b"/"))
+        self._dispatch(self._url[len(_PREFIX) :].split(b"/"))
 
-    def _dispatch(self, transport: asyncio.Transport, parts: list[bytes]) -> None:
+    def _dispatch(self, parts: list[bytes]) -> None:
         body = b"".join(self._body)
         if parts == [b"invocation", b"next"]:
-            self._channel.on_next(transport)
+            self._answers.append(None)
+            self._channel.on_next(self)
         elif len(parts) == 3 and parts[0] == b"invocation" and parts[2] in (b"response", b"error"):
-            transport.write(_ACCEPTED)
+            self._answers.append(_ACCEPTED)
             error_type = (self._error_type or "Unhandled") if parts[2] == b"error" else None
             self._channel.on_result(parts[1].decode("latin-1"), body, error_type)
         elif parts == [b"init", b"error"]:
-            transport.write(_ACCEPTED)
+            self._answers.append(_ACCEPTED)
             self._channel.on_init_error(body, self._error_type)
         else:
-            transport.write(_NOT_FOUND)
+            self._answers.append(_NOT_FOUND)

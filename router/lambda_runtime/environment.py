@@ -104,7 +104,7 @@ class Environment:
         self._process: asyncio.subprocess.Process | None = None
         self._server: asyncio.AbstractServer | None = None
         self._tmp: Path | None = None
-        self._waiting: asyncio.Transport | None = None
+        self._waiting: RuntimeApiProtocol | None = None
         self._ready: asyncio.Future[None] | None = None
         self._result: tuple[str | None, bytes] | None = None  # (error type, body) of _request_id
         self._wake: asyncio.Future[None] | None = None  # what invoke awaits: next, result, exit
@@ -185,13 +185,13 @@ class Environment:
         assert self.alive
         start = self._clock()
         self._request_id, self._result = request_id, None
-        transport = self._waiting or await self._next_request(start + timeout)
-        if transport is None:
+        waiting = self._waiting or await self._next_request(start + timeout)
+        if waiting is None:
             outcome = Outcome("exit" if self._exited_now() else "timeout")
         else:
             self._waiting = None
             deadline_ms = int((time.time() + timeout) * 1000)
-            transport.write(next_answer(request_id, deadline_ms, self.spec.arn, trace_id, event))
+            waiting.answer(next_answer(request_id, deadline_ms, self.spec.arn, trace_id, event))
             outcome = await self._wait(start + timeout)
         outcome.duration_ms = (self._clock() - start) * 1000
         self.last_used = self._clock()
@@ -199,7 +199,7 @@ class Environment:
             await self.kill()
         return outcome
 
-    async def _next_request(self, deadline: float) -> asyncio.Transport | None:
+    async def _next_request(self, deadline: float) -> RuntimeApiProtocol | None:
         """Wait for the runtime's next ``/invocation/next`` (it follows each response)."""
         while self._waiting is None and not self._exited_now():
             left = deadline - self._clock()
@@ -269,8 +269,8 @@ class Environment:
             remove_tree(tmp)  # whatever modes the handler gave its files
 
     # Channel: called by the Runtime API protocol
-    def on_next(self, transport: asyncio.Transport) -> None:
-        self._waiting = transport
+    def on_next(self, waiting: RuntimeApiProtocol) -> None:
+        self._waiting = waiting
         self._signal()
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)

@@ -43,6 +43,9 @@ class Api:
 
     def __init__(self, conn: socket.socket) -> None:
         self.conn, self.buffer = conn, b""
+        self.expect_exit = False  # set: the worker must end by itself (its code and output)
+        self.exit_code: int | None = None
+        self.output = ""
 
     def request(self) -> Request | None:
         while b"\r\n\r\n" not in self.buffer:
@@ -67,16 +70,21 @@ def worker(runtime: Path, tmp: Path, handler: str, native: bool) -> Iterator[Api
         address = f"127.0.0.1:{server.getsockname()[1]}"
         argv = worker_command(spec, runtime, native=native)
         env = worker_env(spec, address, tmp, runtime, "stream")
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        output = tmp / f"worker-{native}.log"
+        with output.open("wb") as out:
+            proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             server.settimeout(20)
             conn, _ = server.accept()
             conn.settimeout(20)
             with conn:
-                yield Api(conn)
+                api = Api(conn)
+                yield api
+                api.exit_code = proc.wait(timeout=20) if api.expect_exit else None
         finally:
             proc.kill()
             proc.wait()
+        api.output = output.read_text(errors="replace")
 
 
 def _exchange(runtime: Path, tmp: Path, handler: str, native: bool) -> list[Request | None]:
@@ -132,3 +140,29 @@ def test_a_bad_next_answer_ends_the_worker_with_either_transport(
             api.request()
             api.conn.sendall(answer)
             assert api.request() is None  # no response, no second next: the worker is gone
+
+
+def test_the_python_transport_asks_for_more_without_waiting_for_the_202(
+    runtime: Path, tmp_path: Path
+) -> None:
+    with worker(runtime, tmp_path, "fn.trivial", native=False) as api:
+        api.request()
+        api.conn.sendall(NEXT)
+        posted, following = api.request(), api.request()  # no 202 sent in between
+        assert posted is not None and posted[0].startswith("POST ")
+        assert following is not None and following[0].startswith("GET ")
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_refused_post_ends_the_worker_as_the_extension_does(
+    runtime: Path, tmp_path: Path, native: bool
+) -> None:
+    refused = b"HTTP/1.1 413 Too Large\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno"
+    with worker(runtime, tmp_path, "fn.trivial", native) as api:
+        api.request()
+        api.conn.sendall(NEXT)
+        assert api.request() is not None  # the result
+        api.conn.sendall(refused)
+        api.expect_exit = True
+    assert api.exit_code not in (0, None)
+    assert "Failed to post invocation response" in api.output

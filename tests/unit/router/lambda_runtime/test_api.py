@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from router.lambda_runtime.api import RuntimeApiProtocol, next_answer
@@ -25,9 +24,11 @@ class Transport:
 class Channel:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
+        self.waiting: RuntimeApiProtocol | None = None
 
-    def on_next(self, transport: asyncio.Transport) -> None:
+    def on_next(self, waiting: RuntimeApiProtocol) -> None:
         self.calls.append(("next",))
+        self.waiting = waiting
 
     def on_result(self, request_id: str, body: bytes, error_type: str | None) -> None:
         self.calls.append(("result", request_id, body, error_type))
@@ -36,10 +37,19 @@ class Channel:
         self.calls.append(("init", body, error_type))
 
 
-def _feed(*requests: bytes) -> tuple[Channel, Transport]:
+NEXT = b"GET " + PREFIX + b"invocation/next HTTP/1.1\r\nHost: x\r\n\r\n"
+ACCEPTED = b"HTTP/1.1 202 Accepted\r\n"
+
+
+def _connected() -> tuple[Channel, Transport, RuntimeApiProtocol]:
     channel, transport = Channel(), Transport()
     protocol = RuntimeApiProtocol(channel)
     protocol.connection_made(transport)  # type: ignore[arg-type]
+    return channel, transport, protocol
+
+
+def _feed(*requests: bytes) -> tuple[Channel, Transport]:
+    channel, transport, protocol = _connected()
     protocol.data_received(b"".join(requests))
     return channel, transport
 
@@ -52,18 +62,46 @@ def _post(path: bytes, body: bytes, *headers: bytes) -> bytes:
     )  # fmt: skip
 
 
-def test_next_then_response_then_error_on_one_connection() -> None:
+def test_response_then_error_on_one_connection_each_answered_202() -> None:
     channel, transport = _feed(
-        b"GET " + PREFIX + b"invocation/next HTTP/1.1\r\nHost: x\r\n\r\n",
         _post(b"invocation/r-1/response", b'{"statusCode": 200}'),
         _post(b"invocation/r-2/error", b"{}", b"Lambda-Runtime-Function-Error-Type: Runtime.X"),
     )
     assert channel.calls == [
-        ("next",),
         ("result", "r-1", b'{"statusCode": 200}', None),
         ("result", "r-2", b"{}", "Runtime.X"),
     ]
-    assert all(w.startswith(b"HTTP/1.1 202 Accepted\r\n") for w in transport.written)
+    assert b"".join(transport.written).count(ACCEPTED) == 2
+
+
+def test_a_result_read_alone_is_answered_at_once() -> None:
+    channel, transport, protocol = _connected()  # the native client waits for this 202
+    protocol.data_received(NEXT)
+    assert transport.written == [] and channel.waiting is protocol
+    protocol.answer(b"EVENT-1")
+    protocol.data_received(_post(b"invocation/r-1/response", b"{}"))
+    assert len(transport.written) == 2 and transport.written[0] == b"EVENT-1"
+    assert transport.written[1].startswith(ACCEPTED)
+
+
+def test_a_result_read_with_the_next_request_is_answered_with_the_next_event() -> None:
+    channel, transport, protocol = _connected()
+    protocol.data_received(NEXT)
+    protocol.answer(b"EVENT-1")
+    protocol.data_received(_post(b"invocation/r-1/response", b"{}") + NEXT)
+    assert transport.written == [b"EVENT-1"]  # the 202 waits: one write, one wake-up
+    assert channel.calls[-2:] == [("result", "r-1", b"{}", None), ("next",)]
+    protocol.answer(b"EVENT-2")
+    assert len(transport.written) == 2
+    assert transport.written[1].startswith(ACCEPTED) and transport.written[1].endswith(b"EVENT-2")
+
+
+def test_answers_keep_request_order_behind_a_waiting_next() -> None:
+    _, transport, protocol = _connected()
+    protocol.data_received(NEXT + b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert transport.written == []  # the 404 answers a later request: after the event
+    protocol.answer(b"EVENT-1")
+    assert transport.written[0].startswith(b"EVENT-1HTTP/1.1 404")
 
 
 def test_error_without_a_type_is_unhandled_and_init_error_keeps_its_type() -> None:
