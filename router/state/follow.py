@@ -5,7 +5,12 @@
 changed) and, when a new revision's manifest text differs from the local file, writes
 it there atomically; the gateway's file watcher (``router.gateway.reload``) then
 reloads it as after any edit. So a promote from another working copy, or a shadow run
-started anywhere, reaches this gateway without ``migrate state pull``. ``run`` polls
+started anywhere, reaches this gateway without ``migrate state pull``. It never loses a
+working copy's own state: a file that does not parse (an edit in progress), that holds
+edits the backend lacks (a higher revision, or the same revision with other content:
+``transfer.compare``'s ``local`` and ``diverged``) or whose ``state:`` names another
+backend is kept as it is, with one warning per backend revision saying why and what to
+run, and looked at again at each poll. ``run`` polls
 about once a second from a daemon thread (``start``/``stop``). Errors reaching S3
 (or writing the file) are logged, once and then every ``REMIND_S`` while they last,
 and retried: the gateway keeps serving the last manifest it loaded.
@@ -23,8 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from router.aws.state_s3 import Unchanged
-from router.errors import StranglerError
+from router.errors import InputError, StranglerError
 from router.fsio import atomic_write
+from router.manifest.model import Manifest
+from router.manifest.store import parse_manifest
 from router.state.backend import Head, S3Backend
 
 __all__ = ["POLL_S", "REMIND_S", "HeadFollower"]
@@ -55,6 +62,7 @@ class HeadFollower:
         self._etag: str | None = None
         self._failing: tuple[float, float] | None = None  # (since, last logged)
         self._empty_logged = False
+        self._kept_logged: str | None = None  # the ETag of the last revision not written
         self._thread: threading.Thread | None = None
 
     def sync(self) -> int | None:
@@ -94,15 +102,40 @@ class HeadFollower:
         return self._follow(head)
 
     def _follow(self, head: Head) -> int | None:
-        """Write ``head`` unless the file holds it (a failed write is retried: the ETag
-        is kept only once the file holds the text)."""
+        """Write ``head`` unless the file holds it or must be kept (a failed write, or a
+        kept file, is looked at again: the ETag is kept only once the file holds the text)."""
         written = None
-        if _text(self.path) != head.text:
+        local = _text(self.path)
+        if local != head.text:
+            reason = self._kept(local, head)
+            if reason is not None:
+                self._keep(head, reason)
+                return None
             atomic_write(self.path, head.text)
             log.info("%s: revision %d written to %s", self.backend.url, head.revision, self.path)
             written = head.revision
         self._etag, self.revision = head.etag, head.revision
         return written
+
+    def _kept(self, local: str | None, head: Head) -> str | None:
+        """Why the file must not be replaced by ``head``'s text (None: it may)."""
+        if local is None:
+            return None
+        try:
+            mine = parse_manifest(self.path, local).model
+        except InputError as exc:
+            return f"it does not parse ({str(exc).splitlines()[0]})"
+        theirs = parse_manifest(self.path, head.text).model
+        return _difference(mine, theirs)
+
+    def _keep(self, head: Head, reason: str) -> None:
+        if self._kept_logged != head.etag:
+            log.warning(
+                "%s: revision %d not written to %s: %s; the gateway keeps serving the file "
+                "(`migrate state pull` takes the backend's, `migrate state push` uploads yours)",
+                self.backend.url, head.revision, self.path, reason,
+            )  # fmt: skip
+        self._kept_logged = head.etag
 
     def _empty(self) -> None:
         if not self._empty_logged:
@@ -129,6 +162,17 @@ class HeadFollower:
             down = self._clock() - self._failing[0]
             log.info("following %s again after %.0f s", self.backend.url, down)
         self._failing = None
+
+
+def _difference(mine: Manifest, theirs: Manifest) -> str | None:
+    """What the working copy holds that following ``theirs`` would lose."""
+    if mine.state != theirs.state:
+        return f"it names state {mine.state!r}, the backend's revision names {theirs.state!r}"
+    if mine.revision > theirs.revision:
+        return f"it is revision {mine.revision}, newer than the backend's"
+    if mine.revision == theirs.revision and mine != theirs:
+        return f"it differs from the backend's at the same revision {mine.revision}"
+    return None
 
 
 def _text(path: Path) -> str | None:

@@ -144,3 +144,69 @@ def test_start_and_stop_a_thread(stores: Stores, backend: S3Backend, tmp_path: P
     follower.start()
     follower.stop()
     assert follower._thread is not None and not follower._thread.is_alive()
+
+
+def _kept_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "not written to" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda text: text.replace("revision: 3", "revision: 9"), "it is revision 9, newer"),
+        (lambda text: text.replace("/api/r1", "/api/mine"), "differs from the backend's at"),
+        (lambda text: "state: s3://other/p\n" + text, "names state 's3://other/p', the backend"),
+        (lambda text: text + "\nroutes: [", "it does not parse"),
+    ],
+    ids=["newer revision", "same revision, other content", "another backend", "unparsable"],
+)
+def test_a_working_copy_with_its_own_edits_is_kept_with_one_warning_a_revision(
+    stores: Stores,
+    backend: S3Backend,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    edit: Callable[[str], str],
+    reason: str,
+) -> None:
+    [(_, alice)] = stores(1)
+    local = tmp_path / "migration.yaml"
+    mine = edit(backend.require_head().text)
+    local.write_text(mine)
+    follower = HeadFollower(backend, local)
+    with caplog.at_level(logging.WARNING):
+        assert follower.sync() is None
+        assert follower.sync() is None  # looked at again, warned once for this revision
+        if "revision 9" in reason:  # still newer than the backend after another promote
+            alice.promote(ROUTES[0], function=None, weight=None, reason="go")
+            assert follower.sync() is None
+    assert local.read_text() == mine
+    warnings = _kept_warnings(caplog)
+    assert len(warnings) == (2 if "revision 9" in reason else 1)
+    assert reason in warnings[0] and "`migrate state pull` takes the backend's" in warnings[0]
+    assert follower.revision is None
+
+
+def test_a_kept_file_is_followed_again_once_it_holds_nothing_of_its_own(
+    stores: Stores, backend: S3Backend, tmp_path: Path
+) -> None:
+    [(_, alice)] = stores(1)
+    local = tmp_path / "migration.yaml"
+    head = backend.require_head().text
+    local.write_text(head + "\nroutes: [")
+    follower = HeadFollower(backend, local)
+    assert follower.sync() is None
+    local.write_text(head)  # the edit undone (or `migrate state pull`)
+    assert follower.sync() is None and follower.revision == 3
+    alice.promote(ROUTES[0], function=None, weight=None, reason="go")
+    assert follower.sync() == 4
+
+
+def test_an_older_working_copy_is_brought_to_the_backend_revision(
+    stores: Stores, backend: S3Backend, tmp_path: Path
+) -> None:
+    [(_, alice)] = stores(1)
+    local = tmp_path / "migration.yaml"
+    local.write_text(backend.require_head().text)  # pulled at revision 3
+    alice.promote(ROUTES[0], function=None, weight=None, reason="go")
+    assert HeadFollower(backend, local).sync() == 4
+    assert local.read_text() == backend.require_head().text
