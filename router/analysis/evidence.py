@@ -135,11 +135,13 @@ def _normal_mean(
     level: float,
     factors: Factors,
 ) -> Evidence:
+    before, after = points
+    change = relative_change(before, after)
+    if b.size < 2 or a.size < 2:  # one sample has no spread: no interval, not a NaN one
+        return Evidence(before, after, change, None, None, tested[0], tested[1])
     z = float(sps.norm.ppf((1 + level) / 2))
     se_b = float(b.std(ddof=1)) / math.sqrt(b.size * factors[0])
     se_a = float(a.std(ddof=1)) / math.sqrt(a.size * factors[1])
-    before, after = points
-    change = relative_change(before, after)
     change_ci = None
     if before > 0 and after > 0:
         half = z * math.hypot(se_a / after, se_b / before)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from router.analysis import compare as lazy_compare
@@ -158,6 +158,7 @@ def test_a_pass_says_so() -> None:
     assert comparison.reasons == ("every deciding figure is within its threshold",)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no NaN interval from one sample
 @settings(max_examples=25)
 @given(
     st.integers(0, 49),
@@ -165,6 +166,8 @@ def test_a_pass_says_so() -> None:
     st.floats(0.1, 10.0),
     st.floats(0.0, 1.0),
 )
+@example(1, 1, 1.0, 0.0)
+@example(1, 0, 1.0, 1.0)
 def test_too_few_samples_is_never_a_pass_nor_a_fail(
     small: int, other: int, scale: float, errors: float
 ) -> None:
