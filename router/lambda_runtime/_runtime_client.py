@@ -62,7 +62,7 @@ class _Connection:
         self._unread: list[str] = []  # posts sent whose answers are not read yet
         self.user_agent = "aws-lambda-python"
 
-    def send(self, head: str, body: bytes = b"", *, what: str = "") -> None:
+    def send(self, head: str, body: bytes = b"", *, what: str = "") -> socket.socket:
         """Send one request without reading its answer: a post (``what`` names it) is
         answered before the next request's answer, which ``exchange`` reads."""
         sock = self._socket()
@@ -73,12 +73,12 @@ class _Connection:
             raise
         if what:
             self._unread.append(what)
+        return sock
 
     def exchange(self, head: str) -> tuple[int, dict[str, str], bytes]:
         """Send one request; its status, headers (by their lower-case names) and body,
         after the answers still owed to earlier posts (``RuntimeError`` if one was refused)."""
-        self.send(head)
-        sock = self._socket()
+        sock = self.send(head)
         try:
             while self._unread:
                 what = self._unread.pop(0)

@@ -10,7 +10,8 @@ working copy's own state: a file that does not parse (an edit in progress), that
 edits the backend lacks (a higher revision, or the same revision with other content:
 ``transfer.compare``'s ``local`` and ``diverged``) or whose ``state:`` names another
 backend is kept as it is, with one warning per backend revision saying why and what to
-run, and looked at again at each poll. ``run`` polls
+run; polling stays conditional, and the file is judged again only when its text
+changes or a new revision arrives. ``run`` polls
 about once a second from a daemon thread (``start``/``stop``). Errors reaching S3
 (or writing the file) are logged, once and then every ``REMIND_S`` while they last,
 and retried: the gateway keeps serving the last manifest it loaded.
@@ -33,6 +34,7 @@ from router.fsio import atomic_write
 from router.manifest.model import Manifest
 from router.manifest.store import parse_manifest
 from router.state.backend import Head, S3Backend
+from router.state.transfer import newer_side
 
 __all__ = ["POLL_S", "REMIND_S", "HeadFollower"]
 
@@ -62,7 +64,7 @@ class HeadFollower:
         self._etag: str | None = None
         self._failing: tuple[float, float] | None = None  # (since, last logged)
         self._empty_logged = False
-        self._kept_logged: str | None = None  # the ETag of the last revision not written
+        self._kept: tuple[Head, str | None] | None = None  # not written; the file's text then
         self._thread: threading.Thread | None = None
 
     def sync(self) -> int | None:
@@ -94,30 +96,32 @@ class HeadFollower:
 
     def _poll(self) -> int | None:
         head = self.backend.head_if_changed(self._etag)
-        if isinstance(head, Unchanged):
-            return None
+        if isinstance(head, Unchanged):  # a kept file is judged again once it changed
+            if self._kept is None or _text(self.path) == self._kept[1]:
+                return None
+            head = self._kept[0]
         if head is None:
             self._empty()
             return None
         return self._follow(head)
 
     def _follow(self, head: Head) -> int | None:
-        """Write ``head`` unless the file holds it or must be kept (a failed write, or a
-        kept file, is looked at again: the ETag is kept only once the file holds the text)."""
+        """Write ``head`` unless the file holds it or must be kept (a failed write is
+        retried: the ETag is kept only once the file holds the text, or is kept)."""
         written = None
         local = _text(self.path)
         if local != head.text:
-            reason = self._kept(local, head)
+            reason = self._reason_to_keep(local, head)
             if reason is not None:
-                self._keep(head, reason)
+                self._keep(head, local, reason)
                 return None
             atomic_write(self.path, head.text)
             log.info("%s: revision %d written to %s", self.backend.url, head.revision, self.path)
             written = head.revision
-        self._etag, self.revision = head.etag, head.revision
+        self._etag, self.revision, self._kept = head.etag, head.revision, None
         return written
 
-    def _kept(self, local: str | None, head: Head) -> str | None:
+    def _reason_to_keep(self, local: str | None, head: Head) -> str | None:
         """Why the file must not be replaced by ``head``'s text (None: it may)."""
         if local is None:
             return None
@@ -128,14 +132,14 @@ class HeadFollower:
         theirs = parse_manifest(self.path, head.text).model
         return _difference(mine, theirs)
 
-    def _keep(self, head: Head, reason: str) -> None:
-        if self._kept_logged != head.etag:
+    def _keep(self, head: Head, local: str | None, reason: str) -> None:
+        if self._kept is None or self._kept[0].etag != head.etag:
             log.warning(
                 "%s: revision %d not written to %s: %s; the gateway keeps serving the file "
                 "(`migrate state pull` takes the backend's, `migrate state push` uploads yours)",
                 self.backend.url, head.revision, self.path, reason,
             )  # fmt: skip
-        self._kept_logged = head.etag
+        self._etag, self._kept = head.etag, (head, local)
 
     def _empty(self) -> None:
         if not self._empty_logged:
@@ -168,9 +172,10 @@ def _difference(mine: Manifest, theirs: Manifest) -> str | None:
     """What the working copy holds that following ``theirs`` would lose."""
     if mine.state != theirs.state:
         return f"it names state {mine.state!r}, the backend's revision names {theirs.state!r}"
-    if mine.revision > theirs.revision:
+    side = newer_side(mine, theirs)
+    if side == "local":
         return f"it is revision {mine.revision}, newer than the backend's"
-    if mine.revision == theirs.revision and mine != theirs:
+    if side == "diverged":
         return f"it differs from the backend's at the same revision {mine.revision}"
     return None
 

@@ -25,6 +25,7 @@ from router.deploy.state import FileDeployState
 from router.errors import StateConflict
 from router.fsio import atomic_write
 from router.history import HistoryEntry, current_user, now_iso
+from router.manifest.model import Manifest
 from router.manifest.store import (
     LoadedManifest,
     ManifestStore,
@@ -37,7 +38,7 @@ from router.state import transfer_records
 from router.state.backend import Head, S3Backend
 from router.state.deploy_state import S3DeployState
 
-__all__ = ["Comparison", "Side", "compare", "pull", "push"]
+__all__ = ["Comparison", "Side", "compare", "newer_side", "pull", "push"]
 
 Side = Literal["same", "local", "backend", "diverged", "backend-empty"]
 
@@ -69,12 +70,18 @@ def compare(manifest_path: Path, backend: S3Backend) -> Comparison:
     head = backend.head()
     if head is None:
         return Comparison(local.revision, None, "backend-empty")
-    if parse_manifest(manifest_path, head.text).model == local:
-        return Comparison(local.revision, head.revision, "same")
-    if local.revision == head.revision:
-        return Comparison(local.revision, head.revision, "diverged")
-    newer: Side = "local" if local.revision > head.revision else "backend"
+    newer = newer_side(local, parse_manifest(manifest_path, head.text).model)
     return Comparison(local.revision, head.revision, newer)
+
+
+def newer_side(local: Manifest, backend: Manifest) -> Side:
+    """Which of two manifests is ahead: ``same``, ``local``, ``backend`` or ``diverged``
+    (the same revision with other content)."""
+    if backend == local:
+        return "same"
+    if local.revision == backend.revision:
+        return "diverged"
+    return "local" if local.revision > backend.revision else "backend"
 
 
 def push(manifest_path: Path, backend: S3Backend, *, force: bool = False) -> Head:

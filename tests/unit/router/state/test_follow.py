@@ -210,3 +210,19 @@ def test_an_older_working_copy_is_brought_to_the_backend_revision(
     alice.promote(ROUTES[0], function=None, weight=None, reason="go")
     assert HeadFollower(backend, local).sync() == 4
     assert local.read_text() == backend.require_head().text
+
+
+def test_a_kept_file_is_polled_with_conditional_gets_until_it_changes(
+    stores: Stores, backend: S3Backend, tmp_path: Path
+) -> None:
+    stores(1)
+    local = tmp_path / "migration.yaml"
+    head = backend.require_head().text
+    local.write_text(head.replace("revision: 3", "revision: 9"))
+    follower = HeadFollower(backend, local)
+    assert follower.sync() is None
+    statuses = _statuses(backend)
+    assert follower.sync() is None and follower.sync() is None
+    assert statuses == [304, 304]  # no body, no manifest parsed, while nothing changed
+    local.write_text(head)  # pulled: judged again against the kept revision
+    assert follower.sync() is None and follower.revision == 3
